@@ -1,0 +1,3 @@
+from lanboard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Build the Tornado application: every route in one place."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import tornado.web
+
+from lanboard import limits
+from lanboard.hub import Hub
+from lanboard.paths import static_dir
+from lanboard.socket import BoardSocket
+from lanboard.web import HealthHandler, PageHandler, RoomsHandler, StaticHandler
+
+
+def make_app(hub: Hub, **extra: Any) -> tornado.web.Application:
+    static = str(static_dir())
+    routes: list[Any] = [
+        (r"/", PageHandler, {"static_path": static, "page": "index.html"}),
+        (r"/room/([^/]*)", PageHandler, {"static_path": static, "page": "board.html"}),
+        (r"/static/(.*)", StaticHandler, {"path": static}),
+        (r"/ws/([^/]*)", BoardSocket, {"hub": hub}),
+        (r"/api/health", HealthHandler, {"started": time.monotonic()}),
+        (r"/api/rooms", RoomsHandler, {"hub": hub}),
+    ]
+    return tornado.web.Application(
+        routes,
+        websocket_max_message_size=limits.MAX_FRAME_BYTES,
+        websocket_ping_interval=limits.PING_INTERVAL_SECONDS,
+        websocket_ping_timeout=limits.PING_TIMEOUT_SECONDS,
+        **extra,
+    )

@@ -1,0 +1,160 @@
+"""`lanboard`: parse flags, start the server, open the browser, stop cleanly on a signal.
+
+Every startup problem ends here as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import webbrowser
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from lanboard import __version__, netinfo
+from lanboard.server import Server, StartupError
+from lanboard.settings import Settings
+
+log = logging.getLogger("lanboard")
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+#: Each flag's environment twin; the flag wins when both are given.
+ENV = {
+    "host": "LANBOARD_HOST",
+    "port": "LANBOARD_PORT",
+    "headless": "LANBOARD_HEADLESS",
+    "data_dir": "LANBOARD_DATA_DIR",
+    "name": "LANBOARD_NAME",
+    "no_mdns": "LANBOARD_NO_MDNS",
+}
+
+
+class UsageError(Exception):
+    """A bad flag or value: one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be a number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise argparse.ArgumentTypeError(f"expected 1/0, true/false, yes/no, not {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="lanboard", description="A collaborative whiteboard for your own network.")
+    p.add_argument("--host", help="address to listen on (default 0.0.0.0: every interface)")
+    p.add_argument("--port", type=_port, help="port (default 8080; the next free one if busy)")
+    p.add_argument("--headless", action="store_true", default=None,
+                   help="run as an always-on board server: no browser, logs on stdout")
+    p.add_argument("--data-dir", type=Path, help="where boards are stored "
+                   "(default: the user data directory)")
+    p.add_argument("--name", help="the name other LANBoards see (default '<hostname> LANBoard')")
+    p.add_argument("--no-mdns", action="store_true", default=None,
+                   help="do not advertise or browse on the network")
+    p.add_argument("--version", action="version", version=f"lanboard {__version__}")
+    return p
+
+
+def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Settings:
+    """Defaults, then LANBOARD_* variables, then flags."""
+    args = build_parser().parse_args(argv)
+    values: dict[str, object] = {}
+    for key, var in ENV.items():
+        flag = getattr(args, key)
+        if flag is not None:
+            values[key] = flag
+        elif var in environ:
+            raw = environ[var]
+            try:
+                if key == "port":
+                    values[key] = _port(raw)
+                elif key in ("headless", "no_mdns"):
+                    values[key] = _flag(raw)
+                elif key == "data_dir":
+                    values[key] = Path(raw) if raw else None
+                else:
+                    values[key] = raw
+            except argparse.ArgumentTypeError as exc:
+                raise UsageError(f"{var}: {exc}") from None
+    if "no_mdns" in values:
+        values["mdns"] = not values.pop("no_mdns")
+    name = values.get("name")
+    if isinstance(name, str) and not 0 < len(name.strip()) <= 63:
+        raise UsageError("--name must be 1-63 characters")
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _configure_logging(settings: Settings) -> None:
+    level = os.environ.get("LANBOARD_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        stream=sys.stdout if settings.headless else sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Tornado logs every request at INFO; a busy board would drown the useful lines.
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)
+
+
+async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    """Run until SIGINT or SIGTERM, then shut down within a few seconds."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+    server = Server(settings)
+    await server.start()
+    urls = netinfo.urls(settings.host, server.port)
+    if settings.port not in (0, server.port):
+        print(f"Port {settings.port} is busy; using {server.port} instead.", flush=True)
+    print(f"LANBoard {__version__} is running at {urls[-1] if urls else server.port}",
+          flush=True)
+    for url in urls[:-1]:
+        print(f"  Open from other devices: {url}", flush=True)
+    print("Press Ctrl+C to stop.", flush=True)
+    if not settings.headless:
+        local = f"http://localhost:{server.port}/"
+        loop.run_in_executor(None, webbrowser.open, local)
+    if ready is not None:
+        ready.set()
+    await stop.wait()
+    print("Stopping LANBoard...", flush=True)
+    await server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        settings = parse_settings(argv, os.environ)
+    except UsageError as exc:
+        print(f"lanboard: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _configure_logging(settings)
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"lanboard: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK

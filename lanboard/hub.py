@@ -1,0 +1,174 @@
+"""All rooms of one server: loading, the once-per-turn flush, and the idle sweep.
+
+The flush is where durability and fan-out meet. Every change accepted during one loop turn
+is committed to the store in one transaction, and only then written to peers. Peers that
+share the batched protocol share one encoded frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from lanboard import limits
+from lanboard.peer import Peer
+from lanboard.protocol import STORAGE_ERROR, ProtocolError, error_frame
+from lanboard.room import Room
+from lanboard.store import BoardStore, StoreError
+
+log = logging.getLogger(__name__)
+
+#: Close code for a client that could not keep up and stayed stalled (see docs/PROTOCOL.md).
+CLOSE_TOO_SLOW = 4008
+
+
+class Hub:
+    """The room registry. `schedule` runs a callback on the next loop turn."""
+
+    def __init__(self, store: BoardStore, schedule: Callable[[Callable[[], None]], object],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self.rooms: dict[str, Room] = {}
+        self._schedule = schedule
+        self._clock = clock
+        self._dirty: dict[str, Room] = {}
+        self._flush_scheduled = False
+
+    def room(self, room_id: str) -> Room:
+        """The loaded room, loading it from the store (or creating it) on first use."""
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = Room(room_id)
+            room.reset_to(self.store.load(room_id))
+            room.empty_since = self._clock()
+            self.rooms[room_id] = room
+            log.info("room loaded room=%s elements=%d seq=%d", room_id, len(room.elements),
+                     room.seq)
+        return room
+
+    def touch(self, room: Room) -> None:
+        """Note that `room` has messages waiting, and make sure a flush is coming."""
+        self._dirty[room.id] = room
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._schedule(self.flush)
+
+    def join(self, room: Room, peer: Peer) -> None:
+        room.add(peer)
+        self.touch(room)
+
+    def leave(self, room: Room, peer: Peer) -> None:
+        room.remove(peer, self._clock())
+        self.touch(room)
+
+    def flush(self) -> None:
+        """Commit every pending change, then deliver every pending message."""
+        self._flush_scheduled = False
+        rooms = list(self._dirty.values())
+        self._dirty.clear()
+        batch = [(r.id, seq, frame) for r in rooms for seq, frame in r.uncommitted]
+        if batch:
+            try:
+                self.store.commit(batch)
+            except StoreError as exc:
+                for room in rooms:
+                    if room.uncommitted:
+                        self._roll_back(room, str(exc))
+        for room in rooms:
+            room.uncommitted.clear()
+            self._deliver(room)
+
+    def _roll_back(self, room: Room, reason: str) -> None:
+        """A commit failed: tell each sender, and put the room back to what the store holds."""
+        log.error("commit failed room=%s: %s", room.id, reason)
+        err = error_frame(ProtocolError(STORAGE_ERROR, f"the change was not saved: {reason}"))
+        for out in room.pending:
+            if out.seq is not None and out.sender is not None:
+                out.sender.send_message(err)
+        room.reset_to(self.store.load(room.id))
+        room.pending = [o for o in room.pending if o.seq is None]
+        # Everyone already here may hold the lost changes' effects locally: resync them.
+        for peer in room.peers:
+            peer.since = None
+            room.joining.append(peer)
+        room.peers.clear()
+
+    def _deliver(self, room: Room) -> None:
+        pending, room.pending = room.pending, []
+        cursors = list(room.cursors.values())
+        room.cursors.clear()
+        now = self._clock()
+        shared: bytes | None = None
+        for peer in room.peers:
+            if not self._writable(room, peer, now):
+                continue
+            if peer.batched:
+                if shared is None:
+                    frames = [o.frame for o in pending] + [f for _, f in cursors]
+                    shared = b"[" + b",".join(frames) + b"]" if frames else b""
+                if shared:
+                    peer.send(shared)
+                continue
+            for out in pending:
+                if out.sender is not peer or out.echo:
+                    peer.send(out.frame)
+                elif out.ack is not None:
+                    peer.send(out.ack)
+            for sender, frame in cursors:
+                if sender.user_id != peer.user_id:
+                    peer.send(frame)
+        for peer in room.joining:
+            self._catch_up(room, peer)
+        room.peers.extend(p for p in room.joining if not p.closed)
+        room.joining.clear()
+
+    def _catch_up(self, room: Room, peer: Peer) -> None:
+        frames = room.catch_up(peer)
+        if peer.batched:
+            peer.send(b"[" + b",".join(frames) + b"]")
+        else:
+            for frame in frames:
+                peer.send(frame)
+
+    def _writable(self, room: Room, peer: Peer, now: float) -> bool:
+        """False while a peer is stalled. A stalled peer that drains is resynced from scratch,
+        so it never keeps a board with silent gaps; one stalled too long is disconnected."""
+        backlog = peer.transport.backlog()
+        if peer.stalled_since is None:
+            if backlog <= limits.PEER_BACKLOG_BYTES:
+                return True
+            peer.stalled_since = now
+            log.warning("peer stalled room=%s user=%s backlog=%d", room.id, peer.user_id,
+                        backlog)
+            return False
+        if backlog == 0:
+            peer.stalled_since = None
+            peer.since = None
+            self._catch_up(room, peer)
+            log.info("peer resynced room=%s user=%s", room.id, peer.user_id)
+            return False
+        if now - peer.stalled_since > limits.PEER_STALL_SECONDS:
+            peer.transport.close(CLOSE_TOO_SLOW, "too slow: could not keep up with the board")
+        return False
+
+    def sweep(self) -> None:
+        """Run about once a second: resync or drop stalled peers, unload idle rooms."""
+        now = self._clock()
+        for room in list(self.rooms.values()):
+            if any(p.stalled_since is not None for p in room.peers):
+                self.touch(room)
+            idle = room.empty_since is not None and now - room.empty_since > limits.ROOM_IDLE_SECONDS
+            if idle and not room.pending and not room.uncommitted and room.id not in self._dirty:
+                self.unload(room)
+
+    def unload(self, room: Room) -> None:
+        self.store.snapshot(room.id, room.seq, room.encoded_elements())
+        del self.rooms[room.id]
+        log.info("room unloaded room=%s", room.id)
+
+    def close(self) -> None:
+        """Flush what is pending and snapshot every loaded room (on shutdown)."""
+        self.flush()
+        for room in list(self.rooms.values()):
+            self.store.snapshot(room.id, room.seq, room.encoded_elements())

@@ -1,0 +1,62 @@
+"""Every limit LANBoard enforces, in one place. Each is covered by a test."""
+
+from __future__ import annotations
+
+import re
+
+#: Largest WebSocket frame a client may send; a larger one closes that connection with 1009.
+MAX_FRAME_BYTES = 1024 * 1024
+
+#: Coordinates, sizes and every other number in an element must lie within +/- this bound.
+MAX_COORD = 1e6
+
+#: Stroke widths outside this range are rejected.
+MIN_STROKE_WIDTH = 0.5
+MAX_STROKE_WIDTH = 200.0
+
+#: Font sizes outside this range are rejected.
+MIN_FONT_SIZE = 4.0
+MAX_FONT_SIZE = 400.0
+
+#: Longest text element, in characters.
+MAX_TEXT_CHARS = 4000
+
+#: Most points in one freehand path.
+MAX_PATH_POINTS = 20_000
+
+#: Longest element id, in characters.
+MAX_ID_CHARS = 64
+
+#: Most ids in one `erase`.
+MAX_ERASE_IDS = 2_000
+
+#: Most elements one board may hold; past it, `draw` gets a `board_full` error.
+MAX_ELEMENTS_PER_ROOM = 200_000
+
+#: Longest user id; longer ones are cut, after control characters are stripped.
+MAX_USER_ID_CHARS = 32
+
+#: Room ids: 1-64 characters of letters, digits, `_` and `-`.
+ROOM_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+#: Stored changes each room keeps in memory so that `?since=` can resume without a full sync.
+RESUME_LOG_CHANGES = 10_000
+
+#: Bytes a client may have waiting to be written before it is treated as a slow consumer.
+PEER_BACKLOG_BYTES = 4 * 1024 * 1024
+
+#: Seconds a slow consumer may stay stalled before it is disconnected.
+PEER_STALL_SECONDS = 20.0
+
+#: Seconds an empty room stays in memory before it is unloaded (its board stays stored).
+ROOM_IDLE_SECONDS = 60.0
+
+#: Most rooms held in memory at once; joins past it get HTTP 503.
+MAX_LOADED_ROOMS = 5_000
+
+#: Most connections one room accepts.
+MAX_PEERS_PER_ROOM = 1_500
+
+#: WebSocket keepalive: ping every this many seconds, and drop a client silent for the timeout.
+PING_INTERVAL_SECONDS = 20.0
+PING_TIMEOUT_SECONDS = 60.0

@@ -1,0 +1,44 @@
+"""A connected client as the room sees it: identity, color, and where its frames go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Transport(Protocol):
+    """The room's only view of a socket. The WebSocket handler implements it."""
+
+    def write_frame(self, frame: bytes) -> None:
+        """Queue one text frame; never blocks and never raises for a closed peer."""
+
+    def backlog(self) -> int:
+        """Bytes queued for this peer that the network has not taken yet."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the connection with a WebSocket close code and reason."""
+
+
+@dataclass(slots=True, eq=False)
+class Peer:
+    """One connection in a room. Several peers may share a user id (two tabs, a reconnect)."""
+
+    user_id: str
+    transport: Transport
+    #: Protocol v2 clients get every frame as a JSON array and their own changes echoed.
+    batched: bool = False
+    color: str = "#000000"
+    #: For a resuming client: the last seq it has; None means it needs a full sync.
+    since: int | None = None
+    #: Monotonic time at which its backlog passed the limit; None while it keeps up.
+    stalled_since: float | None = None
+    closed: bool = field(default=False)
+
+    def send(self, frame: bytes) -> None:
+        """Write a frame exactly as given (batched frames are already arrays)."""
+        if not self.closed:
+            self.transport.write_frame(frame)
+
+    def send_message(self, message: bytes) -> None:
+        """Write one message, wrapped in an array for batched clients."""
+        self.send(b"[" + message + b"]" if self.batched else message)

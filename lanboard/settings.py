@@ -1,0 +1,24 @@
+"""One frozen settings object: defaults, overridden by LANBOARD_* variables, then by flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    #: Address to listen on; 0.0.0.0 serves every interface.
+    host: str = "0.0.0.0"
+    #: Port to listen on; if busy, the next free one is taken. 0 picks any free port.
+    port: int = 8080
+    #: Do not open a browser; log to stdout (for an always-on board server).
+    headless: bool = False
+    #: Where boards are stored; None means the platform's user data directory.
+    data_dir: Path | None = None
+    #: The name other LANBoards see on the network; None means "<hostname> LANBoard".
+    name: str | None = None
+    #: Advertise and browse over mDNS.
+    mdns: bool = True
+    #: Extra Host header names to accept, besides IPs, localhost, *.local and this host's name.
+    allowed_hosts: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,105 @@
+"""The WebSocket edge: one BoardSocket per client, passing every frame to its room."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketHandler
+
+from lanboard import limits
+from lanboard.hub import Hub
+from lanboard.peer import Peer
+from lanboard.protocol import ProtocolError, clean_user_id, decode, envelope, error_frame
+from lanboard.room import Room
+
+log = logging.getLogger(__name__)
+
+
+class BoardSocket(WebSocketHandler):
+    """`/ws/{roomId}?userId=NAME[&since=SEQ][&v=2]`. Never raises out of on_message: Tornado
+    would drop the client. Rejected input gets an `error` frame instead."""
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+        self.room: Room | None = None
+        self.peer: Peer | None = None
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        room_id = args[0]
+        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
+            self.set_status(400)
+            self.finish({"error": "bad_room", "message": "a room id is 1-64 characters of "
+                         "letters, digits, '_' and '-'"})
+            return
+        since = self.get_argument("since", None)
+        if since is not None and not (since.isdigit() and len(since) < 19):
+            self.set_status(400)
+            self.finish({"error": "bad_since", "message": "since must be a whole number >= 0"})
+            return
+        await super().get(*args, **kwargs)
+
+    def get_compression_options(self) -> dict[str, Any] | None:
+        # Live frames are small and latency-bound; compressing each costs more than it saves.
+        return None
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        room_id = args[0]
+        user_id = clean_user_id(self.get_argument("userId", None))
+        if not user_id:
+            user_id = "user_" + secrets.token_hex(3)
+        since = self.get_argument("since", None)
+        self.peer = Peer(user_id, self, batched=self.get_argument("v", "1") == "2",
+                         since=int(since) if since is not None else None)
+        self.room = self.hub.room(room_id)
+        self.hub.join(self.room, self.peer)
+        log.info("room joined room=%s user=%s peers=%d", room_id, user_id,
+                 len(self.room.peers) + len(self.room.joining))
+
+    def on_message(self, message: str | bytes) -> None:
+        room, peer = self.room, self.peer
+        if room is None or peer is None:
+            return
+        try:
+            kind, data = decode(message)
+            if kind == "ping":
+                peer.send_message(envelope("pong", None, b"{}", room.seq))
+                return
+            room.handle(peer, kind, data)
+        except ProtocolError as err:
+            log.debug("rejected room=%s user=%s code=%s", room.id, peer.user_id, err.code)
+            peer.send_message(error_frame(err))
+            return
+        except Exception:
+            log.exception("unexpected error room=%s user=%s", room.id, peer.user_id)
+            peer.send_message(error_frame(ProtocolError("internal", "the server failed on this "
+                                                        "message; it was not applied")))
+            return
+        self.hub.touch(room)
+
+    def on_close(self) -> None:
+        if self.room is not None and self.peer is not None:
+            self.hub.leave(self.room, self.peer)
+            log.info("room left room=%s user=%s", self.room.id, self.peer.user_id)
+
+    # ---- Transport, as the room sees this socket ---------------------------------------
+
+    def write_frame(self, frame: bytes) -> None:
+        conn = self.ws_connection
+        if conn is None or conn.is_closing():
+            return
+        try:
+            # write_message() wraps every write in an asyncio Task; fan-out writes thousands
+            # of frames per second, so write the frame directly (tornado>=6.4,<7; see tests).
+            conn._write_frame(True, 0x1, frame)  # type: ignore[attr-defined]
+        except StreamClosedError:
+            pass
+
+    def backlog(self) -> int:
+        conn = self.ws_connection
+        stream = getattr(conn, "stream", None)
+        if stream is None or stream.closed():
+            return 0
+        return int(stream._total_write_index - stream._total_write_done_index)

@@ -1,0 +1,94 @@
+"""HTTP handlers: pages, static files and the JSON API. Every route is listed in app.py."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import tornado.web
+
+from lanboard import PROTOCOL_VERSION, __version__, limits
+from lanboard.hub import Hub
+
+#: Pages run only their own scripts and styles, and connect only back to this server.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def security_headers(handler: tornado.web.RequestHandler) -> None:
+    handler.set_header("Content-Security-Policy", CSP)
+    handler.set_header("X-Content-Type-Options", "nosniff")
+    handler.set_header("Referrer-Policy", "no-referrer")
+    handler.set_header("X-Frame-Options", "DENY")
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    def set_default_headers(self) -> None:
+        security_headers(self)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.finish({"error": self._reason.lower().replace(" ", "_"), "status": status_code})
+
+    def fail(self, status: int, code: str, message: str) -> None:
+        """Finish with a JSON error a person can read."""
+        self.set_status(status)
+        self.finish({"error": code, "message": message})
+
+
+class StaticHandler(tornado.web.StaticFileHandler):
+    def set_default_headers(self) -> None:
+        security_headers(self)
+
+    def set_extra_headers(self, path: str) -> None:
+        # Assets change with every release and are small: always revalidate.
+        self.set_header("Cache-Control", "no-cache")
+
+
+class PageHandler(BaseHandler):
+    """Serves one HTML file from static/; board pages check their room id first."""
+
+    def initialize(self, static_path: str, page: str) -> None:
+        self.static_path = static_path
+        self.page = page
+
+    def get(self, room_id: str | None = None) -> None:
+        if room_id is not None and not limits.ROOM_ID_PATTERN.fullmatch(room_id):
+            self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, "
+                      "'_' and '-'")
+            return
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache")
+        with open(f"{self.static_path}/{self.page}", "rb") as f:
+            self.finish(f.read())
+
+
+class HealthHandler(BaseHandler):
+    def initialize(self, started: float) -> None:
+        self.started = started
+
+    def get(self) -> None:
+        self.finish({"app": "lanboard", "version": __version__, "protocol": PROTOCOL_VERSION,
+                     "uptime": round(time.monotonic() - self.started, 3)})
+
+
+class RoomsHandler(BaseHandler):
+    """Every board: loaded rooms with their live users, and boards only on disk."""
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def get(self) -> None:
+        rooms: dict[str, dict[str, Any]] = {}
+        for summary in self.hub.store.boards():
+            rooms[summary.id] = {"id": summary.id, "users": [], "userCount": 0,
+                                 "elements": summary.elements, "seq": summary.seq,
+                                 "loaded": False}
+        for room in self.hub.rooms.values():
+            users = room.users()
+            rooms[room.id] = {"id": room.id, "users": users, "userCount": len(users),
+                              "elements": len(room.elements), "seq": room.seq, "loaded": True}
+        listed = sorted(rooms.values(), key=lambda r: (-r["userCount"], r["id"]))
+        self.finish({"rooms": listed})
