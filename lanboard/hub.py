@@ -158,8 +158,9 @@ class Hub:
         for room in list(self.rooms.values()):
             if any(p.stalled_since is not None for p in room.peers):
                 self.touch(room)
-            idle = room.empty_since is not None and now - room.empty_since > limits.ROOM_IDLE_SECONDS
-            if idle and not room.pending and not room.uncommitted and room.id not in self._dirty:
+            empty_for = now - room.empty_since if room.empty_since is not None else 0.0
+            busy = room.pending or room.uncommitted or room.id in self._dirty
+            if empty_for > limits.ROOM_IDLE_SECONDS and not busy:
                 self.unload(room)
 
     def unload(self, room: Room) -> None:

@@ -38,7 +38,8 @@ def bind(host: str, port: int) -> tuple[list[socket.socket], int]:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 continue
-            raise StartupError(f"cannot listen on {host}:{candidate}: {exc.strerror or exc}")
+            raise StartupError(
+                f"cannot listen on {host}:{candidate}: {exc.strerror or exc}") from None
         except socket.gaierror as exc:
             raise StartupError(f"cannot listen on {host!r}: {exc}") from None
         return sockets, sockets[0].getsockname()[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from typing import Any
@@ -47,7 +48,9 @@ class BoardSocket(WebSocketHandler):
 
     def open(self, *args: str, **kwargs: str) -> None:
         room_id = args[0]
-        user_id = clean_user_id(self.get_argument("userId", None))
+        # Raw query value: Tornado's get_argument turns control characters into spaces.
+        raw = self.request.query_arguments.get("userId", [b""])[-1]
+        user_id = clean_user_id(raw.decode("utf-8", "replace"))
         if not user_id:
             user_id = "user_" + secrets.token_hex(3)
         since = self.get_argument("since", None)
@@ -90,12 +93,10 @@ class BoardSocket(WebSocketHandler):
         conn = self.ws_connection
         if conn is None or conn.is_closing():
             return
-        try:
-            # write_message() wraps every write in an asyncio Task; fan-out writes thousands
-            # of frames per second, so write the frame directly (tornado>=6.4,<7; see tests).
+        # write_message() wraps every write in an asyncio Task; fan-out writes thousands
+        # of frames per second, so write the frame directly (tornado>=6.4,<7; see tests).
+        with contextlib.suppress(StreamClosedError):
             conn._write_frame(True, 0x1, frame)  # type: ignore[attr-defined]
-        except StreamClosedError:
-            pass
 
     def backlog(self) -> int:
         conn = self.ws_connection

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -119,6 +120,7 @@ class ServerProcess:
         self.proc = proc
         self.port = port
         self.output = output
+        self.pump: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -127,7 +129,22 @@ class ServerProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout)
+        code = self.proc.wait(timeout)
+        self.release()
+        return code
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.release()
+
+    def release(self) -> None:
+        """Let the output pump finish and close the pipe (unclosed pipes warn)."""
+        if self.pump is not None:
+            self.pump.join(5)
+        if self.proc.stdout is not None and not self.proc.stdout.closed:
+            self.proc.stdout.close()
 
 
 def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None,
@@ -150,22 +167,23 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None,
         m = READY.search(text)
         if m:
             server = ServerProcess(proc, int(m.group(1)), output)
-            _drain(proc, output)
+            server.pump = _drain(proc, output)
             return server
     proc.kill()
     proc.wait()
+    proc.stdout.close()
     raise AssertionError("server did not start:\n" + "".join(output))
 
 
-def _drain(proc: subprocess.Popen[str], output: list[str]) -> None:
-    import threading
-
+def _drain(proc: subprocess.Popen[str], output: list[str]) -> threading.Thread:
     def pump() -> None:
         assert proc.stdout is not None
         for text in proc.stdout:
             output.append(text)
 
-    threading.Thread(target=pump, daemon=True).start()
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
 
 
 @pytest.fixture
@@ -179,9 +197,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
     yield factory
     for s in started:
-        if s.proc.poll() is None:
-            s.proc.kill()
-            s.proc.wait()
+        s.kill()
 
 
 async def ws_client(url: str, **query: Any) -> Client:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import line
 
 RECT = {"id": "r1", "elementType": "rect", "x": 10, "y": 20, "width": 30, "height": -40,

@@ -72,7 +72,7 @@ def line(eid: str) -> dict[str, Any]:
 def test_cursors_are_coalesced_to_the_latest_per_user_per_flush():
     hub, _ = make_hub()
     ann, bob = join(hub, "ann"), join(hub, "bob")
-    room = hub.room("r")
+    hub.room("r")
     for x in range(10):
         act(hub, ann, "cursor", {"x": x, "y": 0})
     bob.transport.frames.clear()
@@ -84,7 +84,7 @@ def test_cursors_are_coalesced_to_the_latest_per_user_per_flush():
 def test_batched_peers_share_one_encoded_frame_per_flush():
     hub, _ = make_hub()
     a, b = join(hub, "a", batched=True), join(hub, "b", batched=True)
-    room = hub.room("r")
+    hub.room("r")
     a.transport.frames.clear()
     b.transport.frames.clear()
     for i in range(5):
@@ -143,7 +143,7 @@ def test_a_failed_commit_relays_nothing_and_rolls_the_room_back():
 def test_a_stalled_peer_is_skipped_then_resynced_when_it_drains():
     hub, clock = make_hub()
     a, slow = join(hub, "a"), join(hub, "slow")
-    room = hub.room("r")
+    hub.room("r")
     slow.transport.pending = limits.PEER_BACKLOG_BYTES + 1
     slow.transport.frames.clear()
     act(hub, a, "draw", line("x1"))
