@@ -11,12 +11,11 @@ import logging
 import os
 import signal
 import sys
-import webbrowser
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from lanboard import __version__, netinfo
+from lanboard import __version__, datadir, instance, netinfo
 from lanboard.server import Server, StartupError
 from lanboard.settings import Settings
 
@@ -24,6 +23,11 @@ log = logging.getLogger("lanboard")
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+
+#: Signals that stop the server cleanly. SIGHUP: the terminal window was closed (a double-click
+#: on macOS or Linux opens one). SIGBREAK: Ctrl+Break in a Windows console.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+                     if hasattr(signal, name))
 
 #: Each flag's environment twin; the flag wins when both are given.
 ENV = {
@@ -114,17 +118,20 @@ def _configure_logging(settings: Settings) -> None:
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
 
 
-async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, ready: asyncio.Event | None = None,
+                lock: instance.Instance | None = None) -> None:
     """Run until SIGINT or SIGTERM, then shut down within a few seconds."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         try:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     server = Server(settings)
     await server.start()
+    if lock is not None:
+        lock.publish(settings.host, server.port)
     urls = netinfo.urls(settings.host, server.port)
     if settings.port not in (0, server.port):
         print(f"Port {settings.port} is busy; using {server.port} instead.", flush=True)
@@ -134,8 +141,8 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
         print(f"  Open from other devices: {url}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     if not settings.headless:
-        local = f"http://localhost:{server.port}/"
-        loop.run_in_executor(None, webbrowser.open, local)
+        local = instance.local_url(settings.host, server.port)
+        loop.run_in_executor(None, instance.open_browser, local)
     if ready is not None:
         ready.set()
     await stop.wait()
@@ -151,10 +158,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     _configure_logging(settings)
     try:
-        asyncio.run(serve(settings))
+        data_dir = datadir.prepare(datadir.resolve(settings))
+    except datadir.DataDirError as exc:
+        print(f"lanboard: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    lock = instance.acquire(data_dir)
+    if lock is None:
+        return _hand_off(settings, data_dir)
+    try:
+        asyncio.run(serve(settings, lock=lock))
     except StartupError as exc:
         print(f"lanboard: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         pass
+    finally:
+        lock.release()
+    return EXIT_OK
+
+
+def _hand_off(settings: Settings, data_dir: Path) -> int:
+    """A LANBoard already serves this data directory: show it rather than start a second."""
+    url = instance.find_running(data_dir)
+    if url is None:
+        print(f"lanboard: error: another LANBoard holds {data_dir} but does not answer; "
+              "stop it or pick another --data-dir", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"LANBoard is already running at {url}", flush=True)
+    if not settings.headless:
+        instance.open_browser(url)
     return EXIT_OK
