@@ -9,17 +9,28 @@ import tornado.web
 
 from lanboard import limits
 from lanboard.hub import Hub
-from lanboard.paths import static_dir
+from lanboard.paths import bundled, static_dir
 from lanboard.socket import BoardSocket
-from lanboard.web import HealthHandler, PageHandler, RoomsHandler, StaticHandler
+from lanboard.web import (
+    FaviconHandler,
+    HealthHandler,
+    ManifestHandler,
+    PageHandler,
+    RoomsHandler,
+    StaticHandler,
+)
 
 
 def make_app(hub: Hub, **extra: Any) -> tornado.web.Application:
     static = str(static_dir())
+    icons = str(bundled("icons"))
     routes: list[Any] = [
         (r"/", PageHandler, {"static_path": static, "page": "index.html"}),
         (r"/room/([^/]*)", PageHandler, {"static_path": static, "page": "board.html"}),
         (r"/static/(.*)", StaticHandler, {"path": static}),
+        (r"/icons/(.*)", StaticHandler, {"path": icons}),
+        (r"/favicon\.ico", FaviconHandler, {"path": icons}),
+        (r"/manifest\.webmanifest", ManifestHandler),
         (r"/ws/([^/]*)", BoardSocket, {"hub": hub}),
         (r"/api/health", HealthHandler, {"started": time.monotonic()}),
         (r"/api/rooms", RoomsHandler, {"hub": hub}),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import tornado.web
 
-from lanboard import PROTOCOL_VERSION, __version__, limits
+from lanboard import PROTOCOL_VERSION, __version__, instance, limits
 from lanboard.hub import Hub
 
 #: Pages run only their own scripts and styles, and connect only back to this server.
@@ -70,8 +71,46 @@ class HealthHandler(BaseHandler):
         self.started = started
 
     def get(self) -> None:
+        # `instance` lets a second launch tell that this is the server its data directory's
+        # instance.json names, and not some other program on that port (see instance.py).
         self.finish({"app": "lanboard", "version": __version__, "protocol": PROTOCOL_VERSION,
-                     "uptime": round(time.monotonic() - self.started, 3)})
+                     "uptime": round(time.monotonic() - self.started, 3),
+                     "instance": instance.INSTANCE_ID})
+
+
+class FaviconHandler(StaticHandler):
+    """/favicon.ico from icons/: browsers ask for it at the root whatever a page links."""
+
+    async def get(self, path: str = "", include_body: bool = True) -> None:
+        await super().get("lanboard.ico", include_body)
+
+    async def head(self, path: str = "") -> None:
+        await super().get("lanboard.ico", include_body=False)
+
+
+#: The web app manifest: lets a phone or desktop browser install the board with its icon.
+MANIFEST = {
+    "name": "LANBoard",
+    "short_name": "LANBoard",
+    "description": "A collaborative whiteboard for your own network.",
+    "start_url": "/",
+    "scope": "/",
+    "display": "standalone",
+    "background_color": "#ffffff",
+    "theme_color": "#1d4ed8",
+    "icons": [
+        {"src": "/icons/lanboard-192.png", "sizes": "192x192", "type": "image/png"},
+        {"src": "/icons/lanboard-512.png", "sizes": "512x512", "type": "image/png"},
+        {"src": "/icons/lanboard.svg", "sizes": "any", "type": "image/svg+xml"},
+    ],
+}
+
+
+class ManifestHandler(BaseHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/manifest+json")
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(json.dumps(MANIFEST))
 
 
 class RoomsHandler(BaseHandler):
