@@ -9,7 +9,10 @@ import tornado.web
 
 from lanboard import limits
 from lanboard.hub import Hub
+from lanboard.netapi import LanPresence
+from lanboard.netapi import routes as net_routes
 from lanboard.paths import bundled, static_dir
+from lanboard.settings import Settings
 from lanboard.socket import BoardSocket
 from lanboard.web import (
     FaviconHandler,
@@ -21,7 +24,11 @@ from lanboard.web import (
 )
 
 
-def make_app(hub: Hub, **extra: Any) -> tornado.web.Application:
+def make_app(hub: Hub, lan: LanPresence | None = None, **extra: Any) -> tornado.web.Application:
+    """`lan` answers /api/info, /api/qr and /api/peers; without one they describe a server
+    with mDNS off."""
+    if lan is None:
+        lan = LanPresence(Settings(mdns=False), hub)
     static = str(static_dir())
     icons = str(bundled("icons"))
     routes: list[Any] = [
@@ -34,6 +41,7 @@ def make_app(hub: Hub, **extra: Any) -> tornado.web.Application:
         (r"/ws/([^/]*)", BoardSocket, {"hub": hub}),
         (r"/api/health", HealthHandler, {"started": time.monotonic()}),
         (r"/api/rooms", RoomsHandler, {"hub": hub}),
+        *net_routes(lan),
     ]
     return tornado.web.Application(
         routes,

@@ -1,0 +1,149 @@
+"""How people on the network reach this server: /api/info, /api/qr and /api/peers.
+
+`LanPresence` ties the network facts together (the interfaces served on, the port, the mDNS
+registration) and the handlers below only read from it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from lanboard import __version__, netinfo, qr
+from lanboard.discovery import Discovery, MdnsDiscovery, NoDiscovery, instance_name
+from lanboard.hub import Hub
+from lanboard.settings import Settings
+from lanboard.web import BaseHandler
+
+log = logging.getLogger(__name__)
+
+#: Longest URL /api/qr encodes; a board URL is far shorter, and a QR code past this is unreadable.
+QR_URL_MAX = 512
+
+
+def active_board_ids(hub: Hub) -> list[str]:
+    """Ids of the boards people are on, busiest first."""
+    counts = {room_id: len(room.peers) + len(room.joining) for room_id, room in hub.rooms.items()}
+    return sorted((r for r, n in counts.items() if n), key=lambda r: (-counts[r], r))
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv4Address)
+    except ValueError:
+        return False
+
+
+class LanPresence:
+    """This server as the network sees it: its addresses, its port and its mDNS name."""
+
+    def __init__(self, settings: Settings, hub: Hub) -> None:
+        self.settings = settings
+        self.hub = hub
+        self.port = 0
+        self.discovery: Discovery = NoDiscovery(instance_name(settings.name))
+
+    async def start(self, port: int) -> None:
+        """Note the bound port and, unless --no-mdns, start advertising and browsing."""
+        self.port = port
+        if not self.settings.mdns:
+            return
+        addresses = [i.address for i in self.interfaces() if _is_ipv4(i.address)]
+        self.discovery = MdnsDiscovery(instance_name(self.settings.name), port, addresses,
+                                       lambda: active_board_ids(self.hub))
+        await self.discovery.start()
+
+    async def stop(self) -> None:
+        await self.discovery.stop()
+
+    def interfaces(self) -> list[netinfo.Interface]:
+        # Read afresh on each call: a laptop may have joined another network since startup.
+        return netinfo.lan_interfaces(self.settings.host)
+
+    @property
+    def loopback_only(self) -> bool:
+        return netinfo.is_loopback(self.settings.host)
+
+    def lan_urls(self) -> list[str]:
+        return [u for u in netinfo.urls(self.settings.host, self.port, self.interfaces())
+                if not netinfo.is_loopback(urlsplit(u).hostname or "")]
+
+    def local_url(self) -> str | None:
+        name = self.discovery.local_name
+        return f"http://{name}:{self.port}/" if name else None
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "name": self.discovery.name,
+            "version": __version__,
+            "urls": self.lan_urls(),
+            "localName": self.discovery.local_name,
+            "localUrl": self.local_url(),
+            "mdns": self.discovery.registered,
+            "port": self.port,
+            "loopbackOnly": self.loopback_only,
+            "interfaces": [{"name": i.name, "address": i.address} for i in self.interfaces()],
+        }
+
+    def owns(self, url: str) -> bool:
+        """True for an http URL, with any path, on one of this server's own names."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return False
+        if parts.scheme != "http" or parts.username is not None or parts.password is not None:
+            return False
+        hosts = {"127.0.0.1", "localhost", *(i.address for i in self.interfaces())}
+        if self.discovery.local_name:
+            hosts.add(self.discovery.local_name)
+        return (parts.hostname or "").lower() in hosts and port == self.port
+
+
+class InfoHandler(BaseHandler):
+    def initialize(self, lan: LanPresence) -> None:
+        self.lan = lan
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.lan.info())
+
+
+class QrHandler(BaseHandler):
+    """An SVG QR code, only of this server's own URLs: never a code that sends a phone
+    somewhere else under this server's name."""
+
+    def initialize(self, lan: LanPresence) -> None:
+        self.lan = lan
+
+    def get(self) -> None:
+        url = self.get_query_argument("url", None)
+        if not url:
+            self.fail(400, "missing_url", "give the URL to encode as ?url=...")
+            return
+        if len(url) > QR_URL_MAX or not self.lan.owns(url):
+            self.fail(400, "bad_url", "only this server's own http URLs get a QR code")
+            return
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(qr.svg(url))
+
+
+class PeersHandler(BaseHandler):
+    def initialize(self, lan: LanPresence) -> None:
+        self.lan = lan
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.finish({"peers": self.lan.discovery.peers()})
+
+
+def routes(lan: LanPresence) -> list[tuple[str, type[BaseHandler], dict[str, Any]]]:
+    """The routes app.py adds for this module."""
+    return [
+        (r"/api/info", InfoHandler, {"lan": lan}),
+        (r"/api/qr", QrHandler, {"lan": lan}),
+        (r"/api/peers", PeersHandler, {"lan": lan}),
+    ]
