@@ -13,6 +13,7 @@ import tornado.netutil
 
 from lanboard.app import make_app
 from lanboard.hub import Hub
+from lanboard.netapi import LanPresence
 from lanboard.settings import Settings
 from lanboard.store import BoardStore, MemoryStore
 
@@ -54,7 +55,9 @@ class Server:
         self.store = store if store is not None else MemoryStore()
         loop = asyncio.get_event_loop()
         self.hub = Hub(self.store, loop.call_soon)
-        self.app = make_app(self.hub)
+        #: Addresses, port and mDNS (see netapi.py); discovery starts in start().
+        self.lan = LanPresence(settings, self.hub)
+        self.app = make_app(self.hub, lan=self.lan)
         self.port = 0
         self._http: tornado.httpserver.HTTPServer | None = None
         self._sweep: tornado.ioloop.PeriodicCallback | None = None
@@ -66,9 +69,12 @@ class Server:
         self._sweep = tornado.ioloop.PeriodicCallback(self.hub.sweep, 1000)
         self._sweep.start()
         log.info("server listening host=%s port=%d", self.settings.host, self.port)
+        await self.lan.start(self.port)
 
     async def stop(self) -> None:
         """Stop accepting, say goodbye to every client, save every board."""
+        # mDNS goodbye first, so other LANBoards drop this one at once.
+        await self.lan.stop()
         if self._sweep is not None:
             self._sweep.stop()
         if self._http is not None:
