@@ -99,6 +99,8 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
                     values[key] = raw
             except argparse.ArgumentTypeError as exc:
                 raise UsageError(f"{var}: {exc}") from None
+    if environ.get("LANBOARD_STORE"):
+        values["store"] = environ["LANBOARD_STORE"]
     if "no_mdns" in values:
         values["mdns"] = not values.pop("no_mdns")
     name = values.get("name")
@@ -139,6 +141,7 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
           flush=True)
     for url in urls[:-1]:
         print(f"  Open from other devices: {url}", flush=True)
+    print(f"  Boards are stored in {server.boards_at}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     if not settings.headless:
         local = instance.local_url(settings.host, server.port)

@@ -15,7 +15,7 @@ from lanboard import limits
 from lanboard.peer import Peer
 from lanboard.protocol import STORAGE_ERROR, ProtocolError, error_frame
 from lanboard.room import Room
-from lanboard.store import BoardStore, StoreError
+from lanboard.store import BoardStore, StoreError, Version
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Hub:
         if room is None:
             room = Room(room_id)
             room.reset_to(self.store.load(room_id))
-            room.empty_since = self._clock()
+            room.empty_since = room.version_at = self._clock()
             self.rooms[room_id] = room
             log.info("room loaded room=%s elements=%d seq=%d", room_id, len(room.elements),
                      room.seq)
@@ -69,15 +69,35 @@ class Hub:
         self._dirty.clear()
         batch = [(r.id, seq, frame) for r in rooms for seq, frame in r.uncommitted]
         if batch:
+            now = self._clock()
+            versions = []
+            for room in rooms:
+                versions += room.versions_due
+                if room.uncommitted and now - room.version_at >= limits.VERSION_EVERY_SECONDS:
+                    versions.append(Version(room.id, room.seq, "periodic",
+                                            room.encoded_elements()))
+                    room.version_at = now
             try:
-                self.store.commit(batch)
+                self.store.commit(batch, versions)
             except StoreError as exc:
                 for room in rooms:
                     if room.uncommitted:
                         self._roll_back(room, str(exc))
         for room in rooms:
             room.uncommitted.clear()
+            room.versions_due.clear()
             self._deliver(room)
+            if room.seq - room.snapshot_seq >= limits.SNAPSHOT_EVERY_CHANGES:
+                self.save_snapshot(room)
+
+    def save_snapshot(self, room: Room) -> None:
+        """Compact the room's change log into a snapshot. A failure loses nothing: every
+        change is already committed, so it is logged and tried again later."""
+        try:
+            self.store.snapshot(room.id, room.seq, room.encoded_elements())
+            room.snapshot_seq = room.seq
+        except StoreError as exc:
+            log.error("snapshot failed room=%s: %s", room.id, exc)
 
     def _roll_back(self, room: Room, reason: str) -> None:
         """A commit failed: tell each sender, and put the room back to what the store holds."""
@@ -164,7 +184,8 @@ class Hub:
                 self.unload(room)
 
     def unload(self, room: Room) -> None:
-        self.store.snapshot(room.id, room.seq, room.encoded_elements())
+        if room.seq != room.snapshot_seq:
+            self.save_snapshot(room)
         del self.rooms[room.id]
         log.info("room unloaded room=%s", room.id)
 
@@ -172,4 +193,5 @@ class Hub:
         """Flush what is pending and snapshot every loaded room (on shutdown)."""
         self.flush()
         for room in list(self.rooms.values()):
-            self.store.snapshot(room.id, room.seq, room.encoded_elements())
+            if room.seq != room.snapshot_seq:
+                self.save_snapshot(room)

@@ -60,3 +60,15 @@ MAX_PEERS_PER_ROOM = 1_500
 #: WebSocket keepalive: ping every this many seconds, and drop a client silent for the timeout.
 PING_INTERVAL_SECONDS = 20.0
 PING_TIMEOUT_SECONDS = 60.0
+
+#: A board with activity gets a timestamped version in History at most this often.
+VERSION_EVERY_SECONDS = 300.0
+
+#: Most versions kept per board; the oldest periodic ones go first.
+MAX_VERSIONS_PER_BOARD = 100
+
+#: A snapshot (compacting the change log) is written after this many changes to a board.
+SNAPSHOT_EVERY_CHANGES = 5_000
+
+#: Largest board file accepted by import, in bytes.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024

@@ -26,7 +26,7 @@ from lanboard.protocol import (
     validate_element,
     validate_erase,
 )
-from lanboard.store import StoredBoard
+from lanboard.store import Element, StoredBoard, Version
 
 #: Colors handed to users in join order; distinct within a room while they last.
 PALETTE = (
@@ -70,6 +70,12 @@ class Room:
         self.uncommitted: list[tuple[int, bytes]] = []
         self.empty_since: float | None = None
         self._sync_cache: bytes | None = None
+        #: Versions to save with the next commit (the board as it was before a clear).
+        self.versions_due: list[Version] = []
+        #: The seq of the last snapshot written, and of the last version saved, with its time.
+        self.snapshot_seq = seq
+        self.version_seq = seq
+        self.version_at = 0.0
 
     # ---- membership -------------------------------------------------------------------
 
@@ -198,17 +204,24 @@ class Room:
             self._open.pop(eid, None)
         self._record(peer, "erase", dumps({"ids": removed}), {"ids": removed})
 
-    def _clear(self, peer: Peer | None) -> None:
+    def _clear(self, peer: Peer | None, reason: str = "before-clear") -> None:
+        if self.elements:
+            # A cleared board can always be brought back from History.
+            self.versions_due.append(Version(self.id, self.seq, reason, self.encoded_elements()))
         self.elements.clear()
         self._open.clear()
         self._record(peer, "clear", b"{}", None, echo=True)
 
-    def replace_all(self, elements: list[tuple[str, bytes]], peer: Peer | None) -> None:
-        """Make the board exactly `elements`, as ordinary changes (a clear, then draws)."""
-        self._clear(peer)
+    def replace_all(self, elements: list[Element], reason: str) -> None:
+        """Make the board exactly `elements`, as ordinary changes that everyone receives (a
+        clear, then draws). The board as it was is saved as a version first."""
+        if len(elements) > limits.MAX_ELEMENTS_PER_ROOM:
+            raise ProtocolError(BOARD_FULL, f"a board holds at most "
+                                f"{limits.MAX_ELEMENTS_PER_ROOM} elements")
+        self._clear(None, reason)
         for eid, encoded in elements:
             self.elements[eid] = encoded
-            self._record(peer, "draw", encoded, None, echo=True)
+            self._record(None, "draw", encoded, None, echo=True)
 
     # ---- replay (restoring from the store) ---------------------------------------------
 
@@ -220,8 +233,13 @@ class Room:
         self.log.clear()
         self.uncommitted.clear()
         self._sync_cache = None
-        for _, frame in stored.changes if stored else ():
-            self.replay(frame)
+        self.versions_due.clear()
+        self.snapshot_seq = self.version_seq = self.seq
+        for seq, frame in stored.changes if stored else ():
+            if seq > self.seq:
+                self.replay(frame)
+            else:  # already in the snapshot; kept so clients can resume across a restart
+                self.log.append((seq, frame))
 
     def replay(self, frame: bytes) -> None:
         """Apply one stored change message, already validated when it was first accepted."""

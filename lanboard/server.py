@@ -15,7 +15,9 @@ from lanboard.app import make_app
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.settings import Settings
-from lanboard.store import BoardStore, MemoryStore
+from lanboard import datadir
+from lanboard.sqlite_store import SqliteStore
+from lanboard.store import BoardStore, MemoryStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,29 @@ def bind(host: str, port: int) -> tuple[list[socket.socket], int]:
     raise StartupError(f"ports {port}-{last} are all busy; pick another with --port")
 
 
+def open_store(settings: Settings) -> tuple[BoardStore, str]:
+    """The store the settings ask for, and where it keeps boards, for the startup message."""
+    if settings.store == "memory":
+        return MemoryStore(), "memory only (LANBOARD_STORE=memory): nothing survives a restart"
+    if settings.store != "sqlite":
+        raise StartupError(f"LANBOARD_STORE must be sqlite or memory, not {settings.store!r}")
+    try:
+        path = datadir.prepare(datadir.resolve(settings))
+        return SqliteStore.open(path), str(path)
+    except (datadir.DataDirError, StoreError) as exc:
+        raise StartupError(str(exc)) from None
+
+
 class Server:
     """One LANBoard server on the running asyncio loop."""
 
     def __init__(self, settings: Settings, store: BoardStore | None = None) -> None:
         self.settings = settings
-        self.store = store if store is not None else MemoryStore()
+        if store is None:
+            store, self.boards_at = open_store(settings)
+        else:
+            self.boards_at = "the given store"
+        self.store = store
         loop = asyncio.get_event_loop()
         self.hub = Hub(self.store, loop.call_soon)
         #: Addresses, port and mDNS (see netapi.py); discovery starts in start().
@@ -63,7 +82,11 @@ class Server:
         self._sweep: tornado.ioloop.PeriodicCallback | None = None
 
     async def start(self) -> None:
-        sockets, self.port = bind(self.settings.host, self.settings.port)
+        try:
+            sockets, self.port = bind(self.settings.host, self.settings.port)
+        except StartupError:
+            self.store.close()
+            raise
         self._http = tornado.httpserver.HTTPServer(self.app, xheaders=False)
         self._http.add_sockets(sockets)
         self._sweep = tornado.ioloop.PeriodicCallback(self.hub.sweep, 1000)

@@ -20,5 +20,8 @@ class Settings:
     name: str | None = None
     #: Advertise and browse over mDNS.
     mdns: bool = True
+    #: "sqlite" keeps boards durably in the data directory; "memory" keeps them only while
+    #: the process runs (benchmarks). Set with LANBOARD_STORE.
+    store: str = "sqlite"
     #: Extra Host header names to accept, besides IPs, localhost, *.local and this host's name.
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
+
+#: One element as stored: (id, encoded JSON).
+Element = tuple[str, bytes]
 
 
 class StoreError(Exception):
@@ -12,11 +16,13 @@ class StoreError(Exception):
 
 @dataclass(slots=True)
 class StoredBoard:
-    """What a store gives back for one board: a snapshot plus the changes after it."""
+    """What a store gives back for one board: a snapshot plus the changes it keeps."""
 
-    elements: list[tuple[str, bytes]]
+    elements: list[Element]
+    #: The seq the snapshot was taken at.
     seq: int
-    #: (seq, message) of changes after the snapshot, oldest first.
+    #: (seq, message) of kept changes, oldest first. Those after `seq` are replayed on load;
+    #: those at or before it only let clients resume across a restart.
     changes: list[tuple[int, bytes]] = field(default_factory=list)
 
 
@@ -28,29 +34,58 @@ class BoardSummary:
     updated: float
 
 
+@dataclass(slots=True, frozen=True)
+class VersionInfo:
+    """One saved version of a board, as History lists it."""
+
+    id: int
+    time: float
+    seq: int
+    elements: int
+    reason: str
+
+
+@dataclass(slots=True)
+class Version:
+    """A version to save: the full board as it was at `seq`."""
+
+    room_id: str
+    seq: int
+    reason: str
+    elements: list[Element]
+
+
 class BoardStore(Protocol):
     def load(self, room_id: str) -> StoredBoard | None:
         """The stored board, or None when there is none."""
 
-    def commit(self, changes: list[tuple[str, int, bytes]]) -> None:
-        """Make (room_id, seq, message) changes durable before returning; raise StoreError."""
+    def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
+        """Make (room_id, seq, message) changes and versions durable, in one transaction,
+        before returning; raise StoreError."""
 
-    def snapshot(self, room_id: str, seq: int, elements: list[tuple[str, bytes]]) -> None:
+    def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
         """Record the full board at seq, so older changes need not be replayed."""
 
     def boards(self) -> list[BoardSummary]:
         """Every stored board."""
+
+    def versions(self, room_id: str) -> list[VersionInfo]:
+        """Saved versions of a board, newest first."""
+
+    def version(self, room_id: str, version_id: int) -> list[Element] | None:
+        """The elements of one saved version."""
 
     def close(self) -> None:
         """Flush and release the store."""
 
 
 class MemoryStore:
-    """A BoardStore that keeps everything in this process; used by tests and --no-store."""
+    """A BoardStore that keeps everything in this process (tests, LANBOARD_STORE=memory)."""
 
     def __init__(self) -> None:
-        self._snapshots: dict[str, tuple[int, list[tuple[str, bytes]]]] = {}
+        self._snapshots: dict[str, tuple[int, list[Element]]] = {}
         self._changes: dict[str, list[tuple[int, bytes]]] = {}
+        self._versions: dict[str, list[tuple[VersionInfo, list[Element]]]] = {}
         self.commits = 0
 
     def load(self, room_id: str) -> StoredBoard | None:
@@ -59,14 +94,17 @@ class MemoryStore:
         seq, elements = self._snapshots.get(room_id, (0, []))
         return StoredBoard(list(elements), seq, list(self._changes.get(room_id, [])))
 
-    def commit(self, changes: list[tuple[str, int, bytes]]) -> None:
+    def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
         for room_id, seq, frame in changes:
             self._changes.setdefault(room_id, []).append((seq, frame))
+        for v in versions:
+            saved = self._versions.setdefault(v.room_id, [])
+            info = VersionInfo(len(saved) + 1, time.time(), v.seq, len(v.elements), v.reason)
+            saved.append((info, list(v.elements)))
         self.commits += 1
 
-    def snapshot(self, room_id: str, seq: int, elements: list[tuple[str, bytes]]) -> None:
+    def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
         self._snapshots[room_id] = (seq, list(elements))
-        self._changes[room_id] = [c for c in self._changes.get(room_id, []) if c[0] > seq]
 
     def boards(self) -> list[BoardSummary]:
         out = []
@@ -75,6 +113,15 @@ class MemoryStore:
             last = self._changes.get(room_id)
             out.append(BoardSummary(room_id, len(elements), last[-1][0] if last else seq, 0.0))
         return out
+
+    def versions(self, room_id: str) -> list[VersionInfo]:
+        return [info for info, _ in reversed(self._versions.get(room_id, []))]
+
+    def version(self, room_id: str, version_id: int) -> list[Element] | None:
+        for info, elements in self._versions.get(room_id, []):
+            if info.id == version_id:
+                return list(elements)
+        return None
 
     def close(self) -> None:
         pass

@@ -97,9 +97,9 @@ def test_batched_peers_share_one_encoded_frame_per_flush():
 
 def test_changes_are_committed_before_anyone_sees_them():
     class Watching(MemoryStore):
-        def commit(self, changes):
+        def commit(self, changes, versions):
             assert not any(b"draw" in f for f in peer_b.transport.frames)
-            super().commit(changes)
+            super().commit(changes, versions)
 
     store = Watching()
     hub, _ = make_hub(store)
@@ -115,10 +115,10 @@ def test_a_failed_commit_relays_nothing_and_rolls_the_room_back():
     class Failing(MemoryStore):
         fail = False
 
-        def commit(self, changes):
+        def commit(self, changes, versions):
             if self.fail:
                 raise StoreError("disk full")
-            super().commit(changes)
+            super().commit(changes, versions)
 
     store = Failing()
     hub, _ = make_hub(store)

@@ -1,0 +1,270 @@
+"""The durable BoardStore: one SQLite database in WAL mode in the data directory.
+
+A commit is one transaction per loop turn for every room. With WAL and synchronous=NORMAL a
+committed transaction survives the process being killed (not a power cut, which would need
+synchronous=FULL and an fsync per turn). Boards are stored as a snapshot plus the change
+messages after it; versions are full snapshots kept for History.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from lanboard import limits
+from lanboard.store import BoardSummary, Element, StoredBoard, StoreError, Version, VersionInfo
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "boards.sqlite3"
+LOCK_NAME = "boards.lock"
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS boards (
+    id TEXT PRIMARY KEY,
+    snapshot_seq INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    element_count INTEGER NOT NULL,
+    elements BLOB NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    board TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    message BLOB NOT NULL,
+    PRIMARY KEY (board, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    time REAL NOT NULL,
+    reason TEXT NOT NULL,
+    element_count INTEGER NOT NULL,
+    elements BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS versions_board ON versions (board, id);
+"""
+
+
+def pack(elements: list[Element]) -> bytes:
+    """Elements as lines of `"id"<TAB>element`; JSON escapes every tab and newline inside."""
+    return b"\n".join(json.dumps(eid).encode() + b"\t" + data for eid, data in elements)
+
+
+def unpack(blob: bytes) -> list[Element]:
+    out: list[Element] = []
+    for row in blob.split(b"\n") if blob else ():
+        key, _, data = row.partition(b"\t")
+        out.append((json.loads(key), data))
+    return out
+
+
+class StoreLock:
+    """An OS lock on a file in the data directory, held while the server runs. The OS drops
+    it when the process dies, so a crash never leaves a stale lock behind."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        f = open(self.path, "a+")  # noqa: SIM115 - held open for the server's lifetime
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            f.close()
+            raise StoreError(f"another LANBoard (pid {holder}) is already using "
+                             f"{self.path.parent}; stop it or pick another --data-dir") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._file = f
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class SqliteStore:
+    """BoardStore on SQLite. Open it with `SqliteStore.open(data_dir)`."""
+
+    def __init__(self, db: sqlite3.Connection, lock: StoreLock) -> None:
+        self.db = db
+        self.lock = lock
+
+    @classmethod
+    def open(cls, data_dir: Path) -> SqliteStore:
+        lock = StoreLock(data_dir / LOCK_NAME)
+        lock.acquire()
+        try:
+            db = _connect(data_dir / DB_NAME)
+        except BaseException:
+            lock.release()
+            raise
+        return cls(db, lock)
+
+    # ---- BoardStore --------------------------------------------------------------------
+
+    def load(self, room_id: str) -> StoredBoard | None:
+        with self._errors("read"):
+            row = self.db.execute("SELECT snapshot_seq, elements FROM boards WHERE id = ?",
+                                  (room_id,)).fetchone()
+            changes = self.db.execute("SELECT seq, message FROM changes WHERE board = ? "
+                                      "ORDER BY seq", (room_id,)).fetchall()
+        if row is None and not changes:
+            return None
+        seq, blob = row if row else (0, b"")
+        return StoredBoard(unpack(blob), seq, [(s, bytes(m)) for s, m in changes])
+
+    def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
+        with self._errors("save"), self.db:
+            self.db.executemany("INSERT INTO changes (board, seq, message) VALUES (?, ?, ?)",
+                                changes)
+            last: dict[str, int] = {}
+            for room_id, seq, _ in changes:
+                last[room_id] = seq
+            now = time.time()
+            self.db.executemany(
+                "INSERT INTO boards (id, snapshot_seq, seq, element_count, elements, updated) "
+                "VALUES (?, 0, ?, 0, x'', ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq,"
+                " updated = excluded.updated", [(r, s, now) for r, s in last.items()])
+            for v in versions:
+                self._insert_version(v, now)
+
+    def _insert_version(self, v: Version, now: float) -> None:
+        self.db.execute("INSERT INTO versions (board, seq, time, reason, element_count, "
+                        "elements) VALUES (?, ?, ?, ?, ?, ?)",
+                        (v.room_id, v.seq, now, v.reason, len(v.elements), pack(v.elements)))
+        count = self.db.execute("SELECT count(*) FROM versions WHERE board = ?",
+                                (v.room_id,)).fetchone()[0]
+        if count > limits.MAX_VERSIONS_PER_BOARD:
+            # Periodic versions go first; versions taken before a clear or a restore are
+            # what brings a board back, so they are kept longest.
+            self.db.execute(
+                "DELETE FROM versions WHERE id IN (SELECT id FROM versions WHERE board = ? "
+                "ORDER BY reason = 'periodic' DESC, id LIMIT ?)",
+                (v.room_id, count - limits.MAX_VERSIONS_PER_BOARD))
+
+    def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
+        blob = pack(elements)
+        with self._errors("snapshot"), self.db:
+            self.db.execute(
+                "INSERT INTO boards (id, snapshot_seq, seq, element_count, elements, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "snapshot_seq = excluded.snapshot_seq, seq = max(boards.seq, excluded.seq), "
+                "element_count = excluded.element_count, elements = excluded.elements",
+                (room_id, seq, seq, len(elements), blob, time.time()))
+            # Keep the last RESUME_LOG_CHANGES changes so clients resume across a restart.
+            self.db.execute("DELETE FROM changes WHERE board = ? AND seq <= ?",
+                            (room_id, seq - limits.RESUME_LOG_CHANGES))
+
+    def boards(self) -> list[BoardSummary]:
+        with self._errors("read"):
+            rows = self.db.execute("SELECT id, element_count, seq, updated FROM boards "
+                                   "ORDER BY updated DESC").fetchall()
+        return [BoardSummary(*row) for row in rows]
+
+    def versions(self, room_id: str) -> list[VersionInfo]:
+        with self._errors("read"):
+            rows = self.db.execute("SELECT id, time, seq, element_count, reason FROM versions "
+                                   "WHERE board = ? ORDER BY id DESC", (room_id,)).fetchall()
+        return [VersionInfo(*row) for row in rows]
+
+    def version(self, room_id: str, version_id: int) -> list[Element] | None:
+        with self._errors("read"):
+            row = self.db.execute("SELECT elements FROM versions WHERE board = ? AND id = ?",
+                                  (room_id, version_id)).fetchone()
+        return unpack(row[0]) if row else None
+
+    def close(self) -> None:
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.close()
+        finally:
+            self.lock.release()
+
+    def _errors(self, action: str) -> _Translate:
+        return _Translate(action)
+
+
+class _Translate:
+    """Turn sqlite3 errors into StoreError with one readable line."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"could not {self.action} boards: {exc}") from exc
+        return False
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open the database, setting aside a corrupt file and refusing someone else's."""
+    try:
+        return _open_checked(path)
+    except sqlite3.OperationalError as exc:
+        # Locked, read-only, unopenable or a full disk: the file may be fine, so leave it be.
+        raise StoreError(f"cannot open {path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(path) + suffix)
+            if src.exists():
+                src.rename(Path(str(aside) + suffix))
+        log.error("corrupt database set aside path=%s aside=%s error=%s", path, aside, exc)
+        print(f"LANBoard: {path.name} was unreadable ({exc}); it was kept as {aside.name} "
+              "and a new one started.", file=sys.stderr, flush=True)
+        return _open_checked(path)
+
+
+def _open_checked(path: Path) -> sqlite3.Connection:
+    fresh = not path.exists() or path.stat().st_size == 0
+    db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
+    try:
+        if not fresh:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+            if "meta" not in tables:
+                raise StoreError(f"{path} is not a LANBoard database; move it away or pick "
+                                 "another --data-dir")
+            app = db.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
+            if not app or app[0] != "lanboard":
+                raise StoreError(f"{path} is not a LANBoard database; move it away or pick "
+                                 "another --data-dir")
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=2000")
+        with db:
+            db.executescript(SCHEMA)
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('app', 'lanboard')")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    except BaseException:
+        db.close()
+        raise
+    return db
