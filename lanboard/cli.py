@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from lanboard import __version__, datadir, instance, netinfo
+from lanboard import __version__, datadir, instance, netapi, netinfo
 from lanboard.server import Server, StartupError
 from lanboard.settings import Settings
 
@@ -142,15 +142,37 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
     for url in urls[:-1]:
         print(f"  Open from other devices: {url}", flush=True)
     print(f"  Boards are stored in {server.boards_at}", flush=True)
+    print(_share_text(server), end="", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
+    local_line = asyncio.ensure_future(_print_local_name(server))
     if not settings.headless:
         local = instance.local_url(settings.host, server.port)
         loop.run_in_executor(None, instance.open_browser, local)
     if ready is not None:
         ready.set()
     await stop.wait()
+    local_line.cancel()
     print("Stopping LANBoard...", flush=True)
     await server.stop()
+
+
+def _share_text(server: Server) -> str:
+    """The QR code (or why there is none), in what this terminal can show."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "\u2588\u2580\u2584".encode(encoding)
+        unicode = True
+    except (UnicodeEncodeError, LookupError):
+        unicode = False
+    # Colours only on a real terminal: a log file or the journal would show escape codes.
+    ansi = sys.stdout.isatty() and os.name != "nt" and os.environ.get("TERM") != "dumb"
+    return netapi.share_text(server.lan, unicode=unicode, ansi=ansi)
+
+
+async def _print_local_name(server: Server) -> None:
+    line = await netapi.local_name_text(server.lan)
+    if line:
+        print(line, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -147,3 +147,33 @@ def routes(lan: LanPresence) -> list[tuple[str, type[BaseHandler], dict[str, Any
         (r"/api/qr", QrHandler, {"lan": lan}),
         (r"/api/peers", PeersHandler, {"lan": lan}),
     ]
+
+
+# -- the terminal's share hints (printed by cli.py) ----------------------------------------
+
+#: How long the terminal waits for mDNS before giving up on printing the `.local` URL.
+LOCAL_NAME_WAIT_SECONDS = 8.0
+
+
+def share_text(lan: LanPresence, *, unicode: bool, ansi: bool) -> str:
+    """What the terminal prints so a phone can join: a QR code of the main LAN URL, or why
+    there is none."""
+    urls = lan.lan_urls()
+    if lan.loopback_only:
+        return ("Only this computer can open it: LANBoard listens on a loopback address.\n"
+                "To let other devices join, start it with --host 0.0.0.0.\n")
+    if not urls:
+        return ("No network found that other devices could use (only loopback, VPN or "
+                "container interfaces). Join a Wi-Fi or wired network and restart LANBoard.\n")
+    return f"Scan to join from a phone ({urls[0]}):\n" + qr.text(urls[0], ansi=ansi,
+                                                                   unicode=unicode)
+
+
+async def local_name_text(lan: LanPresence) -> str | None:
+    """The `.local` line, once mDNS has registered it; None with --no-mdns or on failure."""
+    if not lan.settings.mdns or lan.loopback_only:
+        return None
+    if await lan.discovery.wait_registered(LOCAL_NAME_WAIT_SECONDS) and lan.local_url():
+        return f"  Or type on any device here: {lan.local_url()}"
+    return ("  mDNS could not start, so the .local name and the list of boards on this "
+            "network are off; use the address above.")
