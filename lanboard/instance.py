@@ -151,10 +151,10 @@ def health(url: str, timeout: float = 1.0) -> dict[str, Any] | None:
     return body if isinstance(body, dict) and body.get("app") == "lanboard" else None
 
 
-def find_running(data_dir: Path, wait: float = HANDOFF_WAIT_SECONDS) -> str | None:
-    """The browser URL of the LANBoard serving data_dir, polling up to `wait` seconds while
-    it starts; None when none answers."""
-    deadline = time.monotonic() + wait
+def find_running(data_dir: Path, wait: float | None = None) -> str | None:
+    """The browser URL of the LANBoard serving data_dir, polling up to `wait` seconds
+    (default HANDOFF_WAIT_SECONDS) while it starts; None when none answers."""
+    deadline = time.monotonic() + (HANDOFF_WAIT_SECONDS if wait is None else wait)
     while True:
         info = read_info(data_dir)
         if info is not None:

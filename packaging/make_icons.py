@@ -96,8 +96,8 @@ def path_points(d: str) -> list[Point]:
     return pts
 
 
-def render(svg: Path, size: int) -> Image.Image:
-    """Draw the SVG at CANVAS px and scale it to `size`."""
+def render(svg: Path) -> Image.Image:
+    """Draw the SVG at CANVAS x CANVAS px."""
     root = ET.parse(svg).getroot()
     vb = [float(v) for v in root.get("viewBox", "0 0 256 256").split()]
     k = CANVAS / vb[2]
@@ -137,15 +137,15 @@ def render(svg: Path, size: int) -> Image.Image:
             continue
         else:
             raise ValueError(f"unsupported SVG element <{tag}>")
-    if size == CANVAS:
-        return img
-    return img.resize((size, size), Image.Resampling.LANCZOS)
+    return img
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else ICONS
     out.mkdir(parents=True, exist_ok=True)
-    images = {s: render(SOURCE, s) for s in sorted({*PNG_SIZES, *ICO_SIZES, *ICNS_SIZES})}
+    full = render(SOURCE)
+    images = {s: full if s == CANVAS else full.resize((s, s), Image.Resampling.LANCZOS)
+              for s in sorted({*PNG_SIZES, *ICO_SIZES, *ICNS_SIZES})}
     for s in PNG_SIZES:
         images[s].save(out / f"lanboard-{s}.png", optimize=True)
     big = images[256]

@@ -1,0 +1,222 @@
+"""One LANBoard per data directory: the lock, the instance file, and the hand-off to a running
+server. Real files, real OS locks, real server processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lanboard import cli, instance
+from tests.conftest import ServerProcess, start_server
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def browser_script(tmp_path: Path) -> tuple[Path, Path]:
+    """A BROWSER command that records the URL it is asked to open."""
+    record = tmp_path / "browser.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$1" >> "{record}"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, record
+
+
+def launch(data_dir: Path, *args: str, env: dict[str, str] | None = None,
+           timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """A second `lanboard` launch on data_dir, as a person double-clicking it would (but with
+    mDNS off, on loopback)."""
+    cmd = [sys.executable, "-m", "lanboard", "--no-mdns", "--host", "127.0.0.1",
+           "--data-dir", str(data_dir), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def health(server: ServerProcess) -> dict[str, object]:
+    with urllib.request.urlopen(server.url + "/api/health", timeout=5) as resp:
+        body: dict[str, object] = json.loads(resp.read())
+        return body
+
+
+# ---- the lock -------------------------------------------------------------------------------
+
+
+def test_the_lock_is_exclusive_until_released(tmp_path):
+    first = instance.acquire(tmp_path)
+    assert first is not None
+    assert instance.acquire(tmp_path) is None
+    first.release()
+    again = instance.acquire(tmp_path)
+    assert again is not None
+    again.release()
+
+
+def test_publish_writes_a_private_file_and_release_removes_only_our_own(tmp_path):
+    lock = instance.acquire(tmp_path)
+    assert lock is not None
+    lock.publish("0.0.0.0", 8123)
+    info = instance.read_info(tmp_path)
+    assert info is not None
+    assert (info["port"], info["url"], info["instance"]) == (
+        8123, "http://localhost:8123/", instance.INSTANCE_ID)
+    assert stat.S_IMODE((tmp_path / instance.INFO_FILE).stat().st_mode) == 0o600
+    # Another process's file (a later instance took over) is left alone.
+    (tmp_path / instance.INFO_FILE).write_text(json.dumps({**info, "instance": "someone-else"}))
+    lock.release()
+    assert (tmp_path / instance.INFO_FILE).exists()
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block_a_start(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from lanboard import instance
+        lock = instance.acquire(Path({str(tmp_path)!r}))
+        lock.publish("127.0.0.1", 9)
+        print("held", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert instance.acquire(tmp_path) is None
+    finally:
+        holder.kill()
+        holder.wait(10)
+        if holder.stdout:
+            holder.stdout.close()
+    assert (tmp_path / instance.INFO_FILE).exists()  # the crash left its file behind
+    assert instance.find_running(tmp_path, wait=0) is None
+    lock = instance.acquire(tmp_path)
+    assert lock is not None
+    lock.release()
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"app": "other", "port": 1}',
+                                     '{"app": "lanboard", "port": "8080", "instance": "x"}'])
+def test_a_damaged_instance_file_is_ignored(tmp_path, content):
+    (tmp_path / instance.INFO_FILE).write_text(content)
+    assert instance.read_info(tmp_path) is None
+    assert instance.find_running(tmp_path, wait=0) is None
+
+
+def test_a_live_lanboard_with_another_id_is_not_taken_for_ours(tmp_path):
+    """A stale file whose port is now served by a different LANBoard (another data dir)."""
+    other = start_server(tmp_path / "other")
+    try:
+        (tmp_path / "mine").mkdir()
+        stale = {"app": "lanboard", "instance": "0123456789abcdef", "pid": 1,
+                 "host": "127.0.0.1", "port": other.port, "url": other.url + "/"}
+        (tmp_path / "mine" / instance.INFO_FILE).write_text(json.dumps(stale))
+        assert instance.find_running(tmp_path / "mine", wait=0) is None
+        # The server's own file, with its real id, is found.
+        assert instance.find_running(tmp_path / "other", wait=0) == other.url + "/"
+    finally:
+        other.stop()
+
+
+def test_open_browser_in_a_bundle_restores_the_system_library_path(monkeypatch, tmp_path):
+    script, record = browser_script(tmp_path)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/tmp/_MEI_bundle")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/usr/lib/system")
+    monkeypatch.setenv("BROWSER", str(script))
+    assert instance.open_browser("http://localhost:1/")
+    assert os.environ["LD_LIBRARY_PATH"] == "/usr/lib/system"
+    assert record.read_text().split() == ["http://localhost:1/"]
+
+
+# ---- the CLI: second launch, stale files, clean stop ----------------------------------------
+
+
+def test_second_launch_opens_the_browser_on_the_running_board_and_exits_0(tmp_path):
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        before = instance.read_info(data)
+        script, record = browser_script(tmp_path)
+        second = launch(data, "--port", "0", env={"BROWSER": str(script)})
+        assert second.returncode == 0, second.stderr
+        assert f"already running at {first.url}/" in second.stdout
+        assert record.read_text().split() == [first.url + "/"]
+        # The first is untouched and still serving.
+        assert instance.read_info(data) == before
+        assert health(first)["instance"] == before["instance"]  # type: ignore[index]
+    finally:
+        assert first.stop() == 0
+
+
+def test_second_launch_on_the_first_ones_busy_port_does_not_fail(tmp_path):
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        script, record = browser_script(tmp_path)
+        second = launch(data, "--port", str(first.port), env={"BROWSER": str(script)})
+        assert second.returncode == 0, second.stderr
+        assert "busy" not in second.stdout + second.stderr
+        assert record.read_text().split() == [first.url + "/"]
+    finally:
+        first.stop()
+
+
+def test_second_headless_launch_says_where_and_opens_no_browser(tmp_path):
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        script, record = browser_script(tmp_path)
+        second = launch(data, "--headless", "--port", "0", env={"BROWSER": str(script)})
+        assert second.returncode == 0, second.stderr
+        assert f"already running at {first.url}/" in second.stdout
+        assert not record.exists()
+    finally:
+        first.stop()
+
+
+def test_clean_stop_removes_the_instance_file(tmp_path):
+    data = tmp_path / "data"
+    server = start_server(data)
+    assert instance.read_info(data) is not None
+    assert server.stop(signal.SIGTERM) == 0
+    assert not (data / instance.INFO_FILE).exists()
+
+
+def test_sighup_from_a_closed_terminal_stops_cleanly(tmp_path):
+    server = start_server(tmp_path / "data")
+    assert server.stop(signal.SIGHUP) == 0
+    assert any("Stopping" in line for line in server.output)
+
+
+def test_a_start_after_a_crash_takes_over_the_stale_files(tmp_path):
+    data = tmp_path / "data"
+    crashed = start_server(data)
+    old = instance.read_info(data)
+    crashed.stop(signal.SIGKILL)
+    assert instance.read_info(data) == old  # left behind
+    fresh = start_server(data)
+    try:
+        new = instance.read_info(data)
+        assert new is not None and old is not None
+        assert new["instance"] != old["instance"] and new["port"] == fresh.port
+        assert health(fresh)["instance"] == new["instance"]
+    finally:
+        assert fresh.stop() == 0
+
+
+def test_a_lock_holder_that_never_answers_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(instance, "HANDOFF_WAIT_SECONDS", 0.5)
+    held = instance.acquire(tmp_path)
+    assert held is not None
+    try:
+        code = cli.main(["--headless", "--no-mdns", "--data-dir", str(tmp_path)])
+    finally:
+        held.release()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not answer" in err
