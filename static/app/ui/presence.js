@@ -1,0 +1,54 @@
+// Who is here: colored initials, a count, and a list with names (always as text).
+
+export function buildPresence() {
+  const btn = document.getElementById('presence-btn');
+  const list = document.getElementById('presence-list');
+  const avatars = document.getElementById('presence-avatars');
+  const count = document.getElementById('presence-count');
+  btn.addEventListener('click', () => {
+    list.hidden = !list.hidden;
+    btn.setAttribute('aria-expanded', String(!list.hidden));
+  });
+  document.addEventListener('pointerdown', (e) => {
+    if (!list.hidden && !list.contains(e.target) && !btn.contains(e.target)) {
+      list.hidden = true;
+      btn.setAttribute('aria-expanded', 'false');
+    }
+  });
+
+  return {
+    show(users, me) {
+      count.textContent = String(users.length);
+      btn.title = `${users.length} ${users.length === 1 ? 'person' : 'people'} on this board`;
+      avatars.replaceChildren();
+      list.replaceChildren();
+      for (const u of users.slice(0, 4)) {
+        const a = document.createElement('span');
+        a.className = 'avatar';
+        a.style.setProperty('--c', u.color);
+        a.textContent = (u.userId.trim()[0] || '?').toUpperCase();
+        avatars.append(a);
+      }
+      for (const u of users) {
+        const li = document.createElement('li');
+        li.className = 'user';
+        li.dataset.user = u.userId;
+        const dot = document.createElement('span');
+        dot.className = 'avatar';
+        dot.style.setProperty('--c', u.color);
+        dot.textContent = (u.userId.trim()[0] || '?').toUpperCase();
+        const name = document.createElement('span');
+        name.className = 'user-name';
+        name.textContent = u.userId;
+        li.append(dot, name);
+        if (u.userId === me) {
+          const you = document.createElement('span');
+          you.className = 'you';
+          you.textContent = '(you)';
+          li.append(you);
+        }
+        list.append(li);
+      }
+    },
+  };
+}
