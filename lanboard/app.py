@@ -7,7 +7,7 @@ from typing import Any
 
 import tornado.web
 
-from lanboard import limits
+from lanboard import boardapi, limits
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.netapi import routes as net_routes
@@ -42,6 +42,7 @@ def make_app(hub: Hub, lan: LanPresence | None = None, **extra: Any) -> tornado.
         (r"/api/health", HealthHandler, {"started": time.monotonic()}),
         (r"/api/rooms", RoomsHandler, {"hub": hub}),
         *net_routes(lan),
+        *boardapi.routes(hub),
     ]
     return tornado.web.Application(
         routes,

@@ -11,11 +11,11 @@ import tornado.httpserver
 import tornado.ioloop
 import tornado.netutil
 
+from lanboard import datadir
 from lanboard.app import make_app
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.settings import Settings
-from lanboard import datadir
 from lanboard.sqlite_store import SqliteStore
 from lanboard.store import BoardStore, MemoryStore, StoreError
 

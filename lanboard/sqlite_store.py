@@ -8,14 +8,16 @@ messages after it; versions are full snapshots kept for History.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from lanboard import limits
 from lanboard.store import BoardSummary, Element, StoredBoard, StoreError, Version, VersionInfo
@@ -203,23 +205,13 @@ class SqliteStore:
         finally:
             self.lock.release()
 
-    def _errors(self, action: str) -> _Translate:
-        return _Translate(action)
-
-
-class _Translate:
-    """Turn sqlite3 errors into StoreError with one readable line."""
-
-    def __init__(self, action: str) -> None:
-        self.action = action
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        if isinstance(exc, sqlite3.Error):
-            raise StoreError(f"could not {self.action} boards: {exc}") from exc
-        return False
+    @contextlib.contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        """Turn sqlite3 errors into StoreError with one readable line."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not {action} boards: {exc}") from exc
 
 
 def _connect(path: Path) -> sqlite3.Connection:

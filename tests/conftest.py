@@ -133,6 +133,15 @@ class ServerProcess:
         self.release()
         return code
 
+    def saw(self, text: str, timeout: float = 5.0) -> bool:
+        """Whether the server printed `text`, waiting a little for its output to arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.output):
+                return True
+            time.sleep(0.05)
+        return False
+
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -200,9 +209,21 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         s.kill()
 
 
+_OPEN: list[Client] = []
+
+
 async def ws_client(url: str, **query: Any) -> Client:
-    """A client for a subprocess server."""
+    """A client for a subprocess server; closed when the test ends."""
     qs = "&".join(f"{k}={v}" for k, v in query.items())
-    return Client(await websocket_connect(url.replace("http", "ws", 1) + "?" + qs))
+    client = Client(await websocket_connect(url.replace("http", "ws", 1) + "?" + qs))
+    _OPEN.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
 
 

@@ -1,0 +1,179 @@
+"""HTTP API for one board: History (versions, restore), export and import."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from lanboard import limits, svg
+from lanboard.hub import Hub
+from lanboard.protocol import ProtocolError, clean_user_id, dumps, validate_element
+from lanboard.room import Room
+from lanboard.store import Element, StoreError
+from lanboard.web import BaseHandler
+
+#: The `lanboard` field of an exported board file.
+FILE_FORMAT = 1
+
+
+def parse_board_file(body: bytes) -> list[Element]:
+    """Validate an exported board file exactly as strictly as live changes; raise
+    ProtocolError with a message naming the first bad element."""
+    try:
+        doc = json.loads(body, parse_constant=lambda c: _bad(f"{c} is not valid JSON"))
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_file", f"the file is not valid JSON: {str(exc)[:80]}") from None
+    elements = doc.get("elements") if isinstance(doc, dict) else None
+    if not isinstance(elements, list):
+        raise ProtocolError("bad_file", "a board file is a JSON object with an 'elements' list")
+    if len(elements) > limits.MAX_ELEMENTS_PER_ROOM:
+        raise ProtocolError("board_full", f"the file has {len(elements)} elements; a board "
+                            f"holds at most {limits.MAX_ELEMENTS_PER_ROOM}")
+    out: dict[str, bytes] = {}
+    for i, raw in enumerate(elements):
+        owner = raw.get("userId") if isinstance(raw, dict) else None
+        user = clean_user_id(owner if isinstance(owner, str) else None) or "import"
+        try:
+            element = validate_element(raw, user)
+            if element["id"] in out:
+                raise ProtocolError("bad_element", "this id appears twice in the file")
+            out[element["id"]] = dumps(element)
+        except ProtocolError as err:
+            raise ProtocolError("bad_file", f"element {i + 1}: {err.message}") from None
+        except UnicodeEncodeError:
+            raise ProtocolError("bad_file", f"element {i + 1}: invalid unicode") from None
+    return list(out.items())
+
+
+def _bad(message: str) -> Any:
+    raise ValueError(message)
+
+
+class BoardHandler(BaseHandler):
+    """Shared by the board routes: finds the room, and checks writes come from our pages."""
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def find_room(self, room_id: str) -> Room | None:
+        """The room, loading it from the store; None (after a 4xx) when there is none."""
+        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
+            self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, "
+                      "'_' and '-'")
+            return None
+        try:
+            if room_id not in self.hub.rooms and self.hub.store.load(room_id) is None:
+                self.fail(404, "no_board", f"there is no board {room_id!r}")
+                return None
+            return self.hub.room(room_id)
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return None
+
+    def same_origin_json(self) -> bool:
+        """Writes must be JSON from a page of this server: a form on another site can send
+        neither, so this stops cross-site requests."""
+        if not self.request.headers.get("Content-Type", "").startswith("application/json"):
+            self.fail(415, "bad_content_type", "send the board file as application/json")
+            return False
+        origin = self.request.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != self.request.host:
+            self.fail(403, "bad_origin", "requests from other sites are refused")
+            return False
+        return True
+
+
+class VersionsHandler(BoardHandler):
+    def get(self, room_id: str) -> None:
+        room = self.find_room(room_id)
+        if room is None:
+            return
+        try:
+            versions = self.hub.store.versions(room.id)
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return
+        self.finish({"versions": [
+            {"id": v.id, "time": v.time, "seq": v.seq, "elements": v.elements,
+             "reason": v.reason} for v in versions]})
+
+
+class RestoreHandler(BoardHandler):
+    def post(self, room_id: str, version_id: str) -> None:
+        room = self.find_room(room_id)
+        if room is None or not self.same_origin_json():
+            return
+        try:
+            elements = self.hub.store.version(room.id, int(version_id))
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return
+        if elements is None:
+            self.fail(404, "no_version", f"board {room.id!r} has no version {version_id}")
+            return
+        room.replace_all(elements, "before-restore")
+        self.hub.touch(room)
+        self.finish({"seq": room.seq, "elements": len(elements)})
+
+
+class ExportHandler(BoardHandler):
+    def get(self, room_id: str) -> None:
+        fmt = self.get_argument("format", "json")
+        if fmt not in ("json", "svg"):
+            self.fail(400, "bad_format", "format must be json or svg")
+            return
+        room = self.find_room(room_id)
+        if room is None:
+            return
+        elements = room.encoded_elements()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.set_header("Content-Disposition",
+                        f'attachment; filename="{room.id}-{stamp}.{fmt}"')
+        if fmt == "svg":
+            self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
+            self.finish(svg.render(elements))
+            return
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        head = dumps({"lanboard": FILE_FORMAT, "room": room.id, "seq": room.seq,
+                      "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        self.finish(head[:-1] + b',"elements":' + room.elements_json() + b"}")
+
+
+class ImportHandler(BoardHandler):
+    """Replace the board with a board file. The board as it was is saved in History first."""
+
+    def post(self, room_id: str) -> None:
+        if len(self.request.body) > limits.MAX_IMPORT_BYTES:
+            self.fail(413, "too_large", f"a board file is at most "
+                      f"{limits.MAX_IMPORT_BYTES // 2**20} MiB")
+            return
+        room = self.find_room_or_new(room_id)
+        if room is None or not self.same_origin_json():
+            return
+        try:
+            elements = parse_board_file(self.request.body)
+        except ProtocolError as err:
+            self.fail(400, err.code, err.message)
+            return
+        room.replace_all(elements, "before-import")
+        self.hub.touch(room)
+        self.finish({"seq": room.seq, "elements": len(elements)})
+
+    def find_room_or_new(self, room_id: str) -> Room | None:
+        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
+            self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, "
+                      "'_' and '-'")
+            return None
+        return self.hub.room(room_id)
+
+
+def routes(hub: Hub) -> list[Any]:
+    args = {"hub": hub}
+    return [
+        (r"/api/rooms/([^/]+)/versions", VersionsHandler, args),
+        (r"/api/rooms/([^/]+)/versions/(\d{1,12})/restore", RestoreHandler, args),
+        (r"/api/rooms/([^/]+)/export", ExportHandler, args),
+        (r"/api/rooms/([^/]+)/import", ImportHandler, args),
+    ]

@@ -1,0 +1,103 @@
+"""The SQLite store against real files: round trips, snapshots, versions, locks, faults."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from lanboard import limits
+from lanboard.sqlite_store import DB_NAME, SqliteStore, pack, unpack
+from lanboard.store import StoreError, Version
+
+
+def el(eid: str) -> tuple[str, bytes]:
+    return eid, b'{"id":' + f'"{eid}"'.encode() + b',"elementType":"line"}'
+
+
+def test_pack_round_trips_ids_holding_tabs_newlines_and_quotes():
+    elements = [el("plain"), ("tab\there", b"{}"), ("new\nline", b'{"a":"x\\ny"}'),
+                ('quo"te', b"{}")]
+    assert unpack(pack(elements)) == elements
+    assert unpack(pack([])) == []
+
+
+def test_commit_then_load_replays_changes_after_the_snapshot(tmp_path):
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", 1, b"m1"), ("r", 2, b"m2")], [])
+    store.snapshot("r", 2, [el("a")])
+    store.commit([("r", 3, b"m3")], [])
+    store.close()
+    again = SqliteStore.open(tmp_path)
+    board = again.load("r")
+    assert board is not None
+    assert board.elements == [el("a")] and board.seq == 2
+    assert board.changes == [(1, b"m1"), (2, b"m2"), (3, b"m3")]
+    assert again.load("other") is None
+    assert [(b.id, b.seq) for b in again.boards()] == [("r", 3)]
+    again.close()
+
+
+def test_snapshot_prunes_changes_older_than_the_resume_window(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", s, b"m") for s in range(1, 6)], [])
+    store.snapshot("r", 5, [])
+    board = store.load("r")
+    assert board is not None and [s for s, _ in board.changes] == [4, 5]
+    store.close()
+
+
+def test_versions_are_kept_listed_newest_first_and_pruned_periodic_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_VERSIONS_PER_BOARD", 3)
+    store = SqliteStore.open(tmp_path)
+    store.commit([], [Version("r", 1, "before-clear", [el("cleared")])])
+    for seq in range(2, 5):
+        store.commit([], [Version("r", seq, "periodic", [el(f"p{seq}")])])
+    listed = store.versions("r")
+    assert [v.reason for v in listed] == ["periodic", "periodic", "before-clear"]
+    assert [v.seq for v in listed] == [4, 3, 1]
+    clear_id = listed[-1].id
+    assert store.version("r", clear_id) == [el("cleared")]
+    assert store.version("r", 999) is None
+    store.close()
+
+
+def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path):
+    first = SqliteStore.open(tmp_path)
+    with pytest.raises(StoreError, match="another LANBoard"):
+        SqliteStore.open(tmp_path)
+    first.close()
+    SqliteStore.open(tmp_path).close()  # released on close
+
+
+def test_a_corrupt_database_is_set_aside_never_overwritten(tmp_path, capsys):
+    garbage = b"this is not sqlite" * 100
+    (tmp_path / DB_NAME).write_bytes(garbage)
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", 1, b"m")], [])
+    store.close()
+    aside = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert len(aside) == 1 and aside[0].read_bytes() == garbage
+    assert "kept as" in capsys.readouterr().err
+
+
+def test_a_foreign_database_is_refused_and_left_alone(tmp_path):
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("CREATE TABLE recipes (name TEXT)")
+    db.commit()
+    db.close()
+    before = (tmp_path / DB_NAME).read_bytes()
+    with pytest.raises(StoreError, match="not a LANBoard database"):
+        SqliteStore.open(tmp_path)
+    assert (tmp_path / DB_NAME).read_bytes() == before
+
+
+def test_a_failed_commit_leaves_nothing_half_written(tmp_path):
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", 1, b"m1")], [])
+    with pytest.raises(StoreError):
+        store.commit([("r", 2, b"m2"), ("r", 1, b"dup")], [])  # the duplicate key fails it
+    board = store.load("r")
+    assert board is not None and board.changes == [(1, b"m1")]
+    store.close()
