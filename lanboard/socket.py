@@ -47,6 +47,9 @@ class BoardSocket(WebSocketHandler):
         return None
 
     def open(self, *args: str, **kwargs: str) -> None:
+        # The hub already sends at most one frame per peer per loop turn; Nagle would hold a
+        # frame back up to a delayed-ACK timeout (~40 ms) while the previous one is unacked.
+        self.set_nodelay(True)
         room_id = args[0]
         # Raw query value: Tornado's get_argument turns control characters into spaces.
         raw = self.request.query_arguments.get("userId", [b""])[-1]
