@@ -1,0 +1,1 @@
+"""LANBoard's benchmark suite: a cheap load generator, a naive baseline server, a runner."""

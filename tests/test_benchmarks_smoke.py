@@ -1,0 +1,80 @@
+"""The benchmark suite's CI smoke mode: it runs, end to end, and parses its own output.
+
+No speed assertion: the sizes are tiny and the figures depend on the machine. What is checked
+is that each scenario ran against both servers and reported well-formed figures, and that
+LANBoard delivered every message (a correctness fact, not a speed one).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_smoke_run_reports_every_scenario_for_both_servers(tmp_path: Path) -> None:
+    out = tmp_path / "smoke.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--smoke", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=80,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    rows = {(r["scenario"], r["server"]): r for r in result["rows"]}
+    assert set(rows) == {(s, k) for s in ("4x20", "late-200", "rooms-5x2")
+                         for k in ("lanboard", "naive")}
+
+    for kind in ("lanboard", "naive"):
+        load = rows["4x20", kind]
+        assert abs(load["sent"] - 4 * 20) <= 4  # 4 clients x 20/s x 1 s
+        assert load["expected"] == load["sent"] * 3
+        assert 0 < load["delivered"] <= load["expected"]
+        assert load["lat_samples"] > 0
+        for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
+            assert math.isfinite(load[key]) and load[key] >= 0
+        assert load["p50_ms"] <= load["p95_ms"] <= load["p99_ms"] <= load["max_ms"]
+        assert load["server_rss_mb"] > 1 and load["server_cpu_pct"] >= 0
+        assert load["closed"] == 0
+
+        late = rows["late-200", kind]
+        assert late["elements"] == 200 and late["first_ms"] > 0
+
+        idle = rows["rooms-5x2", kind]
+        assert idle["clients"] == 10 and idle["closed"] == 0 and idle["server_rss_mb"] > 1
+
+    # LANBoard relays every change: nothing may be lost, even at this size.
+    assert rows["4x20", "lanboard"]["delivered"] == rows["4x20", "lanboard"]["expected"]
+    # The Markdown table the README quotes is printed too.
+    assert "| 4x20 | lanboard |" in proc.stdout and "| 4x20 | naive |" in proc.stdout
+
+
+def test_loadgen_finds_timestamps_cut_between_two_reads() -> None:
+    """The raw-bytes counter finds a message split across reads, and never counts one twice."""
+    from benchmarks import loadgen
+
+    msg = loadgen.DRAW % (7, 7, 1234567)
+    other = loadgen.DRAW % (8, 8, 7654321)
+    stream = (b"[" + msg + b"," + other + b"]") * 3
+
+    class Sock:
+        def __init__(self, parts: list[bytes]) -> None:
+            self.parts = parts
+
+        def recv(self, _n: int) -> bytes:
+            return self.parts.pop(0)
+
+    for cut in range(1, len(stream)):
+        gen = loadgen.Generator(loadgen.parse_args(["--port", "1", "--clients", "1"]))
+        client = loadgen.Client(7, Sock([stream[:cut], stream[cut:]]), measure=True)
+        client.state = "open"
+        for _ in range(2):
+            gen.on_readable(client, 0.0)
+        assert (client.count, client.own, len(gen.latencies)) == (6, 3, 3), cut
