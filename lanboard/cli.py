@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -186,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_dir = datadir.prepare(datadir.resolve(settings))
     except datadir.DataDirError as exc:
         print(f"lanboard: error: {exc}", file=sys.stderr)
+        _pause_if_double_clicked()
         return EXIT_USAGE
     lock = instance.acquire(data_dir)
     if lock is None:
@@ -194,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(settings, lock=lock))
     except StartupError as exc:
         print(f"lanboard: error: {exc}", file=sys.stderr)
+        _pause_if_double_clicked()
         return EXIT_USAGE
     except KeyboardInterrupt:
         pass
@@ -208,8 +211,23 @@ def _hand_off(settings: Settings, data_dir: Path) -> int:
     if url is None:
         print(f"lanboard: error: another LANBoard holds {data_dir} but does not answer; "
               "stop it or pick another --data-dir", file=sys.stderr)
+        _pause_if_double_clicked()
         return EXIT_USAGE
     print(f"LANBoard is already running at {url}", flush=True)
     if not settings.headless:
         instance.open_browser(url)
     return EXIT_OK
+
+
+def _pause_if_double_clicked() -> None:
+    """Windows closes a double-clicked console the moment LANBoard exits: keep a startup
+    error on screen until it has been read."""
+    if sys.platform != "win32" or not getattr(sys, "frozen", False):
+        return
+    import ctypes
+
+    pids = (ctypes.c_uint32 * 4)()
+    # Only the one-file bootloader and LANBoard share the console: no shell started us.
+    if ctypes.windll.kernel32.GetConsoleProcessList(pids, 4) <= 2:
+        with contextlib.suppress(EOFError, OSError):
+            input("Press Enter to close this window.")
