@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import tornado.httpclient
 from zeroconf import (  # type: ignore[attr-defined]  # AddressResolverIPv4: not in __all__
     AddressResolverIPv4,
+    DNSQuestionType,
     IPVersion,
     ServiceStateChange,
     Zeroconf,
@@ -41,9 +42,10 @@ HTTP_TYPE = "_http._tcp.local."
 HOST_LABEL = "lanboard"
 #: How many host names to try (`lanboard`, `lanboard-2`, ...) before giving up on one.
 HOST_TRIES = 9
-#: How long to listen for another device already answering to a host name, in ms. mDNS
-#: answers on a LAN come within tens of ms; RFC 6762 probes for 750 ms in all.
-HOST_PROBE_MS = 500
+#: How long to listen for another device already answering to a host name, in ms. An
+#: answer comes within tens of ms, unless the owner multicast that record less than a second
+#: ago: then its once-a-second rate limit holds the answer back for up to 1 s.
+HOST_PROBE_MS = 1200
 
 #: Instance names are DNS labels (at most 63 bytes); leave room for zeroconf's "-2" suffix.
 NAME_MAX_BYTES = 58
@@ -62,6 +64,12 @@ PROBE_MISSES = 2
 MAX_PEERS = 64
 #: How long zeroconf may take to resolve a peer's addresses, in ms.
 RESOLVE_MS = 3000
+
+#: Ask for multicast answers. Unicast ("QU") answers go to port 5353 on the asking host, and
+#: when two mDNS stacks share that port on one machine (two LANBoards, or LANBoard beside
+#: Avahi or Bonjour) only one of them gets the answer. The browser's multicast answers also
+#: fill the cache that zeroconf's name-conflict check reads before registering.
+QM = DNSQuestionType.QM
 
 
 class Discovery(Protocol):
@@ -89,9 +97,13 @@ def instance_name(name: str | None, hostname: str | None = None) -> str:
     return raw.decode(errors="ignore").strip() or "LANBoard"
 
 
-def txt_properties(boards: list[str]) -> dict[str, str]:
+def txt_properties(boards: list[str], rev: int = 0) -> dict[str, str]:
     """TXT for `_lanboard._tcp`: versions, the path, the number of active boards and as many
-    of their ids (busiest first) as fit in one TXT string."""
+    of their ids (busiest first) as fit in one TXT string.
+
+    `rev` counts the updates. zeroconf's browser reports no change when a TXT record comes
+    back to a value it still holds in its cache (say, "no boards" again a few seconds
+    later), so every update must differ from all before it."""
     active: list[str] = []
     size = len("active=")
     for board in boards:
@@ -101,7 +113,7 @@ def txt_properties(boards: list[str]) -> dict[str, str]:
         active.append(board)
         size += extra
     return {"protocol": str(PROTOCOL_VERSION), "version": __version__, "path": "/",
-            "boards": str(len(boards)), "active": ",".join(active)}
+            "boards": str(len(boards)), "active": ",".join(active), "rev": str(rev)}
 
 
 def _text(props: dict[bytes, bytes | None], key: str) -> str:
@@ -121,6 +133,8 @@ class PeerRecord:
     boards: list[str]
     url: str
     last_seen: float
+    #: The host name its addresses are published under (`lanboard.local.`).
+    server: str = ""
     misses: int = 0
 
     @classmethod
@@ -134,13 +148,17 @@ class PeerRecord:
             path = "/"
         boards = [b for b in _text(props, "active").split(",")
                   if limits.ROOM_ID_PATTERN.fullmatch(b)]
-        name = info.name.removesuffix("." + SERVICE_TYPE)
-        return cls(info.name, name, addresses, info.port, path, boards,
-                   _peer_url(addresses[0], info.port, path), now)
+        return cls(info.name, _instance(info.name, SERVICE_TYPE), addresses, info.port, path,
+                   boards, _peer_url(addresses[0], info.port, path), now,
+                   (info.server or "").lower())
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "url": self.url, "boards": self.boards,
                 "lastSeen": int(self.last_seen * 1000)}
+
+
+def _instance(service_name: str, type_: str) -> str:
+    return service_name.removesuffix("." + type_)
 
 
 def _peer_url(address: str, port: int, path: str) -> str:
@@ -167,6 +185,10 @@ class MdnsDiscovery:
     _info: AsyncServiceInfo | None = field(default=None, init=False)
     _local: str | None = field(default=None, init=False)
     _advertised: list[str] = field(default_factory=list, init=False)
+    _rev: int = field(default=0, init=False)
+    #: The probed instance names of the `_lanboard` and `_http` services.
+    _names: tuple[str, str] = field(default=("", ""), init=False)
+    _moving: bool = field(default=False, init=False)
     _peers: dict[str, PeerRecord] = field(default_factory=dict, init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
     _register_task: asyncio.Task[None] | None = field(default=None, init=False)
@@ -179,9 +201,7 @@ class MdnsDiscovery:
     @property
     def name(self) -> str:
         """The registered instance name, or the wanted one until registration is done."""
-        if self._info is None:
-            return self.wanted_name
-        return self._info.name.removesuffix("." + SERVICE_TYPE)
+        return self.wanted_name if self._info is None else _instance(self._info.name, SERVICE_TYPE)
 
     @property
     def local_name(self) -> str | None:
@@ -197,7 +217,7 @@ class MdnsDiscovery:
             self._zc = AsyncZeroconf(interfaces=list(self.addresses),
                                      ip_version=IPVersion.V4Only)
             self._browser = AsyncServiceBrowser(self._zc.zeroconf, [SERVICE_TYPE],
-                                                handlers=[self._on_change])
+                                                handlers=[self._on_change], question_type=QM)
         except OSError as exc:
             log.warning("mdns not started on %s: %s", ",".join(self.addresses), exc)
             await self._close_zc()
@@ -245,44 +265,96 @@ class MdnsDiscovery:
         except (TimeoutError, OSError) as exc:
             log.warning("mdns did not close cleanly: %s", exc or "timeout")
 
-    async def _pick_host_name(self, zc: Zeroconf) -> str:
+    async def _pick_host_name(self, zc: Zeroconf, skip: str | None = None) -> str:
         """The first of `lanboard.local.`, `lanboard-2.local.`, ... that nobody answers to."""
         for n in range(1, HOST_TRIES + 1):
             candidate = f"{self.host_label}.local." if n == 1 else f"{self.host_label}-{n}.local."
-            if not await AddressResolverIPv4(candidate).async_request(zc, HOST_PROBE_MS):
+            if candidate == skip:
+                continue
+            resolver = AddressResolverIPv4(candidate)
+            if not await resolver.async_request(zc, HOST_PROBE_MS, question_type=QM):
                 return candidate
             log.info("mdns host name taken name=%s", candidate.rstrip("."))
         raise RuntimeError(f"{self.host_label}.local to -{HOST_TRIES}.local are all taken")
 
-    def _service_info(self, type_: str, name: str, props: dict[str, str]) -> AsyncServiceInfo:
-        assert self._local is not None
+    def _service_info(self, type_: str, name: str, props: dict[str, str],
+                      server: str) -> AsyncServiceInfo:
         return AsyncServiceInfo(
-            type_, f"{name}.{type_}", port=self.port, properties=props, server=self._local,
+            type_, f"{name}.{type_}", port=self.port, properties=props, server=server,
             addresses=[socket.inet_aton(a) for a in self.addresses])
 
     async def _register(self) -> None:
+        """Probe the host name and both instance names at once (about 1.5 s, not 3), then
+        register and announce."""
         zc = self._zc
         assert zc is not None
         try:
-            self._local = await self._pick_host_name(zc.zeroconf)
-            self._advertised = self.boards()
-            info = self._service_info(SERVICE_TYPE, self.wanted_name,
-                                      txt_properties(self._advertised))
-            http = self._service_info(HTTP_TYPE, self.wanted_name, {"path": "/"})
-            tasks = await asyncio.gather(
-                zc.async_register_service(info, allow_name_change=True),
-                zc.async_register_service(http, allow_name_change=True))
-            await asyncio.gather(*tasks)
-        except (OSError, RuntimeError, ValueError) as exc:
-            # zeroconf's own errors (NonUniqueNameException and kin) derive from Exception.
-            log.warning("mdns registration failed: %s", exc)
-            return
+            tentative = f"{self.host_label}.local."
+            lan = self._service_info(SERVICE_TYPE, self.wanted_name, {}, tentative)
+            http = self._service_info(HTTP_TYPE, self.wanted_name, {}, tentative)
+            # async_check_service renames `lan` and `http` in place on a conflict.
+            host, _, _ = await asyncio.gather(
+                self._pick_host_name(zc.zeroconf),
+                zc.zeroconf.async_check_service(lan, allow_name_change=True),
+                zc.zeroconf.async_check_service(http, allow_name_change=True))
+            # The browser's answers may have come in after a check ended (a responder holds
+            # back a record it multicast less than a second ago): check those again.
+            for info in (lan, http):
+                if zc.zeroconf.cache.current_entry_with_name_and_alias(info.type, info.name):
+                    await zc.zeroconf.async_check_service(info, allow_name_change=True)
+            self._names = (_instance(lan.name, SERVICE_TYPE), _instance(http.name, HTTP_TYPE))
+            await self._announce(host)
         except Exception as exc:
+            # zeroconf's own errors (NonUniqueNameException and kin) derive from Exception;
+            # none of them may take the server down with it.
             log.warning("mdns registration failed: %s: %s", type(exc).__name__, exc)
             return
-        self._info = info
         log.info("mdns registered name=%r host=%s addresses=%s port=%d", self.name,
-                 self.local_name, ",".join(self.addresses), self.port)
+                 (self._local or "").rstrip("."), ",".join(self.addresses), self.port)
+        self._check_host_clash()
+
+    async def _announce(self, host: str) -> None:
+        """Register both services (their names already probed) on `host`; only announces."""
+        assert self._zc is not None
+        self._local = host
+        self._advertised = self.boards()
+        self._rev += 1
+        lan = self._service_info(SERVICE_TYPE, self._names[0],
+                                 txt_properties(self._advertised, self._rev), host)
+        http = self._service_info(HTTP_TYPE, self._names[1], {"path": "/"}, host)
+        tasks = await asyncio.gather(
+            self._zc.async_register_service(lan, cooperating_responders=True),
+            self._zc.async_register_service(http, cooperating_responders=True))
+        self._info = lan
+        await asyncio.gather(*tasks)
+
+    def _check_host_clash(self) -> None:
+        """Two LANBoards that probe at the same moment can both take `lanboard.local`; the
+        browser shows it afterwards, in the peer's SRV record."""
+        if self._info is None or self._local is None or self._moving:
+            return
+        ours = self._local.lower()
+        if any(p.server == ours and p.name < self.name for p in self._peers.values()):
+            self._moving = True
+            self._spawn(self._move_host())
+
+    async def _move_host(self) -> None:
+        """Another LANBoard claimed the same host name at the same moment. The one whose
+        instance name sorts first keeps it; this one moves on to the next free name."""
+        zc, old = self._zc, self._local
+        if zc is None or self._info is None:
+            return
+        try:
+            await zc.async_unregister_all_services()
+            self._info = None
+            await self._announce(await self._pick_host_name(zc.zeroconf, skip=old))
+        except Exception as exc:
+            log.warning("mdns host name change failed: %s: %s", type(exc).__name__, exc)
+            return
+        finally:
+            self._moving = False
+        log.info("mdns host name moved from=%s to=%s", (old or "").rstrip("."),
+                 self.local_name)
 
     async def _poll_boards(self) -> None:
         """Re-advertise the board list when it changes, at most once per poll."""
@@ -292,8 +364,10 @@ class MdnsDiscovery:
             if boards == self._advertised or self._info is None or self._zc is None:
                 continue
             self._advertised = boards
-            name = self._info.name.removesuffix("." + SERVICE_TYPE)
-            info = self._service_info(SERVICE_TYPE, name, txt_properties(boards))
+            self._rev += 1
+            assert self._local is not None
+            info = self._service_info(SERVICE_TYPE, self.name,
+                                      txt_properties(boards, self._rev), self._local)
             try:
                 await self._zc.async_update_service(info)
             except Exception as exc:
@@ -328,7 +402,7 @@ class MdnsDiscovery:
 
     async def _resolve(self, zeroconf: Zeroconf, name: str) -> None:
         info = AsyncServiceInfo(SERVICE_TYPE, name)
-        if not await info.async_request(zeroconf, RESOLVE_MS):
+        if not await info.async_request(zeroconf, RESOLVE_MS, question_type=QM):
             return
         record = PeerRecord.from_info(info, time.time())
         if record is None or self._is_self(record):
@@ -339,6 +413,7 @@ class MdnsDiscovery:
         if old is not None and old.addresses == record.addresses and old.port == record.port:
             record.url = old.url  # keep the address that answered health checks
         self._peers[name] = record
+        self._check_host_clash()
         if old is None:
             log.info("peer found name=%r url=%s boards=%d", record.name, record.url,
                      len(record.boards))
