@@ -6,8 +6,10 @@ import time
 from typing import Any
 
 import tornado.web
+from tornado import httputil
 
 from lanboard import boardapi, limits
+from lanboard.guard import Guard, HostAllowlist, RejectionLog
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.netapi import routes as net_routes
@@ -17,6 +19,7 @@ from lanboard.socket import BoardSocket
 from lanboard.web import (
     FaviconHandler,
     HealthHandler,
+    HostRefused,
     ManifestHandler,
     PageHandler,
     RoomsHandler,
@@ -24,11 +27,30 @@ from lanboard.web import (
 )
 
 
-def make_app(hub: Hub, lan: LanPresence | None = None, **extra: Any) -> tornado.web.Application:
+class LanboardApp(tornado.web.Application):
+    """The application, refusing requests for host names that are not this server's."""
+
+    def __init__(self, routes: list[Any], hosts: HostAllowlist, rejections: RejectionLog,
+                 **settings: Any) -> None:
+        super().__init__(routes, **settings)
+        self.hosts = hosts
+        self.rejections = rejections
+
+    def find_handler(self, request: httputil.HTTPServerRequest,
+                     **kwargs: Any) -> tornado.web._HandlerDelegate:
+        if not self.hosts.allows(request.host):
+            self.rejections.note(request.remote_ip or "?", "bad_host", repr(request.host)[:80])
+            return self.get_handler_delegate(request, HostRefused)
+        return super().find_handler(request, **kwargs)
+
+
+def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = None,
+             hosts: HostAllowlist | None = None, **extra: Any) -> tornado.web.Application:
     """`lan` answers /api/info, /api/qr and /api/peers; without one they describe a server
     with mDNS off."""
     if lan is None:
         lan = LanPresence(Settings(mdns=False), hub)
+    rejections = RejectionLog()
     static = str(static_dir())
     icons = str(bundled("icons"))
     routes: list[Any] = [
@@ -38,14 +60,17 @@ def make_app(hub: Hub, lan: LanPresence | None = None, **extra: Any) -> tornado.
         (r"/icons/(.*)", StaticHandler, {"path": icons}),
         (r"/favicon\.ico", FaviconHandler, {"path": icons}),
         (r"/manifest\.webmanifest", ManifestHandler),
-        (r"/ws/([^/]*)", BoardSocket, {"hub": hub}),
+        (r"/ws/([^/]*)", BoardSocket, {"hub": hub, "guard": guard or Guard(),
+                                       "rejections": rejections}),
         (r"/api/health", HealthHandler, {"started": time.monotonic()}),
         (r"/api/rooms", RoomsHandler, {"hub": hub}),
         *net_routes(lan),
         *boardapi.routes(hub),
     ]
-    return tornado.web.Application(
+    return LanboardApp(
         routes,
+        hosts or HostAllowlist(),
+        rejections,
         websocket_max_message_size=limits.MAX_FRAME_BYTES,
         websocket_ping_interval=limits.PING_INTERVAL_SECONDS,
         websocket_ping_timeout=limits.PING_TIMEOUT_SECONDS,

@@ -100,6 +100,7 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
                     values[key] = raw
             except argparse.ArgumentTypeError as exc:
                 raise UsageError(f"{var}: {exc}") from None
+    values.update(_env_extras(environ))
     if environ.get("LANBOARD_STORE"):
         values["store"] = environ["LANBOARD_STORE"]
     if "no_mdns" in values:
@@ -108,6 +109,25 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
     if isinstance(name, str) and not 0 < len(name.strip()) <= 63:
         raise UsageError("--name must be 1-63 characters")
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _env_extras(environ: Mapping[str, str]) -> dict[str, object]:
+    """Settings that only have an environment variable: host names and rate limits."""
+    out: dict[str, object] = {}
+    hosts = environ.get("LANBOARD_ALLOWED_HOSTS", "")
+    if hosts.strip():
+        out["allowed_hosts"] = tuple(h.strip() for h in hosts.split(",") if h.strip())
+    for key in ("changes", "cursors", "clears"):
+        var = f"LANBOARD_RATE_{key.upper()}"
+        if var in environ:
+            try:
+                rate = float(environ[var])
+            except ValueError:
+                rate = -1.0
+            if not 0 < rate <= 1e6:
+                raise UsageError(f"{var} must be a number of messages a second above 0")
+            out[f"rate_{key}"] = rate
+    return out
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -72,3 +72,21 @@ SNAPSHOT_EVERY_CHANGES = 5_000
 
 #: Largest board file accepted by import, in bytes.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+#: Per-client rates, messages a second (bursts are twice these). Overridden by
+#: LANBOARD_RATE_CHANGES, LANBOARD_RATE_CURSORS and LANBOARD_RATE_CLEARS.
+RATE_CHANGES = 400.0
+RATE_CURSORS = 150.0
+RATE_CLEARS = 1.0
+
+#: One IP's shared budget is this many clients' worth (several tabs, a class sharing a NAT).
+IP_RATE_SCALE = 8.0
+
+#: A client with more than this many recent rejections is disconnected (1008); strikes
+#: drain at FLOOD_DECAY a second.
+FLOOD_STRIKES = 1_000
+FLOOD_DECAY = 50.0
+
+#: Connection caps. The host's own machine (loopback) is not held to the per-IP cap.
+MAX_CONNECTIONS = 5_000
+MAX_CONNECTIONS_PER_IP = 32

@@ -13,6 +13,7 @@ import tornado.netutil
 
 from lanboard import datadir
 from lanboard.app import make_app
+from lanboard.guard import Guard, HostAllowlist, RateLimits
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.settings import Settings
@@ -76,7 +77,9 @@ class Server:
         self.hub = Hub(self.store, loop.call_soon)
         #: Addresses, port and mDNS (see netapi.py); discovery starts in start().
         self.lan = LanPresence(settings, self.hub)
-        self.app = make_app(self.hub, lan=self.lan)
+        rates = RateLimits(settings.rate_changes, settings.rate_cursors, settings.rate_clears)
+        self.app = make_app(self.hub, lan=self.lan, guard=Guard(rates),
+                            hosts=HostAllowlist(settings.allowed_hosts))
         self.port = 0
         self._http: tornado.httpserver.HTTPServer | None = None
         self._sweep: tornado.ioloop.PeriodicCallback | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lanboard import limits
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -25,3 +27,7 @@ class Settings:
     store: str = "sqlite"
     #: Extra Host header names to accept, besides IPs, localhost, *.local and this host's name.
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
+    #: Per-client rate limits, messages a second (LANBOARD_RATE_CHANGES, _CURSORS, _CLEARS).
+    rate_changes: float = limits.RATE_CHANGES
+    rate_cursors: float = limits.RATE_CURSORS
+    rate_clears: float = limits.RATE_CLEARS

@@ -5,28 +5,66 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import struct
 from typing import Any
 
-from tornado.iostream import StreamClosedError
+from tornado.iostream import IOStream, StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from lanboard import limits
+from lanboard.guard import ClientGuard, Guard, RejectionLog
 from lanboard.hub import Hub
 from lanboard.peer import Peer
-from lanboard.protocol import ProtocolError, clean_user_id, decode, envelope, error_frame
+from lanboard.protocol import (
+    RATE_LIMITED,
+    ProtocolError,
+    clean_user_id,
+    decode,
+    envelope,
+    error_frame,
+)
 from lanboard.room import Room
+from lanboard.store import StoreError
 
 log = logging.getLogger(__name__)
+
+#: Close code for a client that kept flooding past its rate limits.
+CLOSE_POLICY = 1008
+
+#: The last frame written and its wire form. A room's shared frame goes to every v2 peer in one
+#: flush, one after another, so its header is built (and the frame copied) once per flush.
+_last_wire: tuple[bytes, bytes] = (b"", b"")
+
+
+def _wire(frame: bytes) -> bytes:
+    """A server text frame: FIN + text opcode, the length, the payload (servers never mask)."""
+    global _last_wire
+    if _last_wire[0] is frame:
+        return _last_wire[1]
+    n = len(frame)
+    if n < 126:
+        head = struct.pack("!BB", 0x81, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, n)
+    wire = head + frame
+    _last_wire = (frame, wire)
+    return wire
 
 
 class BoardSocket(WebSocketHandler):
     """`/ws/{roomId}?userId=NAME[&since=SEQ][&v=2]`. Never raises out of on_message: Tornado
     would drop the client. Rejected input gets an `error` frame instead."""
 
-    def initialize(self, hub: Hub) -> None:
+    def initialize(self, hub: Hub, guard: Guard, rejections: RejectionLog) -> None:
         self.hub = hub
+        self.guard = guard
+        self.rejections = rejections
         self.room: Room | None = None
         self.peer: Peer | None = None
+        self.limiter: ClientGuard | None = None
+        self.counted = False
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         room_id = args[0]
@@ -40,7 +78,42 @@ class BoardSocket(WebSocketHandler):
             self.set_status(400)
             self.finish({"error": "bad_since", "message": "since must be a whole number >= 0"})
             return
+        refusal = self._admit_connection(room_id)
+        if refusal is not None:
+            status, code, message = refusal
+            self.rejections.note(self.request.remote_ip or "?", code, message)
+            self.set_status(status)
+            self.finish({"error": code, "message": message})
+            return
         await super().get(*args, **kwargs)
+
+    def _admit_connection(self, room_id: str) -> tuple[int, str, str] | None:
+        """Caps on connections and rooms, checked before the upgrade so a refusal is a plain
+        HTTP answer a person can read."""
+        room = self.hub.rooms.get(room_id)
+        if room is None and len(self.hub.rooms) >= limits.MAX_LOADED_ROOMS:
+            return 503, "server_busy", f"{limits.MAX_LOADED_ROOMS} boards are open; try later"
+        if room is not None and len(room.peers) + len(room.joining) >= limits.MAX_PEERS_PER_ROOM:
+            return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
+        try:
+            self.hub.room(room_id)
+        except StoreError as exc:
+            return 503, "storage_error", str(exc)
+        ip = self.request.remote_ip or "?"
+        why = self.guard.connect(ip)
+        if why is not None:
+            return 429, "too_many_connections", why
+        self.counted = True
+        self.limiter = self.guard.client(ip)
+        return None
+
+    def on_finish(self) -> None:
+        self._uncount()
+
+    def _uncount(self) -> None:
+        if self.counted:
+            self.counted = False
+            self.guard.disconnect(self.request.remote_ip or "?")
 
     def get_compression_options(self) -> dict[str, Any] | None:
         # Live frames are small and latency-bound; compressing each costs more than it saves.
@@ -68,13 +141,20 @@ class BoardSocket(WebSocketHandler):
         room, peer = self.room, self.peer
         if room is None or peer is None:
             return
+        now = self.guard.clock()
         try:
             kind, data = decode(message)
+            if self.limiter is not None and not self.limiter.admit(kind, now):
+                self._refuse(peer, kind, now)
+                return
             if kind == "ping":
                 peer.send_message(envelope("pong", None, b"{}", room.seq))
                 return
             room.handle(peer, kind, data)
         except ProtocolError as err:
+            if self.limiter is not None and not self.limiter.admit("invalid", now):
+                self._refuse(peer, "invalid", now)
+                return
             log.debug("rejected room=%s user=%s code=%s", room.id, peer.user_id, err.code)
             peer.send_message(error_frame(err))
             return
@@ -85,7 +165,22 @@ class BoardSocket(WebSocketHandler):
             return
         self.hub.touch(room)
 
+    def _refuse(self, peer: Peer, kind: str, now: float) -> None:
+        """Over its rate: drop the message, tell the client at most once a second, and
+        disconnect one that keeps flooding."""
+        assert self.limiter is not None
+        ip = self.request.remote_ip or "?"
+        if self.limiter.strike(now):
+            self.rejections.note(ip, "flood", f"user={peer.user_id} disconnected")
+            self.close(CLOSE_POLICY, "flooding: too many messages too fast")
+            return
+        if self.limiter.should_report(now):
+            self.rejections.note(ip, RATE_LIMITED, f"user={peer.user_id} type={kind}")
+            peer.send_message(error_frame(ProtocolError(
+                RATE_LIMITED, f"too many '{kind}' messages; slow down (this one was dropped)")))
+
     def on_close(self) -> None:
+        self._uncount()
         if self.room is not None and self.peer is not None:
             self.hub.leave(self.room, self.peer)
             log.info("room left room=%s user=%s", self.room.id, self.peer.user_id)
@@ -96,10 +191,27 @@ class BoardSocket(WebSocketHandler):
         conn = self.ws_connection
         if conn is None or conn.is_closing():
             return
-        # write_message() wraps every write in an asyncio Task; fan-out writes thousands
-        # of frames per second, so write the frame directly (tornado>=6.4,<7; see tests).
+        # write_message() wraps every write in an asyncio Task, and IOStream.write() makes a
+        # Future and a loop callback per call. Fan-out writes tens of thousands of frames a
+        # second, so when nothing is queued the frame goes straight to the socket, and only
+        # what the kernel does not take goes through the stream (tornado>=6.4,<7).
+        stream = conn.stream
+        if stream is None:
+            return
+        wire = _wire(frame)
+        sock = stream.socket if type(stream) is IOStream else None
+        if sock is not None and not len(stream._write_buffer) and not stream._connecting:
+            try:
+                sent = sock.send(wire)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                sent = 0  # the stream's own write below meets the error and closes cleanly
+            if sent == len(wire):
+                return
+            wire = wire[sent:]
         with contextlib.suppress(StreamClosedError):
-            conn._write_frame(True, 0x1, frame)  # type: ignore[attr-defined]
+            stream.write(wire)
 
     def backlog(self) -> int:
         conn = self.ws_connection

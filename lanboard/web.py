@@ -131,3 +131,12 @@ class RoomsHandler(BaseHandler):
                               "elements": len(room.elements), "seq": room.seq, "loaded": True}
         listed = sorted(rooms.values(), key=lambda r: (-r["userCount"], r["id"]))
         self.finish({"rooms": listed})
+
+
+class HostRefused(BaseHandler):
+    """Answers every request whose Host header is not one of this server's names."""
+
+    def prepare(self) -> None:
+        self.fail(421, "bad_host", f"LANBoard does not answer to the host name "
+                  f"{self.request.host[:80]!r}; open it by its IP address, localhost or its "
+                  ".local name (or add the name to LANBOARD_ALLOWED_HOSTS)")
