@@ -12,12 +12,24 @@ from tornado.iostream import IOStream, StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from lanboard import limits
+from lanboard.guard import ClientGuard, Guard, RejectionLog
 from lanboard.hub import Hub
 from lanboard.peer import Peer
-from lanboard.protocol import ProtocolError, clean_user_id, decode, envelope, error_frame
+from lanboard.protocol import (
+    RATE_LIMITED,
+    ProtocolError,
+    clean_user_id,
+    decode,
+    envelope,
+    error_frame,
+)
 from lanboard.room import Room
+from lanboard.store import StoreError
 
 log = logging.getLogger(__name__)
+
+#: Close code for a client that kept flooding past its rate limits.
+CLOSE_POLICY = 1008
 
 #: The last frame written and its wire form. A room's shared frame goes to every v2 peer in one
 #: flush, one after another, so its header is built (and the frame copied) once per flush.
@@ -45,10 +57,14 @@ class BoardSocket(WebSocketHandler):
     """`/ws/{roomId}?userId=NAME[&since=SEQ][&v=2]`. Never raises out of on_message: Tornado
     would drop the client. Rejected input gets an `error` frame instead."""
 
-    def initialize(self, hub: Hub) -> None:
+    def initialize(self, hub: Hub, guard: Guard, rejections: RejectionLog) -> None:
         self.hub = hub
+        self.guard = guard
+        self.rejections = rejections
         self.room: Room | None = None
         self.peer: Peer | None = None
+        self.limiter: ClientGuard | None = None
+        self.counted = False
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         room_id = args[0]
@@ -62,7 +78,42 @@ class BoardSocket(WebSocketHandler):
             self.set_status(400)
             self.finish({"error": "bad_since", "message": "since must be a whole number >= 0"})
             return
+        refusal = self._admit_connection(room_id)
+        if refusal is not None:
+            status, code, message = refusal
+            self.rejections.note(self.request.remote_ip or "?", code, message)
+            self.set_status(status)
+            self.finish({"error": code, "message": message})
+            return
         await super().get(*args, **kwargs)
+
+    def _admit_connection(self, room_id: str) -> tuple[int, str, str] | None:
+        """Caps on connections and rooms, checked before the upgrade so a refusal is a plain
+        HTTP answer a person can read."""
+        room = self.hub.rooms.get(room_id)
+        if room is None and len(self.hub.rooms) >= limits.MAX_LOADED_ROOMS:
+            return 503, "server_busy", f"{limits.MAX_LOADED_ROOMS} boards are open; try later"
+        if room is not None and len(room.peers) + len(room.joining) >= limits.MAX_PEERS_PER_ROOM:
+            return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
+        try:
+            self.hub.room(room_id)
+        except StoreError as exc:
+            return 503, "storage_error", str(exc)
+        ip = self.request.remote_ip or "?"
+        why = self.guard.connect(ip)
+        if why is not None:
+            return 429, "too_many_connections", why
+        self.counted = True
+        self.limiter = self.guard.client(ip)
+        return None
+
+    def on_finish(self) -> None:
+        self._uncount()
+
+    def _uncount(self) -> None:
+        if self.counted:
+            self.counted = False
+            self.guard.disconnect(self.request.remote_ip or "?")
 
     def get_compression_options(self) -> dict[str, Any] | None:
         # Live frames are small and latency-bound; compressing each costs more than it saves.
@@ -90,13 +141,20 @@ class BoardSocket(WebSocketHandler):
         room, peer = self.room, self.peer
         if room is None or peer is None:
             return
+        now = self.guard.clock()
         try:
             kind, data = decode(message)
+            if self.limiter is not None and not self.limiter.admit(kind, now):
+                self._refuse(peer, kind, now)
+                return
             if kind == "ping":
                 peer.send_message(envelope("pong", None, b"{}", room.seq))
                 return
             room.handle(peer, kind, data)
         except ProtocolError as err:
+            if self.limiter is not None and not self.limiter.admit("invalid", now):
+                self._refuse(peer, "invalid", now)
+                return
             log.debug("rejected room=%s user=%s code=%s", room.id, peer.user_id, err.code)
             peer.send_message(error_frame(err))
             return
@@ -107,7 +165,22 @@ class BoardSocket(WebSocketHandler):
             return
         self.hub.touch(room)
 
+    def _refuse(self, peer: Peer, kind: str, now: float) -> None:
+        """Over its rate: drop the message, tell the client at most once a second, and
+        disconnect one that keeps flooding."""
+        assert self.limiter is not None
+        ip = self.request.remote_ip or "?"
+        if self.limiter.strike(now):
+            self.rejections.note(ip, "flood", f"user={peer.user_id} disconnected")
+            self.close(CLOSE_POLICY, "flooding: too many messages too fast")
+            return
+        if self.limiter.should_report(now):
+            self.rejections.note(ip, RATE_LIMITED, f"user={peer.user_id} type={kind}")
+            peer.send_message(error_frame(ProtocolError(
+                RATE_LIMITED, f"too many '{kind}' messages; slow down (this one was dropped)")))
+
     def on_close(self) -> None:
+        self._uncount()
         if self.room is not None and self.peer is not None:
             self.hub.leave(self.room, self.peer)
             log.info("room left room=%s user=%s", self.room.id, self.peer.user_id)
