@@ -30,7 +30,8 @@ EXCLUDES = (
 
 
 def icon_args() -> list[str]:
-    """The executable's icon: .ico on Windows, .icns on macOS; Linux executables have none."""
+    """The executable's icon. Only a Windows .exe shows it; macOS uses the .icns for a .app
+    bundle only, and Linux executables have none."""
     if sys.platform == "win32":
         return ["--icon", str(ROOT / "icons" / "lanboard.ico")]
     if sys.platform == "darwin":
