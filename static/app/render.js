@@ -30,6 +30,7 @@ export class Renderer {
     this.frameRequested = false;
     this.needFull = true;
     this.overlayDirty = true;
+    this.overlayHadLive = false;
     /** Hooks the page sets: preview element, cursors and a callback after each frame. */
     this.preview = null;
     this.cursors = new Map();
@@ -111,7 +112,10 @@ export class Renderer {
     } else if (changes.top.length) {
       this._drawOnTop(changes.top);
     }
-    if (this.overlayDirty || this.scene.live.size) this.paintOverlay();
+    // Repaint the overlay while strokes are live, and once more after the last one leaves.
+    const live = this.scene.live.size > 0;
+    if (this.overlayDirty || live || this.overlayHadLive) this.paintOverlay();
+    this.overlayHadLive = live;
     this.stats.frames += 1;
     this.stats.lastFrameMs = performance.now() - t0;
     if (this.afterFrame) this.afterFrame(this.stats);
