@@ -6,6 +6,7 @@ and one of the validators here before it touches a room. See docs/PROTOCOL.md.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -58,12 +59,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder and one encoder for every frame: json.loads/json.dumps with options build a new
+# one per call, which showed in the profile under fan-out load.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def decode(raw: str | bytes) -> tuple[str, Any]:
     """Parse one client frame into (type, data), or raise ProtocolError."""
     if isinstance(raw, bytes):
         raise ProtocolError(BAD_MESSAGE, "binary frames are not accepted; send JSON text")
     try:
-        msg = json.loads(raw, parse_constant=_reject_constant)
+        msg = _DECODER.decode(raw)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(BAD_JSON, f"frame is not valid JSON: {str(exc)[:80]}") from None
     if not isinstance(msg, dict):
@@ -201,15 +208,20 @@ def clean_user_id(raw: str | None) -> str:
 
 def dumps(obj: Any) -> bytes:
     """Compact JSON as UTF-8 bytes, the one encoding used for every frame."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
+    return _ENCODER.encode(obj).encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(text: str) -> bytes:
+    """A user id as a JSON string; the same few ids head every message of a room."""
+    return dumps(text)
 
 
 def envelope(kind: str, user_id: str | None, data: bytes, seq: int | None = None) -> bytes:
     """Build `{type, userId, data[, seq]}` around already-encoded data, without re-encoding it."""
     head = b'{"type":"' + kind.encode() + b'"'
     if user_id is not None:
-        head += b',"userId":' + dumps(user_id)
+        head += b',"userId":' + _quoted(user_id)
     head += b',"data":' + data
     if seq is not None:
         head += b',"seq":' + str(seq).encode()

@@ -158,7 +158,8 @@ class Room:
         self.log.append((self.seq, frame))
         self.uncommitted.append((self.seq, frame))
         ack_frame = None
-        if ack is not None:
+        if ack is not None and peer is not None and not peer.batched:
+            # Only seed (v1) senders get an ack; v2 senders get the change itself back.
             ack["seq"] = self.seq
             ack_frame = envelope("ack", None, dumps(ack))
         self.pending.append(Outgoing(frame, peer, self.seq, echo, ack_frame))
