@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 from pathlib import Path
 
@@ -190,7 +191,10 @@ def test_clean_stop_removes_the_instance_file(tmp_path):
 def test_sighup_from_a_closed_terminal_stops_cleanly(tmp_path):
     server = start_server(tmp_path / "data")
     assert server.stop(signal.SIGHUP) == 0
-    assert any("Stopping" in line for line in server.output)
+    deadline = time.monotonic() + 5  # the reader thread may still be catching up
+    while not any("Stopping" in text for text in server.output):
+        assert time.monotonic() < deadline, server.output
+        time.sleep(0.05)
 
 
 def test_a_start_after_a_crash_takes_over_the_stale_files(tmp_path):
