@@ -104,6 +104,11 @@ async def test_a_second_board_with_the_same_names_is_renumbered() -> None:
     try:
         await first.start()
         assert await first.wait_registered(10)
+        # A responder multicasts a record at most once a second (RFC 6762 section 6), and on
+        # one machine the unicast answers to zeroconf's probes may reach the wrong socket
+        # (both stacks share port 5353). Starting right after the announcement, the second
+        # could hear no answer at all; a second later it hears the first defend its names.
+        await asyncio.sleep(1.1)
         await second.start()
         assert await second.wait_registered(10)
         assert (first.name, first.local_name) == (name, f"{label}.local")

@@ -226,7 +226,9 @@ def event(kind: str) -> Any:
 
 def test_two_hosts_discover_join_and_drop_each_other(hosts: Hosts, tmp_path: Path) -> None:
     sfx = hosts.a.rsplit("-", 1)[1]
-    name_a, name_b = f"Board A {sfx}", f"Board B {sfx}"
+    # A asks for B's name: B has it already, so A must be renamed to "<name>-2".
+    name_b = f"Board {sfx}"
+    name_a, asked_a = f"{name_b}-2", name_b
     started: list[Proc] = []
     try:
         b = lanboard(hosts.b, HOST_B, name_b, tmp_path / "b")
@@ -239,7 +241,7 @@ def test_two_hosts_discover_join_and_drop_each_other(hosts: Hosts, tmp_path: Pat
         helper.wait_for(event("browsing"), 20, "browsing")
 
         t_start = time.monotonic()
-        a = lanboard(hosts.a, HOST_A, name_a, tmp_path / "a")
+        a = lanboard(hosts.a, HOST_A, asked_a, tmp_path / "a")
         started.append(a)
         added = helper.wait_for(event("added"), 20, "discovery of A")
         resolved = helper.wait_for(event("resolved"), 10, "resolution of A")
@@ -273,7 +275,7 @@ def test_two_hosts_discover_join_and_drop_each_other(hosts: Hosts, tmp_path: Pat
 
         # A crash sends no goodbye, and A's mDNS records stay in B's cache for minutes:
         # B's health checks must drop it.
-        again = lanboard(hosts.a, HOST_A, name_a, tmp_path / "a")
+        again = lanboard(hosts.a, HOST_A, asked_a, tmp_path / "a")
         started.append(again)
         helper.wait_for(event("peer-listed"), 20, "A listed again after a restart")
         t_kill = time.monotonic()
