@@ -96,7 +96,11 @@ export function drawElement(ctx, el) {
     }
     case 'text': {
       ctx.fillStyle = el.strokeColor;
-      ctx.font = `${el.fontSize}px ${FONT_FAMILY}`;
+      // Setting a font parses it each time; boards hold many texts of a few sizes.
+      if (ctx.lbFontSize !== el.fontSize) {
+        ctx.font = `${el.fontSize}px ${FONT_FAMILY}`;
+        ctx.lbFontSize = el.fontSize;
+      }
       ctx.textBaseline = 'top';
       const lines = textLines(el.text);
       for (let i = 0; i < lines.length; i += 1) {

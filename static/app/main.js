@@ -191,7 +191,9 @@ function start(name) {
       if (!msg || typeof msg.type !== 'string') continue;
       switch (msg.type) {
         case 'sync':
+          stats.syncParseMs = now - receivedAt;
           scene.applySync(msg.data);
+          stats.syncApplyMs = performance.now() - now;
           me.userId = msg.data.userId;
           me.color = msg.data.color;
           users = msg.data.users || users;
@@ -485,6 +487,8 @@ function start(name) {
     if (stats.syncReceivedAt && stats.syncToFrameMs === null && !renderer.needFull) {
       // The frame holding the sync is painted; the next animation frame is after it is shown.
       stats.syncToFrameMs = -1;
+      stats.syncPaintedMs = performance.now() - stats.syncReceivedAt;
+      stats.syncRepaintMs = renderer.stats.lastRepaintMs;
       requestAnimationFrame(() => {
         stats.syncToFrameMs = performance.now() - stats.syncReceivedAt;
       });

@@ -53,6 +53,9 @@ export class Renderer {
       c.style.width = `${w}px`;
       c.style.height = `${h}px`;
     }
+    // Resizing resets each context's state, font included.
+    this.sctx.lbFontSize = null;
+    this.octx.lbFontSize = null;
     this.invalidate();
   }
 
@@ -249,6 +252,7 @@ export class Renderer {
     ctx.fill();
     ctx.stroke();
     ctx.font = `12px ${FONT_FAMILY}`;
+    ctx.lbFontSize = null; // drawElement's font cache (draw.js) no longer holds
     ctx.textBaseline = 'middle';
     const w = ctx.measureText(name).width + 10;
     ctx.fillStyle = c.color;

@@ -371,3 +371,49 @@ def test_unknown_element_types_are_skipped_without_breaking_the_page(
         assert not page.errors, page.errors
     finally:
         ctx.close()
+
+
+def test_landing_creates_and_lists_boards_and_clear_asks_first(
+        browser: Any, board_server: Any, artifacts: Path) -> None:
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{board_server.url}/")
+        page.fill("#name", "Lee")
+        page.fill("#create-name", "Maths class 3b")
+        page.click("#create-form button")
+        page.wait_for_url("**/room/Maths-class-3b?name=Lee")
+        wait_ready(page)
+        drag(page, wave(100, 200))
+        settled(page)
+
+        # The name is remembered; the board is listed with its live count.
+        lobby = ctx.new_page()
+        lobby.goto(f"{board_server.url}/")
+        assert lobby.input_value("#name") == "Lee"
+        lobby.wait_for_selector("#boards a[href='/room/Maths-class-3b']")
+        badge = lobby.text_content("#boards a[href='/room/Maths-class-3b'] .badge")
+        assert badge == "1 online"
+        lobby.fill("#join-code", "not a code!")
+        lobby.click("#join-form button")
+        assert lobby.is_visible("#join-error")
+        lobby.screenshot(path=str(artifacts / "landing.png"))
+        lobby.close()
+
+        # Clear asks first: Cancel keeps the board, confirming empties it.
+        page.click("#menu-btn")
+        page.click('[data-action="clear"]')
+        page.click("#confirm-dialog button[value=cancel]")
+        page.wait_for_timeout(200)
+        assert scene_size(page) == 1
+        page.click("#menu-btn")
+        page.click('[data-action="clear"]')
+        page.click("#confirm-ok")
+        wait_size(page, 0)
+
+        # The toolbar works from the keyboard: focus a tool button, press Enter.
+        page.focus('button[data-tool="ellipse"]')
+        page.keyboard.press("Enter")
+        assert page.get_attribute('button[data-tool="ellipse"]', "aria-pressed") == "true"
+    finally:
+        ctx.close()
