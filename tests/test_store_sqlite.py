@@ -101,3 +101,13 @@ def test_a_failed_commit_leaves_nothing_half_written(tmp_path):
     board = store.load("r")
     assert board is not None and board.changes == [(1, b"m1")]
     store.close()
+
+
+def test_a_snapshot_gives_pruned_pages_back_to_the_file_system(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 10)
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", s, b"x" * 500) for s in range(1, 5001)], [])
+    store.snapshot("r", 5000, [el("a")])
+    assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    store.close()
+    assert (tmp_path / DB_NAME).stat().st_size < 200_000
