@@ -1,0 +1,133 @@
+"""A flood from one client is limited, and an honest pair in the same room carries on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+from conftest import ws_client
+from rawws import Closed, RawWS
+
+FLOOD_DRAWS = 20_000
+ROOM = "flood"
+
+
+def flood(port: int, result: dict[str, Any]) -> None:
+    """Send FLOOD_DRAWS draws as fast as the socket takes them, reading on another thread."""
+    ws = RawWS(port, f"/ws/{ROOM}?userId=flooder")
+    frames = [json.dumps({"type": "draw", "data": {
+        "id": f"f{i}", "elementType": "line", "x1": i % 1000, "y1": 0, "x2": 1, "y2": 1,
+        "strokeColor": "#f00", "strokeWidth": 1}}).encode() for i in range(FLOOD_DRAWS)]
+    errors: list[dict[str, Any]] = []
+    acks = 0
+
+    def reader() -> None:
+        nonlocal acks
+        try:
+            for _ in range(10 * FLOOD_DRAWS):
+                for m in ws.recv(10.0):
+                    if m["type"] == "error":
+                        errors.append(m["data"])
+                    elif m["type"] == "ack":
+                        acks += 1
+        except (Closed, TimeoutError, OSError):
+            pass
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    started = time.monotonic()
+    sent = 0
+    try:
+        for f in frames:
+            ws.send_text(f)
+            sent += 1
+    except OSError:
+        pass  # the server hung up on the flood
+    result["send_seconds"] = time.monotonic() - started
+    t.join(15)
+    result.update(sent=sent, errors=errors, acks=acks, close_code=ws.close_code,
+                  close_reason=ws.close_reason)
+    ws.sock.close()
+
+
+@pytest.mark.slow
+async def test_a_flood_is_limited_and_an_honest_cursor_still_arrives_quickly(server_factory):
+    srv = server_factory()
+    ann = await ws_client(srv.url + f"/ws/{ROOM}", userId="ann", v=2)
+    bob = await ws_client(srv.url + f"/ws/{ROOM}", userId="bob", v=2)
+    await ann.recv_type("sync")
+    await bob.recv_type("sync")
+
+    result: dict[str, Any] = {}
+    flooder = threading.Thread(target=flood, args=(srv.port, result), daemon=True)
+    sent_at: dict[int, float] = {}
+    latencies: list[float] = []
+    done = asyncio.Event()
+
+    async def receive() -> None:
+        """A cursor's latency is the time until bob sees it or a later one: cursors sent in
+        one server turn are merged by design (only the latest position matters)."""
+        while not done.is_set() or sent_at:
+            try:
+                m = await bob.recv(2.0)
+            except TimeoutError:
+                break
+            if m["type"] == "cursor" and m["userId"] == "ann":
+                now, j = time.monotonic(), int(m["data"]["x"])
+                for k in [k for k in sent_at if k <= j]:
+                    latencies.append(now - sent_at.pop(k))
+
+    async def drain_ann() -> None:
+        # A v2 client gets every draw the room accepts; an unread socket would stall it.
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await ann.recv(0.5)
+            ann.inbox.clear()
+
+    receiver = asyncio.ensure_future(receive())
+    draining = asyncio.ensure_future(drain_ann())
+    flooder.start()
+    started = time.monotonic()
+    k = 0
+    # Move ann's cursor every 20 ms while the flood runs, and for at least 2 s.
+    while flooder.is_alive() or time.monotonic() - started < 2.0:
+        k += 1
+        sent_at[k] = time.monotonic()
+        ann.send("cursor", {"x": k, "y": 0})
+        await asyncio.sleep(0.02)
+        assert time.monotonic() - started < 60, "the flood never ended"
+    flooder.join(20)
+    done.set()
+    await asyncio.wait_for(receiver, 10)
+    await asyncio.wait_for(draining, 5)
+
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("inf")
+    lost = len(sent_at)
+    fresh = await ws_client(srv.url + f"/ws/{ROOM}", userId="auditor")
+    stored = len((await fresh.recv_type("sync"))["data"]["elements"])
+    codes = [e["code"] for e in result["errors"]]
+    print(f"\nflood: sent {result['sent']} draws in {result['send_seconds']:.2f} s; stored "
+          f"{stored}; acks {result['acks']}; error frames {len(codes)} "
+          f"({sorted(set(codes))}); closed {result['close_code']} {result['close_reason']!r}; "
+          f"honest cursor p95 {p95 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms over "
+          f"{len(latencies)} cursors ({lost} never seen)")
+
+    # The flood is limited: told so, and/or disconnected with a reason, and mostly not stored.
+    assert "rate_limited" in codes or result["close_code"] == 1008, result["close_code"]
+    if result["close_code"] is not None:
+        assert result["close_code"] == 1008 and result["close_reason"]
+    assert stored < FLOOD_DRAWS // 4, stored
+    assert all(c == "rate_limited" for c in codes), codes
+    # The honest pair carried on: their cursors arrived (sanity bound, not a speed claim).
+    assert lost == 0
+    assert p95 < 2.0
+    ann.send("draw", {"id": "after-flood", "elementType": "line", "x1": 0, "y1": 0, "x2": 1,
+                      "y2": 1, "strokeColor": "#000", "strokeWidth": 1})
+    while (await bob.recv_type("draw", 5))["data"]["id"] != "after-flood":
+        pass
