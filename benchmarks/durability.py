@@ -160,7 +160,8 @@ async def main() -> None:
             d.mkdir()
             print(f"in-process durable changes/s with {per_turn:>3} per loop turn: "
                   f"{store_rate(d, per_turn):,.0f}")
-        print(f"over sockets, 4 clients, durable changes/s: sqlite {rates['sqlite']:,.0f}  memory {rates['memory']:,.0f}"
+        print(f"over sockets, 4 clients, durable changes/s: sqlite {rates['sqlite']:,.0f}"
+              f"  memory {rates['memory']:,.0f}"
               f"  (sqlite/memory {rates['sqlite'] / rates['memory']:.2f})")
 
         data = Path(tmp) / "big"

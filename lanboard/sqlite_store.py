@@ -183,7 +183,8 @@ class SqliteStore:
             self.db.execute(
                 "INSERT INTO boards (id, seq, element_count, updated) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET seq = max(boards.seq, excluded.seq), "
-                "element_count = excluded.element_count", (room_id, seq, len(elements), time.time()))
+                "element_count = excluded.element_count",
+                (room_id, seq, len(elements), time.time()))
             # Keep the last RESUME_LOG_CHANGES changes so clients resume across a restart.
             self.db.execute("DELETE FROM changes WHERE board = ? AND seq <= ?",
                             (room_id, seq - limits.RESUME_LOG_CHANGES))
