@@ -171,8 +171,8 @@ def share_text(lan: LanPresence, *, unicode: bool, ansi: bool) -> str:
 
 async def local_name_text(lan: LanPresence) -> str | None:
     """The `.local` line, once mDNS has registered it; None with --no-mdns or on failure."""
-    if not lan.settings.mdns or lan.loopback_only:
-        return None
+    if not lan.settings.mdns or lan.loopback_only or not lan.lan_urls():
+        return None  # the share text has said why nobody else can join
     if await lan.discovery.wait_registered(LOCAL_NAME_WAIT_SECONDS) and lan.local_url():
         return f"  Or type on any device here: {lan.local_url()}"
     return ("  mDNS could not start, so the .local name and the list of boards on this "
