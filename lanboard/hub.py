@@ -87,7 +87,10 @@ class Hub:
             room.uncommitted.clear()
             room.versions_due.clear()
             self._deliver(room)
-            if room.seq - room.snapshot_seq >= limits.SNAPSHOT_EVERY_CHANGES:
+            # A snapshot costs time in proportion to the board, so big boards take them
+            # less often: the work per change stays flat.
+            due = max(limits.SNAPSHOT_EVERY_CHANGES, len(room.elements))
+            if room.seq - room.snapshot_seq >= due:
                 self.save_snapshot(room)
 
     def save_snapshot(self, room: Room) -> None:
