@@ -120,7 +120,7 @@ async def test_a_second_board_with_the_same_names_is_renumbered() -> None:
 
 
 @pytest.fixture
-def servers() -> Any:
+def servers(io_loop: Any) -> Any:
     started: list[Server] = []
 
     async def start(name: str, mdns: bool = True) -> Server:
@@ -131,9 +131,8 @@ def servers() -> Any:
         return server
 
     yield start
-    loop = asyncio.get_event_loop()
-    for server in started:
-        loop.run_until_complete(server.stop())
+    for server in started:  # also after a failed test: unregister, close sockets
+        io_loop.run_sync(server.stop, timeout=15)
 
 
 def url_of(server: Server, path: str) -> str:
