@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+import orjson
+
 from lanboard import limits
 
 # Error codes sent in `error` frames. docs/PROTOCOL.md lists each one.
@@ -209,6 +211,15 @@ def clean_user_id(raw: str | None) -> str:
 def dumps(obj: Any) -> bytes:
     """Compact JSON as UTF-8 bytes, the one encoding used for every frame."""
     return _ENCODER.encode(obj).encode()
+
+
+def dumps_valid(obj: Any) -> bytes:
+    """`dumps` for validated data, whose numbers are all finite (orjson would write NaN as
+    null), through orjson: several times faster. Raises UnicodeEncodeError as `dumps` does."""
+    try:
+        return orjson.dumps(obj)
+    except orjson.JSONEncodeError as exc:
+        raise UnicodeEncodeError("utf-8", "", 0, 1, str(exc)[:80]) from None
 
 
 @functools.lru_cache(maxsize=4096)

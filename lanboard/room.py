@@ -20,6 +20,7 @@ from lanboard.protocol import (
     NOT_FOUND,
     ProtocolError,
     dumps,
+    dumps_valid,
     envelope,
     validate_append,
     validate_cursor,
@@ -147,7 +148,7 @@ class Room:
             self._clear(peer)
         elif kind == "cursor":
             cursor = validate_cursor(data, peer.color)
-            frame = envelope("cursor", peer.user_id, dumps(cursor))
+            frame = envelope("cursor", peer.user_id, dumps_valid(cursor))
             self.cursors[peer.user_id] = (peer, frame)
 
     def _record(self, peer: Peer | None, kind: str, data: bytes, ack: dict[str, Any] | None,
@@ -192,7 +193,7 @@ class Room:
                                 "points", eid)
         element["points"].extend(points)
         self._open[eid] = element
-        self._record(peer, "append", dumps({"id": eid, "points": points}), {"id": eid})
+        self._record(peer, "append", dumps_valid({"id": eid, "points": points}), {"id": eid})
 
     def _erase(self, peer: Peer, data: Any) -> None:
         removed = [i for i in validate_erase(data) if i in self.elements]
@@ -307,7 +308,7 @@ class Room:
 
 def _encode(element: dict[str, Any]) -> bytes:
     try:
-        return dumps(element)
+        return dumps_valid(element)
     except UnicodeEncodeError:
         raise ProtocolError(BAD_ELEMENT, "text holds invalid unicode (a lone surrogate)",
                             element.get("id")) from None
