@@ -218,8 +218,9 @@ class MdnsDiscovery:
                                      ip_version=IPVersion.V4Only)
             self._browser = AsyncServiceBrowser(self._zc.zeroconf, [SERVICE_TYPE],
                                                 handlers=[self._on_change], question_type=QM)
-        except OSError as exc:
-            log.warning("mdns not started on %s: %s", ",".join(self.addresses), exc)
+        except Exception as exc:  # mDNS is a convenience: never let it stop the server
+            log.warning("mdns not started on %s: %s: %s", ",".join(self.addresses),
+                        type(exc).__name__, exc)
             await self._close_zc()
             return
         self._register_task = asyncio.ensure_future(self._register())

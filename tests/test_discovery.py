@@ -231,3 +231,13 @@ async def test_no_mdns_registers_nothing_and_says_so(servers: Any) -> None:
     assert info["version"] == __version__ and info["port"] == server.port
     assert (await get_json(url_of(server, "/api/peers"))) == {"peers": []}
     assert isinstance(server.lan.discovery, NoDiscovery)
+
+
+async def test_mdns_that_cannot_start_leaves_the_server_running() -> None:
+    """An address this machine does not have (TEST-NET-3): zeroconf cannot join the group
+    there, so nothing is sent; discovery reports itself off instead of raising."""
+    broken = MdnsDiscovery(unique("Nowhere"), free_port(), ["203.0.113.77"], list)
+    await broken.start()
+    assert await broken.wait_registered(1) is False
+    assert (broken.registered, broken.local_name, broken.peers()) == (False, None, [])
+    await broken.stop()
