@@ -26,6 +26,9 @@ EXCLUDES = (
     "tkinter", "unittest", "pydoc", "pydoc_data", "doctest", "lib2to3", "idlelib",
     "PIL", "PyInstaller", "pytest", "_pytest", "hypothesis", "playwright", "mypy",
     "tornado.test", "tornado.testing", "sqlite3.test", "setuptools", "pkg_resources", "pip",
+    # Optional imports (tornado.log's colours, shutil's archive formats) whose shared
+    # libraries the one-file bootloader would otherwise unpack on every start.
+    "curses", "_curses", "readline", "lzma", "_lzma", "bz2", "_bz2",
 )
 
 
