@@ -12,6 +12,9 @@ from lanboard.store import Element
 #: Empty space around the drawing, in board units.
 MARGIN = 20.0
 
+#: Text line spacing, as a multiple of the font size; the board page uses the same.
+LINE_HEIGHT = 1.25
+
 
 def _bounds(el: dict[str, Any]) -> tuple[float, float, float, float]:
     kind = el["elementType"]
@@ -28,7 +31,7 @@ def _bounds(el: dict[str, Any]) -> tuple[float, float, float, float]:
         lines = el["text"].split("\n")
         width = max(len(t) for t in lines) * el["fontSize"] * 0.6
         xs = (el["x"], el["x"] + width)
-        ys = (el["y"], el["y"] + len(lines) * el["fontSize"] * 1.2)
+        ys = (el["y"], el["y"] + len(lines) * el["fontSize"] * LINE_HEIGHT)
     return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
 
 
@@ -74,8 +77,9 @@ def _shape(el: dict[str, Any]) -> str:
         d = "M" + " L".join(f"{_num(p[0])} {_num(p[1])}" for p in pts)
         return f'<path d="{d}" fill="none" {_stroke(el)}/>'
     size = el["fontSize"]
+    step = size * LINE_HEIGHT
     spans = "".join(
-        f'<tspan x="{_num(el["x"])}" dy="{_num(size * 1.2 if i else 0)}">{escape(t)}</tspan>'
+        f'<tspan x="{_num(el["x"])}" dy="{_num(step if i else 0)}">{escape(t)}</tspan>'
         for i, t in enumerate(el["text"].split("\n")))
     return (f'<text x="{_num(el["x"])}" y="{_num(el["y"])}" font-size="{_num(size)}" '
             f'font-family="sans-serif" dominant-baseline="hanging" '

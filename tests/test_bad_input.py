@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import line
+from testkit import line
 
 from lanboard import limits
 

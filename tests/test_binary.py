@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import ServerProcess, line, ws_client
+from testkit import ServerProcess, line, ws_client
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = "lanboard.exe" if sys.platform == "win32" else "lanboard"

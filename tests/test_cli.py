@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import start_server
+from testkit import start_server
 
 from lanboard.cli import UsageError, main, parse_settings
 

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import line, ws_client
+from testkit import line, ws_client
 
 
 def http(url: str, body: bytes | None = None, ctype: str = "application/json",
@@ -234,7 +234,7 @@ async def test_a_full_disk_gives_storage_errors_and_keeps_what_was_saved(tmp_pat
     target.mkdir()
     script = (f"mount -t tmpfs -o size=160k tmpfs {target} && exec {sys.executable} -m "
               f"lanboard --headless --no-mdns --host 127.0.0.1 --port 0 --data-dir {target}")
-    from conftest import READY, ServerProcess, _drain
+    from testkit import READY, ServerProcess, _drain
 
     proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import line
+from testkit import line
 
 RECT = {"id": "r1", "elementType": "rect", "x": 10, "y": 20, "width": 30, "height": -40,
         "strokeColor": "#123", "strokeWidth": 2, "fillColor": "#abcdef"}

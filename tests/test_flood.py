@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import ws_client
 from rawws import Closed, RawWS
+from testkit import ws_client
 
 FLOOD_DRAWS = 20_000
 ROOM = "flood"

@@ -16,10 +16,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import ServerProcess, start_server
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rawws import BINARY, TEXT, Closed, RawWS
+from testkit import ServerProcess, start_server
 
 from lanboard import limits
 from lanboard.protocol import (

@@ -7,7 +7,7 @@ import json
 import logging
 
 import pytest
-from conftest import line
+from testkit import line
 
 from lanboard import limits
 from lanboard.guard import Guard, HostAllowlist, RateLimits, RejectionLog, TokenBucket, host_name

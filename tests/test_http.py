@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import line
+from testkit import line
 from tornado.httpclient import HTTPClientError
 
 

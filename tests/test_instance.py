@@ -15,9 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from testkit import ServerProcess, start_server
 
 from lanboard import cli, instance
-from tests.conftest import ServerProcess, start_server
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import READY
+from testkit import READY
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import line
+from testkit import line
 
 
 async def test_join_gets_sync_with_elements_user_and_color(connect):
