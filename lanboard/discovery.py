@@ -31,7 +31,7 @@ from zeroconf import (  # type: ignore[attr-defined]  # AddressResolverIPv4: not
 )
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from lanboard import PROTOCOL_VERSION, __version__, limits
+from lanboard import PROTOCOL_VERSION, __version__, limits, netinfo
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,12 @@ class MdnsDiscovery:
         """Start browsing at once; registration (about 2 s of probing) goes on behind."""
         if not self.addresses:
             log.warning("mdns not started: no LAN interface to advertise on")
+            return
+        missing = set(self.addresses) - {c.address for c in netinfo.candidates()}
+        if missing:
+            # zeroconf would fail too, but only after opening (and leaking) a socket.
+            log.warning("mdns not started: %s is not an address of this machine",
+                        ",".join(sorted(missing)))
             return
         try:
             self._zc = AsyncZeroconf(interfaces=list(self.addresses),

@@ -234,8 +234,8 @@ async def test_no_mdns_registers_nothing_and_says_so(servers: Any) -> None:
 
 
 async def test_mdns_that_cannot_start_leaves_the_server_running() -> None:
-    """An address this machine does not have (TEST-NET-3): zeroconf cannot join the group
-    there, so nothing is sent; discovery reports itself off instead of raising."""
+    """An address this machine does not have (TEST-NET-3, say an interface that went away):
+    nothing is opened or sent, and discovery reports itself off instead of raising."""
     broken = MdnsDiscovery(unique("Nowhere"), free_port(), ["203.0.113.77"], list)
     await broken.start()
     assert await broken.wait_registered(1) is False
