@@ -238,23 +238,40 @@ function start(name) {
       }
     }
     if (caughtUp) {
-      // A full draw carries every point so far: buffered appends would add them twice.
-      appendBuf.clear();
       ready = true;
       net.healthy();
-      const { draws, erases } = scene.afterCatchUp();
-      for (const el of draws) scene.markResent('draw', el.id, net.send(drawMsg(el)));
-      for (const msg of eraseMsgs(erases)) {
-        const sent = net.send(msg);
-        for (const id of msg.data.ids) scene.markResent('erase', id, sent);
-      }
+      resendUnconfirmed();
       showConnection('connected');
     }
     presence.show(users, me.userId);
     renderer.request();
   }
 
+  /** Sends again, as full draws and erases, every local change the server has not echoed. */
+  function resendUnconfirmed(fullSync) {
+    // A full draw carries every point so far: buffered appends would add them twice.
+    appendBuf.clear();
+    const { draws, erases } = scene.afterCatchUp(fullSync);
+    for (const el of draws) scene.markResent('draw', el.id, net.send(drawMsg(el)));
+    for (const msg of eraseMsgs(erases)) {
+      const sent = net.send(msg);
+      for (const id of msg.data.ids) scene.markResent('erase', id, sent);
+    }
+  }
+
+  let recoverTimer = null;
   function onServerError(err) {
+    if (err.code === 'rate_limited') {
+      // The server dropped some of our messages without saying which. Once our own queue
+      // has drained and echoes had time to arrive, whatever is unconfirmed is sent again.
+      clearTimeout(recoverTimer);
+      const recover = () => {
+        if (net.queued) recoverTimer = setTimeout(recover, 500);
+        else if (ready) resendUnconfirmed(false);
+      };
+      recoverTimer = setTimeout(recover, 1500);
+      return;
+    }
     if (err.code === 'not_found') return; // an append to a stroke someone erased meanwhile
     if (err.ref && scene.pendingDraw.has(err.ref) && err.code === 'bad_element') {
       scene.dropLocal(err.ref);
@@ -509,7 +526,7 @@ function start(name) {
     get users() {
       return users;
     },
-    setTool, setStyle, undo, redo, fit,
+    setTool, setStyle, undo, redo, fit, apply,
   };
 }
 

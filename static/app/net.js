@@ -3,6 +3,13 @@
 // (with v=2 every frame is a JSON array of messages).
 
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000, 15000];
+/**
+ * Changes go out at most this many a second, in bursts of at most BURST. The server allows
+ * 400 a second per client (lanboard/limits.py RATE_CHANGES); an undo that restores hundreds
+ * of erased elements is paced instead of being refused with `rate_limited`.
+ */
+const RATE = 250;
+const BURST = 250;
 const PING_EVERY_MS = 15000;
 /** No frame for this long (pongs included) means the link is dead even if the socket is open. */
 const SILENCE_MS = 40000;
@@ -24,6 +31,10 @@ export class Connection {
     this.lastFrameAt = 0;
     this.stopped = false;
     this.connects = 0;
+    this.queue = [];
+    this.tokens = BURST;
+    this.refilledAt = performance.now();
+    this.drainTimer = null;
     window.addEventListener('online', () => this.reconnectNow());
   }
 
@@ -65,6 +76,7 @@ export class Connection {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.queue = [];
       clearInterval(this.pinger);
       this._retry(ev.code === 4008 ? 'too slow' : `closed (${ev.code})`);
     };
@@ -96,15 +108,59 @@ export class Connection {
     this.send({ type: 'ping' });
   }
 
-  /** Sends one message; false when there is no open socket (the caller keeps it pending). */
+  /**
+   * Sends one message, or queues it behind earlier ones when over the rate; false when there
+   * is no open socket (the caller keeps the change pending). A queued message lost to a drop
+   * is re-sent by the page after the resume, like any unconfirmed change.
+   */
   send(msg) {
     if (!this.open) return false;
+    if (msg.type === 'cursor' || msg.type === 'ping') return this._write(msg);
+    this._refill();
+    if (this.queue.length || this.tokens < 1) {
+      this.queue.push(msg);
+      this._scheduleDrain();
+      return true;
+    }
+    this.tokens -= 1;
+    return this._write(msg);
+  }
+
+  _write(msg) {
     try {
       this.ws.send(JSON.stringify(msg));
       return true;
     } catch {
       return false;
     }
+  }
+
+  _refill() {
+    const now = performance.now();
+    this.tokens = Math.min(BURST, this.tokens + ((now - this.refilledAt) * RATE) / 1000);
+    this.refilledAt = now;
+  }
+
+  _scheduleDrain() {
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      if (!this.open) {
+        this.queue = [];
+        return;
+      }
+      this._refill();
+      while (this.queue.length && this.tokens >= 1) {
+        this.tokens -= 1;
+        this._write(this.queue.shift());
+      }
+      if (this.queue.length) this._scheduleDrain();
+    }, 20);
+  }
+
+  /** Messages waiting for the rate limit. */
+  get queued() {
+    return this.queue.length;
   }
 
   /** Closes the current socket as a network failure would; reconnection follows. */

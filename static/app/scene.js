@@ -287,10 +287,10 @@ export class Scene {
   /**
    * After the frame holding a resume (or a full sync) and its catch-up changes: returns the
    * elements to send again as full `draw`s and the ids to erase again. Appends are never
-   * re-sent: a full draw replaces the element, so nothing is applied twice.
+   * re-sent: a full draw replaces the element, so nothing is applied twice. Also used after
+   * the server dropped messages (`rate_limited`): whatever has no echo yet is sent again.
    */
-  afterCatchUp() {
-    const fullSync = this._lastCatchUp === 'sync';
+  afterCatchUp(fullSync = this._lastCatchUp === 'sync') {
     const draws = [];
     for (const [id, p] of this.pendingDraw) {
       const server = this.confirmed.get(id);

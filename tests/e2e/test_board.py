@@ -293,11 +293,11 @@ def test_png_and_svg_exports_are_valid_and_fitted(
 #: A seed-protocol client (no v=2: one message per frame, acks) drawing a `line`.
 SEED_LINE_JS = """(room) => new Promise((resolve, reject) => {
   const ws = new WebSocket(`ws://${location.host}/ws/${room}?userId=seed`);
-  ws.onopen = () => ws.send(JSON.stringify({type: 'draw', data: {id: 'seed-line',
-    elementType: 'line', x1: 100, y1: 650, x2: 300, y2: 650, strokeColor: '#2f9e44',
-    strokeWidth: 6}}));
   ws.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
+    if (msg.type === 'sync') ws.send(JSON.stringify({type: 'draw', data: {id: 'seed-line',
+      elementType: 'line', x1: 100, y1: 650, x2: 300, y2: 650, strokeColor: '#2f9e44',
+      strokeWidth: 6}}));
     if (msg.type === 'ack') { ws.close(); resolve(msg.data.seq); }
     if (msg.type === 'error') reject(new Error(msg.data.message));
   };
@@ -415,5 +415,35 @@ def test_landing_creates_and_lists_boards_and_clear_asks_first(
         page.focus('button[data-tool="ellipse"]')
         page.keyboard.press("Enter")
         assert page.get_attribute('button[data-tool="ellipse"]', "aria-pressed") == "true"
+    finally:
+        ctx.close()
+
+
+def test_undo_of_a_big_erase_is_paced_under_the_rate_limit_and_restores_everything(
+        browser: Any, board_server: Any) -> None:
+    rects = [{"id": f"r{i}", "elementType": "rect", "x": (i % 40) * 30, "y": (i // 40) * 30,
+              "width": 20, "height": 20, "strokeColor": "#1971c2", "strokeWidth": 2}
+             for i in range(1200)]
+    req = urllib.request.Request(f"{board_server.url}/api/rooms/big/import",
+                                 data=json.dumps({"elements": rects}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        assert json.load(res)["elements"] == 1200
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        page = open_board(ctx, board_server.url, "big", "Max")
+        wait_size(page, 1200)
+        page.evaluate("""() => {
+            const lb = window.__lanboard;
+            const ids = [...lb.scene.elements()].map(e => e.id);
+            lb.apply([{op: 'erase', ids, group: 'all'}, {op: 'endErase', group: 'all'}]);
+        }""")
+        settled(page)
+        assert room_info(board_server.url, "big")["elements"] == 0
+        page.keyboard.press("Control+z")  # 1,200 draws: more than the server's burst allows
+        wait_size(page, 1200)
+        page.wait_for_function("() => window.__lanboard.scene.settled", timeout=20000)
+        assert room_info(board_server.url, "big")["elements"] == 1200
+        assert page.is_hidden("#toast"), page.text_content("#toast")
     finally:
         ctx.close()
