@@ -209,9 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lanboard: error: {exc}", file=sys.stderr)
         _pause_if_double_clicked()
         return EXIT_USAGE
-    lock = instance.acquire(data_dir)
-    if lock is None:
-        return _hand_off(settings, data_dir)
+    lock = instance.claim(data_dir)
+    if not isinstance(lock, instance.Instance):
+        return _hand_off(settings, data_dir, lock)
     try:
         asyncio.run(serve(settings, lock=lock))
     except StartupError as exc:
@@ -225,9 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _hand_off(settings: Settings, data_dir: Path) -> int:
+def _hand_off(settings: Settings, data_dir: Path, url: str | None) -> int:
     """A LANBoard already serves this data directory: show it rather than start a second."""
-    url = instance.find_running(data_dir)
     if url is None:
         print(f"lanboard: error: another LANBoard holds {data_dir} but does not answer; "
               "stop it or pick another --data-dir", file=sys.stderr)

@@ -128,6 +128,26 @@ def acquire(data_dir: Path) -> Instance | None:
     return Instance(data_dir, f)
 
 
+def claim(data_dir: Path, wait: float | None = None) -> Instance | str | None:
+    """Take the data directory for this process, or find the LANBoard that has it.
+
+    Returns the Instance once the lock is ours, which includes a holder that was stopping
+    and has now gone; the running board's URL when the holder answers; None when the holder
+    neither answers nor lets go within `wait` seconds (default HANDOFF_WAIT_SECONDS).
+    """
+    deadline = time.monotonic() + (HANDOFF_WAIT_SECONDS if wait is None else wait)
+    while True:
+        lock = acquire(data_dir)
+        if lock is not None:
+            return lock
+        url = find_running(data_dir, wait=0)
+        if url is not None:
+            return url
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.2)
+
+
 def read_info(data_dir: Path) -> dict[str, Any] | None:
     """instance.json, or None when it is missing or not a LANBoard instance file."""
     try:

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -224,3 +225,22 @@ def test_a_lock_holder_that_never_answers_is_one_line_exit_2(tmp_path, monkeypat
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not answer" in err
+
+
+def test_a_launch_while_the_last_one_is_still_stopping_takes_over(tmp_path):
+    """Closing the window and double-clicking again at once: the old process still holds the
+    lock for a moment and no longer answers. The new launch waits for it, then starts."""
+    held = instance.acquire(tmp_path)
+    assert held is not None
+    timer = threading.Timer(1.0, held.release)
+    timer.start()
+    try:
+        server = start_server(tmp_path)
+    finally:
+        timer.join()
+    try:
+        assert not any("already running" in text for text in server.output)
+        info = instance.read_info(tmp_path)
+        assert info is not None and info["port"] == server.port
+    finally:
+        assert server.stop() == 0
