@@ -6,6 +6,7 @@ registration) and the handlers below only read from it.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from typing import Any
@@ -18,6 +19,9 @@ from lanboard.settings import Settings
 from lanboard.web import BaseHandler
 
 log = logging.getLogger(__name__)
+
+#: How often the interfaces are read again, to follow this machine onto another network.
+NETWORK_CHECK_SECONDS = 3.0
 
 #: Longest URL /api/qr encodes; a board URL is far shorter, and a QR code past this is unreadable.
 QR_URL_MAX = 512
@@ -44,19 +48,45 @@ class LanPresence:
         self.hub = hub
         self.port = 0
         self.discovery: Discovery = NoDiscovery(instance_name(settings.name))
+        self._advertised: list[str] = []
+        self._watch: asyncio.Task[None] | None = None
 
     async def start(self, port: int) -> None:
         """Note the bound port and, unless --no-mdns, start advertising and browsing."""
         self.port = port
         if not self.settings.mdns:
             return
-        addresses = [i.address for i in self.interfaces() if _is_ipv4(i.address)]
-        self.discovery = MdnsDiscovery(instance_name(self.settings.name), port, addresses,
-                                       lambda: active_board_ids(self.hub))
-        await self.discovery.start()
+        await self._start_mdns()
+        if self.settings.host in netinfo.ANY_HOSTS:
+            self._watch = asyncio.ensure_future(self._follow_network())
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         await self.discovery.stop()
+
+    def _mdns_addresses(self) -> list[str]:
+        return [i.address for i in self.interfaces() if _is_ipv4(i.address)]
+
+    async def _start_mdns(self) -> None:
+        self._advertised = self._mdns_addresses()
+        self.discovery = MdnsDiscovery(instance_name(self.settings.name), self.port,
+                                       self._advertised, lambda: active_board_ids(self.hub))
+        await self.discovery.start()
+
+    async def _follow_network(self) -> None:
+        """Serving on every interface, re-advertise when the LAN addresses change: a laptop
+        started before it joined the Wi-Fi, or moved to another network."""
+        while True:
+            await asyncio.sleep(NETWORK_CHECK_SECONDS)
+            if self._mdns_addresses() == self._advertised:
+                continue
+            log.info("network changed addresses=%s (were %s)",
+                     ",".join(self._mdns_addresses()) or "none",
+                     ",".join(self._advertised) or "none")
+            await self.discovery.stop()
+            await self._start_mdns()
 
     def interfaces(self) -> list[netinfo.Interface]:
         # Read afresh on each call: a laptop may have joined another network since startup.

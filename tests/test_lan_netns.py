@@ -116,6 +116,23 @@ asyncio.run(main())
 """
 
 
+#: Runs in namespace B: the addresses a `.local` name resolves to, as a JSON list.
+RESOLVE = r"""
+import asyncio, json, sys
+from zeroconf import AddressResolverIPv4, IPVersion
+from zeroconf.asyncio import AsyncZeroconf
+
+async def main():
+    zc = AsyncZeroconf(interfaces=[sys.argv[1]], ip_version=IPVersion.V4Only)
+    resolver = AddressResolverIPv4(sys.argv[2])
+    found = await resolver.async_request(zc.zeroconf, 3000)
+    print(json.dumps(sorted(resolver.parsed_addresses()) if found else []), flush=True)
+    await zc.async_close()
+
+asyncio.run(main())
+"""
+
+
 def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20,
                           check=check)
@@ -125,6 +142,7 @@ def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 class Hosts:
     a: str
     b: str
+    veth_a: str = ""
 
 
 @pytest.fixture
@@ -135,8 +153,8 @@ def hosts() -> Iterator[Hosts]:
     if os.geteuid() != 0:
         pytest.skip("needs root to create network namespaces (CI runs as root)")
     sfx = uuid.uuid4().hex[:6]
-    ns = Hosts(f"lbA-{sfx}", f"lbB-{sfx}")
     veth_a, veth_b = f"va{sfx}", f"vb{sfx}"  # interface names: at most 15 characters
+    ns = Hosts(f"lbA-{sfx}", f"lbB-{sfx}", veth_a)
     made: list[str] = []
     try:
         for name in (ns.a, ns.b):
@@ -206,6 +224,13 @@ class Proc:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         return self.proc.returncode
+
+
+def resolve_from(namespace: str, bind: str, host_name: str) -> list[str]:
+    out = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", RESOLVE,
+                          bind, host_name], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return list(json.loads(out.stdout))
 
 
 def lanboard(namespace: str, host: str, name: str, data: Path) -> Proc:
@@ -291,3 +316,32 @@ def test_two_hosts_discover_join_and_drop_each_other(hosts: Hosts, tmp_path: Pat
           f"goodbye seen {removed['t'] - t_stop:.2f} s after stop, dropped from /api/peers "
           f"after {gone['t'] - t_stop:.2f} s; killed (no goodbye), dropped after "
           f"{silent['t'] - t_kill:.2f} s")
+
+
+def test_serving_everywhere_advertises_only_the_lan_and_follows_a_new_address(
+        hosts: Hosts, tmp_path: Path) -> None:
+    """In A, beside its LAN veth, sit a tunnel and a container bridge (a veth pair named like
+    them). LANBoard on 0.0.0.0 must advertise the LAN address alone, and add a second LAN
+    address that appears while it runs."""
+    sfx = hosts.a.rsplit("-", 1)[1]
+    tun, bridge = f"tun{sfx}", f"docker{sfx}"
+    ip("-n", hosts.a, "link", "add", tun, "type", "veth", "peer", "name", bridge)
+    ip("-n", hosts.a, "addr", "add", "10.99.0.1/24", "dev", tun)
+    ip("-n", hosts.a, "addr", "add", "172.17.0.1/16", "dev", bridge)
+    for dev in (tun, bridge):
+        ip("-n", hosts.a, "link", "set", dev, "multicast", "on", "up")
+    a = lanboard(hosts.a, "0.0.0.0", f"Everywhere {sfx}", tmp_path / "a")
+    try:
+        a.wait_for(lambda t: "Or type on any device here: http://lanboard.local" in t, 20,
+                   "mDNS registration")
+        assert f"Open from other devices: http://{HOST_A}:{PORT}/" in "".join(a.output)
+        assert resolve_from(hosts.b, HOST_B, "lanboard.local.") == [HOST_A]
+
+        ip("-n", hosts.a, "addr", "add", f"{SUBNET}.11/24", "dev", hosts.veth_a)
+        deadline = time.monotonic() + 25
+        found: list[str] = []
+        while time.monotonic() < deadline and len(found) < 2:
+            found = resolve_from(hosts.b, HOST_B, "lanboard.local.")
+        assert found == [HOST_A, f"{SUBNET}.11"], "".join(a.output)
+    finally:
+        assert a.stop() == 0, "".join(a.output)
