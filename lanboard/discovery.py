@@ -209,7 +209,7 @@ class MdnsDiscovery:
         return self._local.rstrip(".") if self._local and self.registered else None
 
     async def start(self) -> None:
-        """Start browsing at once; registration (about 2 s of probing) goes on behind."""
+        """Start browsing at once; registration (about 1.3 s of probing) goes on behind."""
         if not self.addresses:
             log.warning("mdns not started: no LAN interface to advertise on")
             return
