@@ -447,3 +447,67 @@ def test_undo_of_a_big_erase_is_paced_under_the_rate_limit_and_restores_everythi
         assert page.is_hidden("#toast"), page.text_content("#toast")
     finally:
         ctx.close()
+
+
+def test_name_is_asked_once_then_remembered_and_pan_zoom_draw_nothing(
+        browser: Any, board_server: Any) -> None:
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{board_server.url}/room/ask")
+        page.wait_for_selector("#name-dialog[open]")
+        page.fill("#name-input", "Quinn")
+        page.press("#name-input", "Enter")
+        wait_ready(page)
+        assert page.evaluate("() => window.__lanboard.me.userId") == "Quinn"
+        page.reload()
+        wait_ready(page)  # no prompt the second time
+        assert page.evaluate("() => window.__lanboard.me.userId") == "Quinn"
+
+        # The wheel zooms around the pointer; Space+drag and the middle button pan.
+        page.mouse.move(400, 300)
+        page.mouse.wheel(0, -300)
+        page.wait_for_function("() => window.__lanboard.view.scale > 1.2")
+        page.keyboard.down(" ")
+        drag(page, [(400, 300), (300, 250), (200, 200)])
+        page.keyboard.up(" ")
+        ox = page.evaluate("() => window.__lanboard.view.ox")
+        page.mouse.move(500, 500)
+        page.mouse.down(button="middle")
+        page.mouse.move(550, 520)
+        page.mouse.up(button="middle")
+        assert page.evaluate("() => window.__lanboard.view.ox") == pytest.approx(ox + 50)
+        assert scene_size(page) == 0
+    finally:
+        ctx.close()
+
+
+def test_after_a_pen_is_used_fingers_pan_instead_of_drawing(
+        browser: Any, board_server: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True,
+                              is_mobile=True)
+    try:
+        page = open_board(ctx, board_server.url, "palm", "Pen")
+        cdp = ctx.new_cdp_session(page)
+        for kind, x in (("mousePressed", 100), ("mouseMoved", 150), ("mouseMoved", 200),
+                        ("mouseReleased", 200)):
+            cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": 300,
+                                                  "button": "left", "buttons": 1,
+                                                  "clickCount": 1, "pointerType": "pen",
+                                                  "force": 0.6})
+        settled(page)
+        assert scene_size(page) == 1
+        points = page.evaluate("() => [...window.__lanboard.scene.elements()][0].points")
+        assert all(len(p) == 3 for p in points)  # the pen's pressure is kept
+
+        # A resting palm (one finger) now pans the view and draws nothing.
+        ox = page.evaluate("() => window.__lanboard.view.ox")
+        for kind, x in (("touchStart", 300), ("touchMove", 340), ("touchMove", 380)):
+            cdp.send("Input.dispatchTouchEvent", {"type": kind,
+                                                  "touchPoints": [{"x": x, "y": 600}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        page.wait_for_timeout(100)
+        assert page.evaluate("() => window.__lanboard.view.ox") == pytest.approx(ox + 80)
+        assert scene_size(page) == 1
+    finally:
+        ctx.close()
