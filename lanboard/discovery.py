@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable, Coroutine
@@ -62,6 +63,8 @@ PROBE_TIMEOUT_SECONDS = 1.0
 PROBE_MISSES = 2
 #: At most this many peers are tracked; more would be a flood, not a classroom.
 MAX_PEERS = 64
+#: What a peer's TXT `path` may be.
+SAFE_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~/-]{0,200}")
 #: How long zeroconf may take to resolve a peer's addresses, in ms.
 RESOLVE_MS = 3000
 
@@ -144,8 +147,8 @@ class PeerRecord:
             return None
         props = info.properties
         path = _text(props, "path") or "/"
-        if not path.startswith("/") or len(path) > 256:
-            path = "/"
+        if not SAFE_PATH.fullmatch(path):
+            path = "/"  # it goes into links on the landing page: nothing but a plain path
         boards = [b for b in _text(props, "active").split(",")
                   if limits.ROOM_ID_PATTERN.fullmatch(b)]
         return cls(info.name, _instance(info.name, SERVICE_TYPE), addresses, info.port, path,

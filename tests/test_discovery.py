@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import websocket_connect
+from zeroconf.asyncio import AsyncServiceInfo
 
 from lanboard import PROTOCOL_VERSION, __version__
 from lanboard.discovery import (
+    SERVICE_TYPE,
     TXT_STRING_MAX,
     MdnsDiscovery,
     NoDiscovery,
+    PeerRecord,
     instance_name,
     txt_properties,
 )
@@ -82,6 +85,27 @@ def test_instance_name_defaults_to_the_host_and_fits_a_dns_label() -> None:
     assert instance_name("Room 12 \x07board") == "Room 12 board"
     long = instance_name("é" * 40)
     assert len(long.encode()) <= 58 and long == "é" * 29
+
+
+def peer_info(props: dict[str, str], addresses: list[str] | None = None) -> AsyncServiceInfo:
+    return AsyncServiceInfo(
+        SERVICE_TYPE, f"Lab 3 LANBoard.{SERVICE_TYPE}", port=8080, properties=props,
+        server="lanboard.local.",
+        addresses=[socket.inet_aton(a) for a in (["10.0.0.5"] if addresses is None else addresses)])
+
+
+def test_a_peer_record_takes_only_what_is_safe_to_link_to_from_txt() -> None:
+    rec = PeerRecord.from_info(peer_info({"path": "/", "active": "maths,bad id,<b>,art"}), 1.5)
+    assert rec is not None
+    assert rec.as_json() == {"name": "Lab 3 LANBoard", "url": "http://10.0.0.5:8080/",
+                             "boards": ["maths", "art"], "lastSeen": 1500}
+    assert rec.server == "lanboard.local."
+    for path in ('/"><script>', "javascript:x", "//evil.example/", "/" + "a" * 240):
+        odd = PeerRecord.from_info(peer_info({"path": path}), 0)
+        assert odd is not None and odd.url == "http://10.0.0.5:8080/", path
+    sub = PeerRecord.from_info(peer_info({"path": "/lanboard/"}), 0)
+    assert sub is not None and sub.url == "http://10.0.0.5:8080/lanboard/"
+    assert PeerRecord.from_info(peer_info({}, addresses=[]), 0) is None
 
 
 async def test_no_discovery_registers_and_finds_nothing() -> None:
