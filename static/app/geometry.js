@@ -104,10 +104,12 @@ export function segmentDistance(px, py, ax, ay, bx, by) {
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 }
 
-/** Whether a circle at (x, y) with radius r touches the element (its ink, not its box). */
-export function hitTest(el, x, y, r) {
+/**
+ * Whether a circle at (x, y) with radius r touches the element (its ink, not its box).
+ * `b` may pass the element's bounds when the caller has them cached.
+ */
+export function hitTest(el, x, y, r, b = bounds(el)) {
   const tol = r + (el.strokeWidth || 1) / 2;
-  const b = bounds(el);
   if (!b || x < b.minX - r || x > b.maxX + r || y < b.minY - r || y > b.maxY + r) return false;
   switch (el.elementType) {
     case 'line':

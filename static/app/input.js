@@ -46,8 +46,7 @@ export class Input {
       this.startPinch(touches);
       return;
     }
-    const panning = e.button === 1 || this.spaceDown || (e.pointerType === 'touch' && this.penSeen) ||
-      this.page.tool().name === 'hand';
+    const panning = e.button === 1 || this.spaceDown || (e.pointerType === 'touch' && this.penSeen);
     if (panning) {
       this.pan = { x: e.clientX, y: e.clientY };
       this.canvas.classList.add('panning');

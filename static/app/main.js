@@ -333,7 +333,7 @@ function start(name) {
 
   const toolCtx = () => ({
     style: { color: style.color, width: clampWidth(WIDTHS[style.widthIndex].width) },
-    newId, scene, scale: view.scale,
+    newId, scene, scale: view.scale, boundsOf: (el) => renderer.boundsOf(el),
   });
 
   function fit() {
@@ -432,6 +432,13 @@ function start(name) {
   zoomLabel.addEventListener('click', () => {
     view.reset();
     viewChanged();
+  });
+
+  // A button pressed with the mouse gives focus back, so Space then pans instead of pressing
+  // it again; from the keyboard (detail 0) focus stays for the next key.
+  document.addEventListener('click', (e) => {
+    const b = e.target instanceof Element ? e.target.closest('.toolbar button, .zoom button') : null;
+    if (b && e.detail > 0) b.blur();
   });
 
   const input = new Input(overlay, {

@@ -75,6 +75,11 @@ export class Renderer {
     this.request();
   }
 
+  /** The element's bounds, cached per element object (elements are never mutated). */
+  boundsOf(el) {
+    return this._bounds(el);
+  }
+
   _bounds(el) {
     let b = this.bounds.get(el);
     if (b === undefined) {

@@ -511,3 +511,31 @@ def test_after_a_pen_is_used_fingers_pan_instead_of_drawing(
         assert scene_size(page) == 1
     finally:
         ctx.close()
+
+
+def test_eraser_removes_whole_elements_it_touches_and_undo_restores_them(
+        browser: Any, board_server: Any) -> None:
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        page = open_board(ctx, board_server.url, "eraser", "Eli")
+        drag(page, wave(100, 200))
+        page.keyboard.press("l")
+        drag(page, [(100, 400), (400, 400)])
+        page.keyboard.press("r")
+        drag(page, [(600, 100), (800, 300)])
+        settled(page)
+        assert scene_size(page) == 3
+        page.keyboard.press("e")
+        drag(page, [(250, 150), (250, 260)])  # across the stroke only
+        drag(page, [(700, 200), (700, 210)])  # inside the empty rectangle: touches nothing
+        settled(page)
+        kinds = page.evaluate(
+            "() => [...window.__lanboard.scene.elements()].map(e => e.elementType)")
+        assert kinds == ["line", "rect"]
+        assert room_info(board_server.url, "eraser")["elements"] == 2
+        page.keyboard.press("Control+z")
+        wait_size(page, 3)
+        settled(page)
+        assert room_info(board_server.url, "eraser")["elements"] == 3
+    finally:
+        ctx.close()

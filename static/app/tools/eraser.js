@@ -17,10 +17,13 @@ export function eraserTool() {
     const from = lastPt || pt;
     const steps = Math.max(1, Math.ceil(Math.hypot(pt.x - from.x, pt.y - from.y) / r));
     for (const el of ctx.scene.elements()) {
+      const b = ctx.boundsOf(el);
+      if (!b || b.maxX < Math.min(from.x, pt.x) - r || b.minX > Math.max(from.x, pt.x) + r ||
+          b.maxY < Math.min(from.y, pt.y) - r || b.minY > Math.max(from.y, pt.y) + r) continue;
       for (let i = 1; i <= steps; i += 1) {
         const x = from.x + ((pt.x - from.x) * i) / steps;
         const y = from.y + ((pt.y - from.y) * i) / steps;
-        if (hitTest(el, x, y, r)) {
+        if (hitTest(el, x, y, r, b)) {
           ids.push(el.id);
           break;
         }
