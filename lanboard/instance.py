@@ -77,6 +77,17 @@ def _try_lock(f: IO[bytes]) -> bool:
     return True
 
 
+def _unlock(f: IO[bytes]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        # Windows asks for locks to be undone before the file is closed.
+        f.seek(0)
+        with contextlib.suppress(OSError):
+            msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+    # flock locks go with the close.
+
+
 class Instance:
     """The lock this process holds on a data directory while it serves."""
 
@@ -106,7 +117,8 @@ class Instance:
             with contextlib.suppress(OSError):
                 self.info_path.unlink()
         if self._lock is not None:
-            self._lock.close()  # closing the file releases the OS lock
+            _unlock(self._lock)
+            self._lock.close()
             self._lock = None
 
 
