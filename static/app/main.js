@@ -194,6 +194,7 @@ function start(name) {
           stats.syncParseMs = now - receivedAt;
           scene.applySync(msg.data);
           stats.syncApplyMs = performance.now() - now;
+          stats.syncAppliedAt = performance.now();
           me.userId = msg.data.userId;
           me.color = msg.data.color;
           users = msg.data.users || users;
@@ -513,6 +514,7 @@ function start(name) {
       stats.syncToFrameMs = -1;
       stats.syncPaintedMs = performance.now() - stats.syncReceivedAt;
       stats.syncRepaintMs = renderer.stats.lastRepaintMs;
+      stats.syncFrameStartMs = renderer.stats.frameStart - stats.syncReceivedAt;
       requestAnimationFrame(() => {
         stats.syncToFrameMs = performance.now() - stats.syncReceivedAt;
       });

@@ -104,6 +104,7 @@ export class Renderer {
   frame() {
     this.frameRequested = false;
     const t0 = performance.now();
+    this.stats.frameStart = t0;
     const changes = this.scene.takeChanges();
     if (changes.full) this.needFull = true;
     const viewMoved = this._viewChanged();

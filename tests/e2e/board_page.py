@@ -37,6 +37,8 @@ def open_board(context: Any, base: str, room: str, name: str) -> Any:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # Console errors include the browser's Content-Security-Policy refusals.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.errors = errors
     page.goto(f"{base}/room/{room}?name={name}")
     wait_ready(page)
