@@ -108,7 +108,15 @@ class Instance:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(info, f)
-        os.replace(tmp, self.info_path)
+        for attempt in range(10):
+            try:
+                os.replace(tmp, self.info_path)
+                return
+            except PermissionError:
+                # Windows refuses while a launch is reading the old file; it is brief.
+                if attempt == 9:
+                    raise
+                time.sleep(0.05)
 
     def release(self) -> None:
         """Remove instance.json if it is still ours, then drop the lock."""
