@@ -90,7 +90,8 @@ def _number(obj: dict[str, Any], key: str, lo: float = -limits.MAX_COORD,
     value = obj.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a number", _ref(obj))
-    if not math.isfinite(value) or not lo <= value <= hi:
+    # Compare before any float conversion: an integer with hundreds of digits overflows one.
+    if not lo <= value <= hi or not math.isfinite(value):
         raise ProtocolError(BAD_ELEMENT, f"'{key}' must be between {lo:g} and {hi:g}", _ref(obj))
     return value
 
@@ -113,6 +114,12 @@ def element_id(value: Any) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= limits.MAX_ID_CHARS:
         raise ProtocolError(BAD_ELEMENT, f"an id must be a string of 1-{limits.MAX_ID_CHARS} "
                             "characters")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ProtocolError(BAD_ELEMENT, "an id holds invalid unicode (a lone "
+                                "surrogate)") from None
     return value
 
 
@@ -124,7 +131,7 @@ def point(value: Any, ref: str | None) -> list[float]:
         bound = 1.0 if i == 2 else limits.MAX_COORD
         lo = 0.0 if i == 2 else -bound
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not (
-            math.isfinite(v) and lo <= v <= bound
+            lo <= v <= bound and math.isfinite(v)
         ):
             raise ProtocolError(BAD_ELEMENT, "point values must be finite numbers in range", ref)
     return value
@@ -244,4 +251,6 @@ def error_frame(err: ProtocolError) -> bytes:
     data: dict[str, Any] = {"code": err.code, "message": err.message}
     if err.ref is not None:
         data["ref"] = err.ref
-    return envelope("error", None, dumps(data))
+    # ASCII-escaped: a rejected input may hold text that is not valid UTF-8 (a lone
+    # surrogate), and the error about it must still go out.
+    return envelope("error", None, json.dumps(data, separators=(",", ":")).encode())

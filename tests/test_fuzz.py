@@ -596,7 +596,7 @@ async def test_an_integer_too_big_for_a_float_is_bad_element_not_internal(connec
      '"y2":0,"strokeColor":"#000","strokeWidth":1}}', "bad_element"),
     ('{"type":"draw","data":{"id":"a\\udfff","elementType":"line","x1":0,"y1":0,"x2":0,'
      '"y2":0,"strokeColor":"red","strokeWidth":1}}', "bad_element"),
-    ('{"type":"append","data":{"id":"\\ud800","points":[[1,2]]}}', "not_found"),
+    ('{"type":"append","data":{"id":"\\ud800","points":[[1,2]]}}', "bad_element"),
 ], ids=["draw", "bad-color", "append"])
 async def test_a_lone_surrogate_in_an_id_gets_an_error_frame_and_the_socket_stays_open(
         connect, raw, code):
