@@ -11,7 +11,7 @@ import { History } from './history.js';
 import { Input } from './input.js';
 import {
   appendMsg, clampFontSize, clampWidth, cleanUserId, clearMsg, cursorMsg, drawMsg, eraseMsgs,
-  idMaker, LIMITS, socketUrl,
+  idMaker, socketUrl,
 } from './protocol.js';
 import { Renderer } from './render.js';
 import { Scene } from './scene.js';
@@ -23,6 +23,7 @@ import { askName, storedName, storeName, toast } from './ui/dialogs.js';
 import { buildMenu } from './ui/menu.js';
 import { buildPresence } from './ui/presence.js';
 import { buildShare } from './ui/share.js';
+import { buildTextEditor } from './ui/texteditor.js';
 import { buildToolbar, WIDTHS } from './ui/toolbar.js';
 
 /** Appends of a stroke in progress go out at most this often (about 30 per second). */
@@ -311,7 +312,7 @@ function start(name) {
   const zoomLabel = document.getElementById('zoom-reset');
   function viewChanged() {
     zoomLabel.textContent = `${Math.round(view.scale * 100)}%`;
-    if (editor.hidden === false) commitText();
+    editor.commit();
     renderer.request();
   }
 
@@ -355,47 +356,13 @@ function start(name) {
 
   // ---- text editing ----------------------------------------------------------------
 
-  const editor = document.getElementById('text-editor');
-  editor.maxLength = LIMITS.MAX_TEXT_CHARS;
-  let editAt = null;
-  function openTextEditor(x, y) {
-    if (!editor.hidden) commitText();
-    const fontSize = clampFontSize(WIDTHS[style.widthIndex].font);
-    editAt = { x, y, fontSize, color: style.color };
-    const [sx, sy] = view.toScreen(x, y);
-    editor.style.left = `${sx}px`;
-    editor.style.top = `${sy}px`;
-    editor.style.fontSize = `${fontSize * view.scale}px`;
-    editor.style.color = style.color;
-    editor.value = '';
-    editor.hidden = false;
-    // The canvas cancels mousedown (below), so focus stays here once the pointer event ends.
-    editor.focus();
-  }
-  function commitText() {
-    if (editor.hidden || !editAt) return;
-    const text = editor.value.replace(/\s+$/, '');
-    editor.hidden = true;
-    const at = editAt;
-    editAt = null;
-    if (!text.trim()) return;
+  const editor = buildTextEditor(view, overlay, (at, text) => {
     apply([{ op: 'draw', element: { id: newId(), elementType: 'text', x: at.x, y: at.y, text,
       fontSize: at.fontSize, strokeColor: at.color, strokeWidth: 1 } }]);
+  });
+  function openTextEditor(x, y) {
+    editor.open(x, y, clampFontSize(WIDTHS[style.widthIndex].font), style.color);
   }
-  editor.addEventListener('blur', commitText);
-  // Keeps the text editor focused when it is opened by a press on the canvas.
-  overlay.addEventListener('mousedown', (e) => e.preventDefault());
-  editor.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' || (e.key === 'Enter' && (e.ctrlKey || e.metaKey))) {
-      e.preventDefault();
-      commitText();
-    }
-    e.stopPropagation();
-  });
-  editor.addEventListener('input', () => {
-    editor.style.height = 'auto';
-    editor.style.height = `${editor.scrollHeight}px`;
-  });
 
   // ---- UI --------------------------------------------------------------------------
 
