@@ -224,7 +224,9 @@ def dumps_valid(obj: Any) -> bytes:
     """`dumps` for validated data, whose numbers are all finite (orjson would write NaN as
     null), through orjson: several times faster. Raises UnicodeEncodeError as `dumps` does."""
     try:
-        return orjson.dumps(obj)
+        # orjson's bytes keep their 1 KiB starting buffer; stored elements must not, so copy
+        # to an exact-size object (measured: 1,057 -> 171 bytes for a 137-byte line).
+        return bytes(memoryview(orjson.dumps(obj)))
     except orjson.JSONEncodeError as exc:
         raise UnicodeEncodeError("utf-8", "", 0, 1, str(exc)[:80]) from None
 
