@@ -149,7 +149,12 @@ class Hub:
     def _catch_up(self, room: Room, peer: Peer) -> None:
         frames = room.catch_up(peer)
         if peer.batched:
-            peer.send(b"[" + b",".join(frames) + b"]")
+            # One copy of what may be a multi-megabyte sync, not three.
+            parts = [b"["]
+            for frame in frames:
+                parts += (frame, b",")
+            parts[-1] = b"]"
+            peer.send(b"".join(parts))
         else:
             for frame in frames:
                 peer.send(frame)

@@ -22,6 +22,7 @@ from lanboard.protocol import (
     dumps,
     dumps_valid,
     envelope,
+    envelope_parts,
     validate_append,
     validate_cursor,
     validate_element,
@@ -281,14 +282,15 @@ class Room:
     def elements_json(self) -> bytes:
         """The board as a JSON array, cached until the next change."""
         if self._sync_cache is None:
-            self._sync_cache = b"[" + b",".join(e for _, e in self.encoded_elements()) + b"]"
+            body = b",".join([e for _, e in self.encoded_elements()])
+            self._sync_cache = b"".join((b"[", body, b"]"))
         return self._sync_cache
 
     def sync_frame(self, peer: Peer) -> bytes:
         head = dumps({"userId": peer.user_id, "color": peer.color, "seq": self.seq,
                       "users": self.users()})
-        data = b'{"elements":' + self.elements_json() + b"," + head[1:]
-        return envelope("sync", peer.user_id, data)
+        return envelope_parts("sync", peer.user_id,
+                              [b'{"elements":', self.elements_json(), b",", head[1:]])
 
     def catch_up(self, peer: Peer) -> list[bytes]:
         """Frames that bring a new peer up to date: a resume and the changes it missed, when

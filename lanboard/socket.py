@@ -53,6 +53,25 @@ def _wire(frame: bytes) -> bytes:
     return wire
 
 
+def _send(stream: IOStream, data: bytes) -> None:
+    """Write to the socket at once when nothing is queued before it; queue what is left."""
+    sock = stream.socket if type(stream) is IOStream else None
+    if sock is not None and not len(stream._write_buffer) and not stream._connecting:
+        try:
+            sent = sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            sent = 0  # the stream's own write below meets the error and closes cleanly
+        if sent == len(data):
+            return
+        rest: bytes | memoryview = memoryview(data)[sent:] if sent else data
+    else:
+        rest = data
+    with contextlib.suppress(StreamClosedError):
+        stream.write(rest)
+
+
 class BoardSocket(WebSocketHandler):
     """`/ws/{roomId}?userId=NAME[&since=SEQ][&v=2]`. Never raises out of on_message: Tornado
     would drop the client. Rejected input gets an `error` frame instead."""
@@ -198,20 +217,13 @@ class BoardSocket(WebSocketHandler):
         stream = conn.stream
         if stream is None:
             return
-        wire = _wire(frame)
-        sock = stream.socket if type(stream) is IOStream else None
-        if sock is not None and not len(stream._write_buffer) and not stream._connecting:
-            try:
-                sent = sock.send(wire)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError:
-                sent = 0  # the stream's own write below meets the error and closes cleanly
-            if sent == len(wire):
-                return
-            wire = wire[sent:]
-        with contextlib.suppress(StreamClosedError):
-            stream.write(wire)
+        if len(frame) < 65536:
+            _send(stream, _wire(frame))
+        else:
+            # A big frame (a sync can be ~14 MB): its header, then the frame, never copied
+            # together.
+            _send(stream, struct.pack("!BBQ", 0x81, 127, len(frame)))
+            _send(stream, frame)
 
     def backlog(self) -> int:
         conn = self.ws_connection
