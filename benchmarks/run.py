@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -47,7 +49,7 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    kind: str  # "lanboard", "lanboard-memory" or "naive"
+    kind: str  # "lanboard", "lanboard-memory", "naive", or "ref"/"ref-memory" (--ref-src)
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
@@ -55,20 +57,25 @@ class Server:
 
     @property
     def v2(self) -> bool:
-        return self.kind.startswith("lanboard")
+        return self.kind != "naive"
 
     def start(self) -> None:
         self.port = free_port()
-        if self.kind.startswith("lanboard"):
+        cwd = ROOT
+        if self.kind.startswith("ref"):
+            if REF_SRC is None:
+                raise RuntimeError("the ref servers need --ref-src")
+            cwd = REF_SRC  # python -m puts the working directory first on sys.path
+        if self.kind != "naive":
             self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-bench-")
             cmd = [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", HOST,
                    "--port", str(self.port), "--data-dir", self.tmp.name]
         else:
             cmd = [sys.executable, "-m", "benchmarks.naive_server", "--port", str(self.port)]
         env = {**os.environ, "LANBOARD_LOG_LEVEL": "WARNING", **self.env}
-        if self.kind == "lanboard-memory":
+        if self.kind.endswith("-memory"):
             env["LANBOARD_STORE"] = "memory"
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -127,6 +134,19 @@ def machine_busy() -> tuple[float, float]:
     return (sum(vals) - idle) / TICK, sum(vals) / TICK
 
 
+def wait_quiet(limit_pct: float, most_s: float) -> float:
+    """Wait (at most `most_s`) until the rest of the machine uses under `limit_pct` of it:
+    other work on a shared box skews every figure. Returns the last busy share seen."""
+    deadline = time.monotonic() + most_s
+    while True:
+        b0 = machine_busy()
+        time.sleep(1.0)
+        b1 = machine_busy()
+        busy = 100 * (b1[0] - b0[0]) / max(1e-9, b1[1] - b0[1])
+        if busy < limit_pct or time.monotonic() > deadline:
+            return busy
+
+
 def read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
@@ -169,12 +189,15 @@ class Load:
     hold: float = 0.0  # idle scenario: seconds to wait after joining before reading RSS
 
 
+#: Another LANBoard source tree (--ref-src), run as the "ref" servers for before/after figures.
+REF_SRC: Path | None = None
+
 #: When set (--profile DIR), py-spy records each LANBoard server during the load phase.
 PROFILE_DIR: Path | None = None
 
 
 def start_profile(server: Server, label: str, seconds: float) -> subprocess.Popen[bytes] | None:
-    if PROFILE_DIR is None or not server.kind.startswith("lanboard") or server.proc is None:
+    if PROFILE_DIR is None or server.kind == "naive" or server.proc is None:
         return None
     PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     out = PROFILE_DIR / f"{label}-{server.kind}.txt"
@@ -229,8 +252,10 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
             line = read_line(p, 120)
             if line.strip() != "ready":
                 raise RuntimeError(f"load generator: {line[:200]}")
-        if load.hold:
-            time.sleep(load.hold)
+        # What the rest of the machine is doing while this benchmark's processes are idle.
+        b0 = machine_busy()
+        time.sleep(max(load.hold, 0.5))
+        b1 = machine_busy()
         rss_idle = server.rss()[0]
         cpu0, t0, m0 = server.cpu(), time.monotonic(), machine_busy()
         start_us = (time.monotonic_ns() - base_ns) // 1000 + 100_000
@@ -243,6 +268,7 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
         cpu1, t1, m1 = server.cpu(), time.monotonic(), machine_busy()
         rss_busy = server.rss()
         results = [json.loads(read_line(p, load.duration + load.drain + 60)) for p in procs]
+        cpu2 = server.cpu()
         if spy is not None:
             spy.wait(30)
     finally:
@@ -285,7 +311,10 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
         "p99_ms": percentile(lat, 0.99),
         "max_ms": lat[-1] / 1000.0 if lat else float("nan"),
         "server_cpu_pct": round(100 * server_cpu, 1),
+        "idle_busy_pct": round(100 * (b1[0] - b0[0]) / max(1e-9, b1[1] - b0[1]), 1),
         "machine_busy_pct": round(100 * (m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1]), 1),
+        # Robust to a busy machine: the server's own CPU for the whole run, per change sent.
+        "server_us_per_change": round(1e6 * (cpu2 - cpu0) / sent, 1) if sent else 0.0,
         "server_rss_mb": round(max(rss_busy[0], rss_after[0]) / 1e6, 1),
         "server_rss_peak_mb": round(rss_after[1] / 1e6, 1),
         "server_rss_idle_mb": round(rss_idle / 1e6, 1),
@@ -322,7 +351,7 @@ class BlockingClient:
             raise ConnectionError("server closed the connection")
         return data
 
-    def frame(self) -> bytes:
+    def frame(self) -> bytes | bytearray:
         while True:
             b = self.buf
             if len(b) >= 2:
@@ -331,10 +360,25 @@ class BlockingClient:
                     n, i = int.from_bytes(b[2:4], "big"), 4
                 elif n == 127 and len(b) >= 10:
                     n, i = int.from_bytes(b[2:10], "big"), 10
-                if (n < 126 or i > 2) and len(b) >= i + n:
-                    self.buf = b[i + n:]
-                    return b[i:i + n]
+                if n < 126 or i > 2:
+                    if len(b) >= i + n:
+                        self.buf = b[i + n:]
+                        return b[i:i + n]
+                    return self._rest(b[i:], n)
             self.buf += self._recv()
+
+    def _rest(self, head: bytes, n: int) -> bytearray:
+        """Read the rest of a large frame straight into one buffer (no repeated copies)."""
+        out = bytearray(n)
+        out[:len(head)] = head
+        view, got = memoryview(out), len(head)
+        while got < n:
+            k = self.sock.recv_into(view[got:], n - got)
+            if not k:
+                raise ConnectionError("server closed the connection")
+            got += k
+        self.buf = b""
+        return out
 
     def send_all(self, frames: list[bytes]) -> None:
         self.sock.sendall(b"".join(frames))
@@ -383,15 +427,20 @@ def fill(server: Server, count: int) -> dict[str, Any]:
 
 
 def late_join(server: Server, count: int, joins: int = 3) -> dict[str, Any]:
-    times = []
+    """Connect `joins` times; time from TCP connect to the sync received, and to it parsed.
+    Parsing uses orjson, nearer a browser's JSON.parse than Python's json module."""
+    times, recv = [], []
     for j in range(joins):
         q = f"userId=late{j}" + ("&v=2" if server.v2 else "")
         t0 = time.perf_counter()
         c = BlockingClient(server.port, f"/ws/late?{q}")
         sync = None
+        received = t0
         deadline = time.monotonic() + 60
         while sync is None and time.monotonic() < deadline:
-            msg = json.loads(c.frame())
+            raw = c.frame()
+            received = time.perf_counter()
+            msg = orjson.loads(raw)
             for m in msg if isinstance(msg, list) else [msg]:
                 if m.get("type") == "sync":
                     sync = m
@@ -401,8 +450,10 @@ def late_join(server: Server, count: int, joins: int = 3) -> dict[str, Any]:
             got = None if sync is None else len(sync["data"]["elements"])
             raise RuntimeError(f"late joiner got {got} elements, not {count}")
         times.append((t1 - t0) * 1000)
+        recv.append((received - t0) * 1000)
     return {"first_ms": round(times[0], 1), "median_ms": round(statistics.median(times), 1),
-            "max_ms": round(max(times), 1)}
+            "max_ms": round(max(times), 1), "first_received_ms": round(recv[0], 1),
+            "median_received_ms": round(statistics.median(recv), 1)}
 
 
 # ---- scenarios ---------------------------------------------------------------------------
@@ -436,7 +487,9 @@ def idle_rooms(name: str, rooms: int, per_room: int) -> Any:
 
 def late_joiner(name: str, count: int) -> Any:
     def run(kind: str, env: dict[str, str]) -> dict[str, Any]:
-        s = Server(kind, env)
+        # One client fills the board as fast as it can: lift LANBoard's per-client change
+        # rate (400/s by default, loopback included) for this setup step only.
+        s = Server(kind, {"LANBOARD_RATE_CHANGES": "1000000", **env})
         s.start()
         try:
             f = fill(s, count)
@@ -507,8 +560,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     load_rows = [r for r in rows if "p99_ms" in r]
     if load_rows:
         cols = ["scenario", "server", "offered_per_s", "delivered_per_s", "loss_pct", "p50_ms",
-                "p95_ms", "p99_ms", "max_ms", "server_cpu_pct", "server_rss_mb", "gen_cpu_pct",
-                "machine_busy_pct",
+                "p95_ms", "p99_ms", "max_ms", "server_cpu_pct", "server_us_per_change",
+                "server_rss_mb", "gen_cpu_pct",
+                "machine_busy_pct", "idle_busy_pct",
                 "gen_limited"]
         out.append("| " + " | ".join(cols) + " |")
         out.append("|" + "---|" * len(cols))
@@ -535,9 +589,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="KEY=VALUE for the LANBoard server, e.g. LANBOARD_STORE=memory")
     p.add_argument("--profile", type=Path, default=None,
                    help="record LANBoard with py-spy during each load into this folder")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before each run, wait up to this long for the machine to be idle")
+    p.add_argument("--ref-src", type=Path, default=None,
+                   help="a LANBoard checkout (git worktree) to run as servers ref, ref-memory")
     args = p.parse_args(argv)
-    global PROFILE_DIR
+    global PROFILE_DIR, REF_SRC
     PROFILE_DIR = args.profile
+    REF_SRC = args.ref_src.resolve() if args.ref_src else None
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
     table_of = scenarios(args.smoke)
@@ -552,8 +611,13 @@ def main(argv: list[str] | None = None) -> int:
                                "lanboard,lanboard-memory,naive")
     for name in names:
         for kind in servers.split(","):
+            if args.wait_quiet:
+                wait_quiet(15.0, args.wait_quiet)
             started = time.monotonic()
-            row = table_of[name](kind, env if kind.startswith("lanboard") else {})
+            try:
+                row = table_of[name](kind, env if kind != "naive" else {})
+            except (RuntimeError, OSError, ValueError) as exc:
+                row = {"scenario": name, "server": kind, "error": str(exc)[:300]}
             row["wall_s"] = round(time.monotonic() - started, 1)
             rows.append(row)
             print(json.dumps({k: v for k, v in row.items()}), file=sys.stderr, flush=True)
