@@ -539,3 +539,75 @@ def test_eraser_removes_whole_elements_it_touches_and_undo_restores_them(
         assert room_info(board_server.url, "eraser")["elements"] == 3
     finally:
         ctx.close()
+
+
+def test_share_dialog_shows_the_link_a_qr_code_copy_and_help(
+        browser: Any, board_server: Any, artifacts: Path) -> None:
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        page = open_board(ctx, board_server.url, "share", "Sam")
+        page.click("#share-btn")
+        page.wait_for_selector("#share-dialog[open]")
+        url = page.input_value("#share-url")
+        assert url == f"{board_server.url}/room/share"
+        page.wait_for_function(
+            "() => { const q = document.getElementById('share-qr'); "
+            "return q.complete && q.naturalWidth > 0; }")
+        page.click("#copy-btn")
+        page.wait_for_function(
+            "() => document.getElementById('copy-status').textContent === 'Link copied.'")
+        page.click("#cant-join summary")
+        help_text = page.text_content("#cant-join-list") or ""
+        # This server listens on 127.0.0.1 only, and the help says so, with the fix.
+        assert "only listens on this computer" in help_text and "--host 0.0.0.0" in help_text
+        assert "client isolation" in help_text and "firewall" in help_text.lower()
+        page.screenshot(path=str(artifacts / "share.png"))
+    finally:
+        ctx.close()
+
+
+def test_menu_import_export_json_and_history_restore(
+        browser: Any, board_server: Any, tmp_path: Path) -> None:
+    ctx = browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    try:
+        page = open_board(ctx, board_server.url, "menu", "Mo")
+        drag(page, wave(100, 200))
+        settled(page)
+
+        page.click("#menu-btn")
+        with page.expect_download() as info:
+            page.click('[data-action="export-json"]')
+        exported = tmp_path / "board.json"
+        info.value.save_as(str(exported))
+        assert len(json.loads(exported.read_text())["elements"]) == 1
+
+        # Import a file: the board becomes its elements, for everyone.
+        board = {"elements": [
+            {"id": "imp1", "elementType": "rect", "x": 300, "y": 300, "width": 80,
+             "height": 40, "strokeColor": "#2f9e44", "strokeWidth": 3},
+            {"id": "imp2", "elementType": "text", "x": 300, "y": 360, "text": "imported",
+             "fontSize": 20, "strokeColor": "#1e1e1e", "strokeWidth": 1}]}
+        good = tmp_path / "good.json"
+        good.write_text(json.dumps(board))
+        page.set_input_files("#import-file", str(good))
+        page.wait_for_function("""() => [...window.__lanboard.scene.elements()]
+            .map(e => e.id).join() === 'imp1,imp2'""")
+        # A bad file is refused with the server's message, and the board stays.
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps({"elements": [{"id": "x", "elementType": "star"}]}))
+        page.set_input_files("#import-file", str(bad))
+        page.wait_for_selector("#toast:not([hidden])")
+        assert "Import failed" in (page.text_content("#toast") or "")
+        assert scene_size(page) == 2
+
+        # History: the board before the import can be restored.
+        page.click("#menu-btn")
+        page.click('[data-action="history"]')
+        page.wait_for_selector("#history-list li button")
+        reasons = page.text_content("#history-list") or ""
+        assert "before-import" in reasons
+        page.click("#history-list li:first-child button")
+        page.wait_for_function("""() => [...window.__lanboard.scene.elements()]
+            .every(e => e.elementType === 'path') && window.__lanboard.scene.size === 1""")
+    finally:
+        ctx.close()

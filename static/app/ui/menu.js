@@ -90,8 +90,10 @@ export function buildMenu(roomId, actions) {
       restore.className = 'btn';
       restore.textContent = 'Restore';
       restore.addEventListener('click', async () => {
-        const res = await fetch(`${api}/versions/${encodeURIComponent(v.id)}/restore`,
-          { method: 'POST' }).catch(() => null);
+        // The server takes writes only as JSON from its own pages (a cross-site guard).
+        const res = await fetch(`${api}/versions/${encodeURIComponent(v.id)}/restore`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+        }).catch(() => null);
         if (res && res.ok) {
           dialog.close();
           toast('Version restored.');
