@@ -10,9 +10,9 @@ const BACKOFF_MS = [300, 1000, 2000, 4000, 8000, 15000];
  */
 const RATE = 250;
 const BURST = 250;
-const PING_EVERY_MS = 15000;
+const PING_EVERY_MS = 10000;
 /** No frame for this long (pongs included) means the link is dead even if the socket is open. */
-const SILENCE_MS = 40000;
+const SILENCE_MS = 25000;
 
 export class Connection {
   /**
@@ -36,6 +36,10 @@ export class Connection {
     this.refilledAt = performance.now();
     this.drainTimer = null;
     window.addEventListener('online', () => this.reconnectNow());
+    // Back from a sleeping laptop or a background tab: check the link at once.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this._keepAlive();
+    });
   }
 
   get open() {
