@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +133,44 @@ async def test_a_flood_is_limited_and_an_honest_cursor_still_arrives_quickly(ser
                       "y2": 1, "strokeColor": "#000", "strokeWidth": 1})
     while (await bob.recv_type("draw", 5))["data"]["id"] != "after-flood":
         pass
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.slow
+def test_a_disconnected_flooder_costs_the_server_no_more_work(server_factory):
+    """Once the server has closed a flooder with 1008 it must stop reading its frames. Tornado
+    keeps reading and dispatching a closed socket's frames until the client's close frame
+    arrives (or 5 s pass), so without an abort every frame the flooder already pushed into the
+    kernel buffers is still decoded and refused, one by one, while the honest clients wait."""
+    srv = server_factory()
+    ws = RawWS(srv.port, f"/ws/{ROOM}?userId=flooder")
+    ws.recv()
+    frames = [json.dumps({"type": "draw", "data": {
+        "id": f"f{i}", "elementType": "line", "x1": 1, "y1": 0, "x2": 1, "y2": 1,
+        "strokeColor": "#f00", "strokeWidth": 1}}).encode() for i in range(FLOOD_DRAWS)]
+    at_close: list[float] = []
+
+    def reader() -> None:
+        with contextlib.suppress(Closed, TimeoutError, OSError):
+            for _ in range(10 * FLOOD_DRAWS):
+                ws.recv(10.0)
+        at_close.append(cpu_seconds(srv.proc.pid))
+
+    t = threading.Thread(target=reader, daemon=True)
+    start = cpu_seconds(srv.proc.pid)
+    t.start()
+    with contextlib.suppress(OSError):
+        for f in frames:
+            ws.send_text(f)
+    t.join(15)
+    assert ws.close_code == 1008 and at_close
+    time.sleep(2.5)  # let the server finish whatever it still does for this client
+    before, after = at_close[0] - start, cpu_seconds(srv.proc.pid) - at_close[0]
+    ws.sock.close()
+    print(f"\nflooder: server CPU {before:.2f} s until the 1008 close, {after:.2f} s after it")
+    assert after < before + 0.1, "the server kept working on a client it had disconnected"
