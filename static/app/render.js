@@ -248,9 +248,9 @@ export class Renderer {
     if (x < -50 || y < -50 || x > this.width + 50 || y > this.height + 50) return;
     ctx.beginPath();
     ctx.moveTo(x, y);
-    ctx.lineTo(x, y + 16);
-    ctx.lineTo(x + 4.5, y + 12);
-    ctx.lineTo(x + 11, y + 12);
+    ctx.lineTo(x, y + 19);
+    ctx.lineTo(x + 5, y + 14.5);
+    ctx.lineTo(x + 13, y + 14.5);
     ctx.closePath();
     ctx.fillStyle = c.color;
     ctx.strokeStyle = '#ffffff';
@@ -263,9 +263,9 @@ export class Renderer {
     const w = ctx.measureText(name).width + 10;
     ctx.fillStyle = c.color;
     ctx.beginPath();
-    ctx.roundRect(x + 10, y + 14, w, 18, 4);
+    ctx.roundRect(x + 12, y + 16, w, 18, 4);
     ctx.fill();
     ctx.fillStyle = '#ffffff';
-    ctx.fillText(name, x + 15, y + 23);
+    ctx.fillText(name, x + 17, y + 25);
   }
 }

@@ -3,7 +3,8 @@
 
 import { coord, LIMITS } from '../protocol.js';
 
-const SMOOTHING = 0.55;
+/** Share of each new sample kept (1 = raw input); the curve drawing smooths the rest. */
+const SMOOTHING = 0.75;
 
 export function penTool() {
   let stroke = null;
