@@ -479,6 +479,9 @@ function start(name) {
     if (stats.syncReceivedAt && stats.syncToFrameMs === null && !renderer.needFull) {
       // The frame holding the sync is painted; the next animation frame is after it is shown.
       stats.syncToFrameMs = -1;
+      // A board whose drawing is all out of view would look empty: show the drawing instead.
+      if (!stats.firstSyncDone && renderer.stats.drawnElements === 0 && scene.size > 0) fit();
+      stats.firstSyncDone = true;
       stats.syncPaintedMs = performance.now() - stats.syncReceivedAt;
       stats.syncRepaintMs = renderer.stats.lastRepaintMs;
       stats.syncFrameStartMs = renderer.stats.frameStart - stats.syncReceivedAt;

@@ -611,3 +611,23 @@ def test_menu_import_export_json_and_history_restore(
             .every(e => e.elementType === 'path') && window.__lanboard.scene.size === 1""")
     finally:
         ctx.close()
+
+
+def test_a_board_drawn_out_of_view_opens_fitted_to_its_drawing(
+        browser: Any, board_server: Any) -> None:
+    far = [{"id": "far", "elementType": "rect", "x": 5000, "y": 4000, "width": 400,
+            "height": 300, "strokeColor": "#e03131", "strokeWidth": 4}]
+    req = urllib.request.Request(f"{board_server.url}/api/rooms/far/import",
+                                 data=json.dumps({"elements": far}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).close()
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        page = open_board(ctx, board_server.url, "far", "Fay")
+        page.wait_for_function("() => window.__lanboard.view.ox < -1000")
+        page.wait_for_timeout(200)
+        x, y = page.evaluate("() => window.__lanboard.view.toScreen(5000, 4150)")
+        assert 0 < x < DESKTOP["width"] and 0 < y < DESKTOP["height"]
+        assert ink(page, x, y, r=4) > 0  # the rectangle's left edge is on screen
+    finally:
+        ctx.close()
