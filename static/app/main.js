@@ -320,6 +320,7 @@ function start(name) {
     if (!tools[name]) return;
     const current = tools[toolName];
     if (current.active) apply(current.cancel(toolCtx()));
+    editor.commit();
     toolName = name;
     toolbar.showTool(name);
     overlay.dataset.tool = name;
@@ -409,6 +410,9 @@ function start(name) {
     if (b && e.detail > 0) b.blur();
   });
 
+  // The canvas keeps focus from moving (see ui/texteditor.js), so a press on it commits an
+  // open text first; registered before the Input handler.
+  overlay.addEventListener('pointerdown', () => editor.commit());
   const input = new Input(overlay, {
     view, renderer, toolCtx, apply, viewChanged,
     tool: () => tools[toolName],
