@@ -246,3 +246,37 @@ async def test_a_client_that_never_reads_is_bounded_then_resynced_and_others_see
     # The honest pair saw no delay (a sanity bound; the figure is printed above).
     assert not sent_at and p95 < 2.0
     slow.close()
+
+
+@pytest.mark.slow
+def test_joiners_that_never_read_cost_at_most_their_backlog_each(server_factory):
+    """A client that joins a big board and never reads must cost at most its bounded queue
+    (PEER_BACKLOG_BYTES). The sync is queued whole for every joiner regardless of that limit,
+    as a fresh copy per joiner, so a few connections that never read hold many copies of
+    the board: a cheap way to exhaust the server's memory (32 per LAN address are allowed)."""
+    srv = server_factory(env={"LANBOARD_STORE": "memory"})
+    pid = srv.proc.pid
+    drawer = RawWS(srv.port, f"/ws/{ROOM}?userId=drawer")
+    drawer.recv()
+    boxes = 750  # 12 MB of board, sent within the per-client burst
+    for i in range(boxes):
+        drawer.send_text(text_box("big", i))
+    acks = 0
+    deadline = time.monotonic() + 30
+    while acks < boxes and time.monotonic() < deadline:
+        acks += sum(m["type"] == "ack" for m in drawer.recv(30))
+    assert acks == boxes
+    board_bytes = boxes * len(text_box("big", 0))
+    time.sleep(0.5)
+    before = rss(pid)
+    lurkers = [RawWS(srv.port, f"/ws/{ROOM}?userId=lurker{i}&v=2", rcvbuf=4096)
+               for i in range(16)]
+    time.sleep(2.0)
+    after = rss(pid)
+    for lurker in lurkers:
+        lurker.close()
+    drawer.close()
+    growth = after - before
+    print(f"\n16 joiners that never read, on a {board_bytes / MIB:.1f} MiB board: server RSS "
+          f"{before / MIB:.1f} -> {after / MIB:.1f} MiB (+{growth / MIB:.1f})")
+    assert growth < 16 * limits.PEER_BACKLOG_BYTES + board_bytes + 32 * MIB
