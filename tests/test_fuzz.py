@@ -13,6 +13,7 @@ import json
 import random
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,6 +295,10 @@ class Harness:
 
     def finish(self) -> None:
         assert self.server.proc.poll() is None, "the server died"
+        # Every rejection carries an error code that docs/PROTOCOL.md lists.
+        protocol_doc = (Path(__file__).parent.parent / "docs" / "PROTOCOL.md").read_text()
+        undocumented = [c for c in self.errors if f"| `{c}` |" not in protocol_doc]
+        assert not undocumented, f"error codes missing from docs/PROTOCOL.md: {undocumented}"
         log = "".join(self.server.output)
         assert "Traceback" not in log and "Uncaught exception" not in log, log[-4000:]
         for ws in [self.ann, self.bob, *self.fuzzers]:
