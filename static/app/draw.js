@@ -41,6 +41,23 @@ function drawPath(ctx, el) {
   ctx.lineWidth = w;
   ctx.beginPath();
   ctx.moveTo(pts[0][0], pts[0][1]);
+  const lod = ctx.lbLod || 0;
+  if (lod > 0) {
+    // Zoomed out: points closer than a screen pixel add raster work but no visible shape.
+    let lx = pts[0][0];
+    let ly = pts[0][1];
+    for (let i = 1; i < pts.length - 1; i += 1) {
+      const p = pts[i];
+      if (Math.abs(p[0] - lx) + Math.abs(p[1] - ly) < lod) continue;
+      ctx.lineTo(p[0], p[1]);
+      lx = p[0];
+      ly = p[1];
+    }
+    const end = pts[pts.length - 1];
+    ctx.lineTo(end[0], end[1]);
+    ctx.stroke();
+    return;
+  }
   for (let i = 1; i < pts.length - 1; i += 1) {
     const p = pts[i];
     const q = pts[i + 1];

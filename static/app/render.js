@@ -31,6 +31,8 @@ export class Renderer {
     this.needFull = true;
     this.overlayDirty = true;
     this.overlayHadLive = false;
+    /** Simplify strokes when zoomed out (off only to compare in benchmarks). */
+    this.lod = true;
     /** Hooks the page sets: preview element, cursors and a callback after each frame. */
     this.preview = null;
     this.cursors = new Map();
@@ -147,6 +149,8 @@ export class Renderer {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.staticCanvas.width, this.staticCanvas.height);
     this._worldTransform(ctx);
+    // Level of detail when zoomed out: world units per screen pixel (see draw.js).
+    ctx.lbLod = this.lod && this.view.scale < 0.6 ? 1.5 / this.view.scale : 0;
     const margin = 2 / this.view.scale;
     const vis = this.view.visible(this.width, this.height);
     vis.minX -= margin; vis.minY -= margin; vis.maxX += margin; vis.maxY += margin;
