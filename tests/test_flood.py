@@ -174,3 +174,18 @@ def test_a_disconnected_flooder_costs_the_server_no_more_work(server_factory):
     ws.sock.close()
     print(f"\nflooder: server CPU {before:.2f} s until the 1008 close, {after:.2f} s after it")
     assert after < before + 0.1, "the server kept working on a client it had disconnected"
+
+
+@pytest.mark.slow
+def test_connection_churn_does_not_flood_the_log(server_factory):
+    """A prankster reconnecting in a loop (no rate limit covers connection churn, only the
+    number open at once) must not grow the log by lines per connection: today every join and
+    leave is an INFO line, about 40 KB/s, 3 GB a day, from one client."""
+    srv = server_factory()
+    start = len(srv.output)
+    for i in range(300):
+        RawWS(srv.port, f"/ws/{ROOM}?userId=churn{i}").close()
+    time.sleep(0.5)
+    lines = srv.output[start:]
+    print(f"\n300 connections: {len(lines)} log lines, {sum(map(len, lines))} bytes")
+    assert len(lines) < 100, lines[:6]
