@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rawws import BINARY, TEXT, Closed, RawWS
+from rawws import BINARY, TEXT, Closed, RawWS, http_request
 from testkit import ServerProcess, start_server
 
 from lanboard import limits
@@ -612,3 +612,29 @@ async def test_a_lone_surrogate_in_an_id_gets_an_error_frame_and_the_socket_stay
     err = await ann.recv_type("error")
     assert err["data"]["code"] == code, err
     await _still_works(ann, bob, "after-surrogate")
+
+
+HOSTILE_PATHS = [
+    "/static/../pyproject.toml", "/static/..%2fpyproject.toml", "/static/%2e%2e/%2e%2e/etc/passwd",
+    "/icons/../../pyproject.toml", "/icons/..%2f..%2fpyproject.toml", "/static/..\\..\\x",
+    "/static//etc/passwd", "/static/%2fetc%2fpasswd", "/static/%c0%ae%c0%ae/etc/passwd",
+    "/static/%00", "/static/app%00.js", "/icons/%00", "/static/a%00b", "/favicon.ico%00",
+    "/static/%ff%fe", "/static/" + "a" * 5000, "/room/%00", "/room/" + "%2e" * 100,
+    "/api/rooms/%00/versions", "/api/rooms/a%00/export?format=json", "/ws/%00",
+    "/api/rooms/x/export?format=%00", "/api/rooms/x/export?format=svg%00",
+    "/api/rooms/x/versions/%00/restore",
+]
+
+
+@pytest.mark.parametrize("path", HOSTILE_PATHS)
+def test_hostile_http_paths_get_a_4xx_never_a_500_or_a_traceback(server, path):
+    """Static files must not escape static/ or icons/, and odd bytes in a path (a NUL makes
+    os.stat raise ValueError) are a client error, not a server error with a traceback logged
+    for every request."""
+    start = len(server.output)
+    status, _, body = http_request(server.port, path)
+    assert 400 <= status < 500, (status, body[:200])
+    assert b"[tool." not in body and b"root:" not in body
+    time.sleep(0.05)
+    logged = "".join(server.output[start:])
+    assert "Traceback" not in logged and "ERROR" not in logged, logged[-2000:]
