@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rawws import Closed, RawWS
+from rawws import Closed, RawWS, http_request
 from testkit import ws_client
 
 FLOOD_DRAWS = 20_000
@@ -189,3 +190,46 @@ def test_connection_churn_does_not_flood_the_log(server_factory):
     lines = srv.output[start:]
     print(f"\n300 connections: {len(lines)} log lines, {sum(map(len, lines))} bytes")
     assert len(lines) < 100, lines[:6]
+
+
+def post_json(port: int, path: str, body: Any) -> int:
+    """A raw POST with a JSON body; returns the status."""
+    raw = json.dumps(body).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(raw)}\r\n"
+                     "Connection: close\r\n\r\n".encode() + raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split()[1])
+
+
+@pytest.mark.slow
+def test_an_import_flood_over_http_cannot_wipe_a_board_and_its_history(server_factory):
+    """Over the socket a prankster may clear at most about once a second, and every clear
+    saves a version. Over HTTP, import (a clear plus draws) has no limit, and each one saves a
+    `before-import` version; 100 versions are kept per board, so a burst of imports in under a
+    second pushes the board people drew out of History for good."""
+    srv = server_factory()
+    honest = RawWS(srv.port, f"/ws/{ROOM}?userId=ann")
+    honest.recv()
+    ids = [f"work{i}" for i in range(5)]
+    for eid in ids:
+        honest.send("draw", {"id": eid, "elementType": "line", "x1": 0, "y1": 0, "x2": 1,
+                             "y2": 1, "strokeColor": "#000", "strokeWidth": 1})
+    acks = 0
+    while acks < len(ids):
+        acks += sum(m["type"] == "ack" for m in honest.recv())
+    honest.close()
+    junk = {"id": "junk", "elementType": "text", "x": 0, "y": 0, "text": "pwned", "fontSize": 40,
+            "strokeColor": "#f00", "strokeWidth": 1}
+    codes = [post_json(srv.port, f"/api/rooms/{ROOM}/import", {"lanboard": 1, "elements": [junk]})
+             for _ in range(120)]
+    _, _, body = http_request(srv.port, f"/api/rooms/{ROOM}/versions")
+    versions = json.loads(body)["versions"]
+    print(f"\nimport flood: {codes.count(200)} of {len(codes)} imports accepted; History holds "
+          f"{len(versions)} versions, {sum(v['elements'] == 5 for v in versions)} with the "
+          "board as drawn")
+    # Nothing is lost: the board as people drew it can still be restored.
+    assert any(v["elements"] == len(ids) for v in versions), "the drawn board left History"
