@@ -267,7 +267,8 @@ export class Renderer {
     const w = ctx.measureText(name).width + 10;
     ctx.fillStyle = c.color;
     ctx.beginPath();
-    ctx.roundRect(x + 12, y + 16, w, 18, 4);
+    if (ctx.roundRect) ctx.roundRect(x + 12, y + 16, w, 18, 4);
+    else ctx.rect(x + 12, y + 16, w, 18); // older Safari
     ctx.fill();
     ctx.fillStyle = '#ffffff';
     ctx.fillText(name, x + 17, y + 25);
