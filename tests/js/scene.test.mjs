@@ -154,3 +154,38 @@ test('unknown element types are kept but never drawn or counted as errors', () =
   s.applyChange({ type: 'draw', userId: 'bob', data: { id: 'q', elementType: 'sparkle' }, seq: 2 });
   assert.equal(s.confirmed.has('q'), true);
 });
+
+test('after a rate_limited refusal, only unconfirmed changes are sent again', () => {
+  const s = synced();
+  s.localDraw(rect('ok'), true);
+  s.localDraw(rect('dropped'), true);
+  s.applyChange({ type: 'draw', userId: 'me', data: rect('ok'), seq: 1 });
+  const { draws } = s.afterCatchUp(false);
+  assert.deepEqual(draws.map((e) => e.id), ['dropped']);
+  s.markResent('draw', 'dropped', true);
+  s.applyChange({ type: 'draw', userId: 'me', data: rect('dropped'), seq: 2 });
+  assert.equal(s.settled, true);
+  assert.deepEqual(ids(s), ['ok', 'dropped']);
+});
+
+test("someone else's erase of my confirmed element wins; nothing is re-sent", () => {
+  const s = synced();
+  s.localDraw(rect('mine'), true);
+  s.applyChange({ type: 'draw', userId: 'me', data: rect('mine'), seq: 1 });
+  s.applyChange({ type: 'erase', userId: 'bob', data: { ids: ['mine'] }, seq: 2 });
+  assert.deepEqual(ids(s), []);
+  s.applyResume({ userId: 'me', since: 2, seq: 2 });
+  assert.deepEqual(s.afterCatchUp(), { draws: [], erases: [] });
+});
+
+test('a stroke being drawn survives a clear by someone else only if sent after it', () => {
+  const s = synced([rect('old', 'bob')], 1);
+  s.localDraw(path('p', [[0, 0]]), true, true);
+  s.applyChange({ type: 'draw', userId: 'me', data: path('p', [[0, 0]]), seq: 2 });
+  s.applyChange({ type: 'clear', userId: 'bob', data: {}, seq: 3 });
+  // The clear came after our draw on the server: the stroke is gone there, but still ours
+  // locally while the pen is down; its next appends get not_found and the page ignores them.
+  assert.deepEqual(ids(s), ['p']);
+  s.endLive('p');
+  assert.deepEqual(ids(s), []);
+});
