@@ -17,6 +17,10 @@ def test_node_unit_tests_pass() -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the JS unit tests in tests/js need Node.js 18+")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10,
+                             check=False).stdout.strip()
+    if int(version.lstrip("v").split(".")[0] or 0) < 18:
+        pytest.skip(f"node {version} has no test runner: the JS unit tests need Node.js 18+")
     files = sorted(str(p) for p in HERE.glob("*.test.mjs"))
     assert files, "no JS test files found"
     result = subprocess.run([node, "--test", *files], capture_output=True, text=True,
