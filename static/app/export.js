@@ -8,6 +8,8 @@ import { boardSvg } from './svg.js';
 const PAD = 20;
 /** Largest PNG side in pixels; bigger drawings are scaled down to fit. */
 const MAX_SIDE = 8192;
+/** Largest PNG area in pixels: iOS Safari refuses canvases over 16.7 million pixels. */
+const MAX_AREA = 16_000_000;
 
 export function download(blob, filename) {
   const url = URL.createObjectURL(blob);
@@ -26,7 +28,7 @@ export function boardCanvas(elements, scale = 2) {
   const b = unionBounds(list) || { minX: 0, minY: 0, maxX: 100, maxY: 100 };
   const w = b.maxX - b.minX + 2 * PAD;
   const h = b.maxY - b.minY + 2 * PAD;
-  const s = Math.min(scale, MAX_SIDE / w, MAX_SIDE / h);
+  const s = Math.min(scale, MAX_SIDE / w, MAX_SIDE / h, Math.sqrt(MAX_AREA / (w * h)));
   const canvas = document.createElement('canvas');
   canvas.width = Math.max(1, Math.ceil(w * s));
   canvas.height = Math.max(1, Math.ceil(h * s));
