@@ -33,6 +33,11 @@ import time
 
 HOSTS = ("127.0.0.1", "localhost", "::1")
 PATTERN = b'"id":"c'
+#: A `sync` after the start means the server resynced a client that fell behind (LANBoard's
+#: slow-consumer policy); what it skipped shows up as loss.
+SYNC = b'"type":"sync"'
+#: How a v2 (batched) frame starts: counting these shows how many messages share a frame.
+BATCH = b'[{"type"'
 MATCH = re.compile(rb'"id":"c(\d{5})t(\d{10})')
 #: A full MATCH is 23 bytes: the regex runs over the last 22 bytes of the previous read plus the
 #: new ones, which finds matches cut between reads and can never find one twice.
@@ -67,6 +72,7 @@ class Client:
         "bytes_in",
         "closed",
         "count",
+        "frames",
         "hdr",
         "idx",
         "measure",
@@ -76,6 +82,7 @@ class Client:
         "sent",
         "sock",
         "state",
+        "syncs",
         "tail",
     )
 
@@ -87,6 +94,8 @@ class Client:
         self.tail = b""
         self.count = 0
         self.own = 0
+        self.syncs = 0
+        self.frames = 0
         self.own_pat = b'"id":"c%05d' % idx
         self.measure = measure
         self.out = b""
@@ -183,6 +192,8 @@ class Generator:
         # L-1 after; that short window holds at most one, and never one counted already.
         c.count += data.count(PATTERN) + (tail[-6:] + data[:6]).count(PATTERN)
         c.own += data.count(c.own_pat) + (tail[-11:] + data[:11]).count(c.own_pat)
+        c.syncs += data.count(SYNC) + (tail[-13:] + data[:13]).count(SYNC)
+        c.frames += data.count(BATCH) + (tail[-7:] + data[:7]).count(BATCH)
         buf = tail + data
         if c.measure:
             t = self.now_us()
@@ -222,7 +233,8 @@ class Generator:
         period_us = int(1e6 / a.rate) if a.rate > 0 else 0
         end_us = start_us + int(a.duration * 1e6)
         for c in self.clients.values():
-            c.count = c.own = 0  # what arrived before the start (syncs) is not a delivery
+            # What arrived before the start (syncs, userlists) is not a delivery.
+            c.count = c.own = c.syncs = c.frames = 0
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.monotonic()
         fds = self.ep.poll
@@ -284,6 +296,8 @@ class Generator:
             "sent": total_sent,
             "delivered": delivered,
             "echoes": received_all - delivered,
+            "resyncs": sum(c.syncs for c in clients.values()),
+            "v2_frames": sum(c.frames for c in clients.values()),
             "bytes_in": sum(c.bytes_in for c in clients.values()),
             "send_wall_s": round(send_wall, 3),
             "last_rx_s": round(self.last_rx - t0, 3),

@@ -323,6 +323,11 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
         "gen_send_lag_p99_ms": lag,
         "gen_limited": bool(limited),
         "closed": sum(r["closed"] for r in results),
+        "resyncs": sum(r["resyncs"] for r in results),
+        # Batching at work: draws per v2 frame a client received (0 for the seed protocol).
+        "draws_per_frame": round(sum(r["delivered"] + r["echoes"] for r in results)
+                                 / max(1, sum(r["v2_frames"] for r in results)), 1)
+        if server.v2 else 0.0,
     }
 
 
@@ -540,7 +545,8 @@ def scenarios(smoke: bool) -> dict[str, Any]:
         "late-10k": late_joiner("late-10k", 10_000),
         "late-100k": late_joiner("late-100k", 100_000),
         "rooms-2000x2": idle_rooms("rooms-2000x2", 2000, 2),
-        "saturation": saturation("saturation", [20, 40, 60, 80, 120, 160, 200, 260], 30, 3.0),
+        "saturation": saturation("saturation", [10, 20, 40, 60, 80, 120, 160, 200, 260],
+                                 30, 3.0),
     }
 
 
@@ -594,6 +600,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ref-src", type=Path, default=None,
                    help="a LANBoard checkout (git worktree) to run as servers ref, ref-memory")
     args = p.parse_args(argv)
+    # A TERM unwinds through every `finally`, so no server or generator is left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     global PROFILE_DIR, REF_SRC
     PROFILE_DIR = args.profile
     REF_SRC = args.ref_src.resolve() if args.ref_src else None
