@@ -138,3 +138,50 @@ def test_subprocess_server_refuses_foreign_hosts_and_accepts_configured_ones(ser
         http_request(port, "/", {"Host": "evil.example"})
     assert srv.saw("bad_host")
     assert sum("bad_host" in line for line in srv.output) <= 3
+
+
+@pytest.mark.parametrize("origin", ["null", "http://127.0.0.1:1", "http://localhost.evil.example"])
+async def test_other_origins_including_null_and_another_port_are_refused(http_server_client,
+                                                                        origin):
+    err = await refused(http_server_client, {"Origin": origin})
+    assert err.code == 403
+
+
+BOARD_FILE = json.dumps({"lanboard": 1, "elements": [
+    {"id": "a", "elementType": "line", "x1": 0, "y1": 0, "x2": 1, "y2": 1,
+     "strokeColor": "#000", "strokeWidth": 1}]})
+
+
+@pytest.mark.parametrize("path", ["/api/rooms/oh/import", "/api/rooms/oh/versions/1/restore"])
+@pytest.mark.parametrize("headers, status", [
+    ({"Origin": "http://evil.example", "Content-Type": "application/json"}, 403),
+    ({"Origin": "null", "Content-Type": "application/json"}, 403),
+    # What a cross-site <form> or a "simple" fetch can send without a preflight:
+    ({"Content-Type": "text/plain"}, 415),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+    # (Tornado itself refuses a multipart body it cannot parse, with 400.)
+    ({"Content-Type": "multipart/form-data; boundary=x"}, 400),
+], ids=["evil-origin", "null-origin", "text-plain", "form", "multipart"])
+async def test_cross_site_writes_are_refused(http_server_client, path, headers, status):
+    # The board exists and has a version 1, so only the guard can refuse the write.
+    made = await http_server_client.fetch("/api/rooms/oh/import", method="POST",
+                                          body=BOARD_FILE,
+                                          headers={"Content-Type": "application/json"})
+    assert made.code == 200
+    resp = await http_server_client.fetch(path, method="POST", body=BOARD_FILE,
+                                          headers=headers, raise_error=False)
+    assert resp.code == status, (resp.code, resp.body)
+    doc = json.loads(resp.body)
+    assert doc["error"] in ("bad_origin", "bad_content_type", "bad_request")
+    # The board is untouched.
+    export = await http_server_client.fetch("/api/rooms/oh/export?format=json")
+    assert [e["id"] for e in json.loads(export.body)["elements"]] == ["a"]
+
+
+async def test_a_write_from_the_pages_own_origin_is_accepted(http_server_client):
+    origin = f"http://127.0.0.1:{port_of(http_server_client)}"
+    resp = await http_server_client.fetch(
+        "/api/rooms/oh/import", method="POST", body=BOARD_FILE, raise_error=False,
+        headers={"Origin": origin, "Content-Type": "application/json"})
+    assert resp.code == 200, resp.body
+    assert json.loads(resp.body)["elements"] == 1
