@@ -51,6 +51,7 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
     if lan is None:
         lan = LanPresence(Settings(mdns=False), hub)
     rejections = RejectionLog()
+    guard = guard or Guard()
     static = str(static_dir())
     icons = str(bundled("icons"))
     routes: list[Any] = [
@@ -60,12 +61,12 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
         (r"/icons/(.*)", StaticHandler, {"path": icons}),
         (r"/favicon\.ico", FaviconHandler, {"path": icons}),
         (r"/manifest\.webmanifest", ManifestHandler),
-        (r"/ws/([^/]*)", BoardSocket, {"hub": hub, "guard": guard or Guard(),
+        (r"/ws/([^/]*)", BoardSocket, {"hub": hub, "guard": guard,
                                        "rejections": rejections}),
         (r"/api/health", HealthHandler, {"started": time.monotonic()}),
         (r"/api/rooms", RoomsHandler, {"hub": hub}),
         *net_routes(lan),
-        *boardapi.routes(hub),
+        *boardapi.routes(hub, guard),
     ]
     return LanboardApp(
         routes,

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lanboard import limits, svg
+from lanboard.guard import Guard
 from lanboard.hub import Hub
 from lanboard.protocol import ProtocolError, clean_user_id, dumps, validate_element
 from lanboard.room import Room
@@ -54,8 +55,9 @@ def _bad(message: str) -> Any:
 class BoardHandler(BaseHandler):
     """Shared by the board routes: finds the room, and checks writes come from our pages."""
 
-    def initialize(self, hub: Hub) -> None:
+    def initialize(self, hub: Hub, guard: Guard) -> None:
         self.hub = hub
+        self.guard = guard
 
     def find_room(self, room_id: str) -> Room | None:
         """The room, loading it from the store; None (after a 4xx) when there is none."""
@@ -71,6 +73,13 @@ class BoardHandler(BaseHandler):
         except StoreError as exc:
             self.fail(503, "storage_error", str(exc))
             return None
+
+    def may_replace(self, room: Room) -> bool:
+        if self.guard.allow_replace(room.id):
+            return True
+        self.fail(429, "rate_limited", f"this board was just replaced; wait "
+                  f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
+        return False
 
     def same_origin_json(self) -> bool:
         """Writes must be JSON from a page of this server: a form on another site can send
@@ -112,6 +121,8 @@ class RestoreHandler(BoardHandler):
             return
         if elements is None:
             self.fail(404, "no_version", f"board {room.id!r} has no version {version_id}")
+            return
+        if not self.may_replace(room):
             return
         room.replace_all(elements, "before-restore")
         self.hub.touch(room)
@@ -157,6 +168,8 @@ class ImportHandler(BoardHandler):
         except ProtocolError as err:
             self.fail(400, err.code, err.message)
             return
+        if not self.may_replace(room):
+            return
         room.replace_all(elements, "before-import")
         self.hub.touch(room)
         self.finish({"seq": room.seq, "elements": len(elements)})
@@ -169,8 +182,8 @@ class ImportHandler(BoardHandler):
         return self.hub.room(room_id)
 
 
-def routes(hub: Hub) -> list[Any]:
-    args = {"hub": hub}
+def routes(hub: Hub, guard: Guard) -> list[Any]:
+    args = {"hub": hub, "guard": guard}
     return [
         (r"/api/rooms/([^/]+)/versions", VersionsHandler, args),
         (r"/api/rooms/([^/]+)/versions/(\d{1,12})/restore", RestoreHandler, args),

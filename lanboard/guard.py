@@ -145,6 +145,19 @@ class Guard:
         self.connections: dict[str, int] = {}
         self.total = 0
         self._ip_buckets: dict[str, dict[str, TokenBucket]] = {}
+        self._replacements: dict[str, TokenBucket] = {}
+
+    def allow_replace(self, room_id: str) -> bool:
+        """Whether a board may be replaced (import, restore) now: a few at once, then one
+        every REPLACE_EVERY_SECONDS, whoever asks. Each replacement saves a History
+        version, so an unlimited stream of them could push real work out of History."""
+        bucket = self._replacements.get(room_id)
+        if bucket is None:
+            if len(self._replacements) >= limits.MAX_LOADED_ROOMS:
+                self._replacements.clear()
+            bucket = self._replacements[room_id] = TokenBucket(
+                1 / limits.REPLACE_EVERY_SECONDS, limits.REPLACE_BURST)
+        return bucket.take(self.clock())
 
     def connect(self, ip: str) -> str | None:
         """Count a new connection, or say why it is refused."""

@@ -143,6 +143,12 @@ class Hub:
                     peer.send(frame)
         for peer in room.joining:
             self._catch_up(room, peer)
+            if not peer.batched:
+                # A seed client that sent changes before its sync went out still gets their
+                # acks (a batched one finds them, with their seq, in the sync).
+                for out in pending:
+                    if out.sender is peer and out.ack is not None:
+                        peer.send(out.ack)
         room.peers.extend(p for p in room.joining if not p.closed)
         room.joining.clear()
 

@@ -58,8 +58,9 @@ MAX_LOADED_ROOMS = 5_000
 MAX_PEERS_PER_ROOM = 1_500
 
 #: WebSocket keepalive: ping every this many seconds, and drop a client silent for the timeout.
-PING_INTERVAL_SECONDS = 20.0
-PING_TIMEOUT_SECONDS = 60.0
+#: (Tornado caps the timeout at the interval.)
+PING_INTERVAL_SECONDS = 30.0
+PING_TIMEOUT_SECONDS = 30.0
 
 #: A board with activity gets a timestamped version in History at most this often.
 VERSION_EVERY_SECONDS = 300.0
@@ -90,3 +91,8 @@ FLOOD_DECAY = 50.0
 #: Connection caps. The host's own machine (loopback) is not held to the per-IP cap.
 MAX_CONNECTIONS = 5_000
 MAX_CONNECTIONS_PER_IP = 32
+
+#: Import and restore replace a whole board: at most REPLACE_BURST at once, then one every
+#: REPLACE_EVERY_SECONDS per board.
+REPLACE_BURST = 3.0
+REPLACE_EVERY_SECONDS = 5.0

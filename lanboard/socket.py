@@ -153,7 +153,7 @@ class BoardSocket(WebSocketHandler):
                          since=int(since) if since is not None else None)
         self.room = self.hub.room(room_id)
         self.hub.join(self.room, self.peer)
-        log.info("room joined room=%s user=%s peers=%d", room_id, user_id,
+        log.debug("room joined room=%s user=%s peers=%d", room_id, user_id,
                  len(self.room.peers) + len(self.room.joining))
 
     def on_message(self, message: str | bytes) -> None:
@@ -191,7 +191,13 @@ class BoardSocket(WebSocketHandler):
         ip = self.request.remote_ip or "?"
         if self.limiter.strike(now):
             self.rejections.note(ip, "flood", f"user={peer.user_id} disconnected")
+            conn = self.ws_connection  # close() forgets it
             self.close(CLOSE_POLICY, "flooding: too many messages too fast")
+            if conn is not None:
+                # Stop reading now. Tornado would otherwise decode and dispatch every frame
+                # the flooder already queued until its close frame came back (or 5 s
+                # passed); the close frame still goes out and the socket closes at 5 s.
+                conn.client_terminated = True
             return
         if self.limiter.should_report(now):
             self.rejections.note(ip, RATE_LIMITED, f"user={peer.user_id} type={kind}")
@@ -202,7 +208,7 @@ class BoardSocket(WebSocketHandler):
         self._uncount()
         if self.room is not None and self.peer is not None:
             self.hub.leave(self.room, self.peer)
-            log.info("room left room=%s user=%s", self.room.id, self.peer.user_id)
+            log.debug("room left room=%s user=%s", self.room.id, self.peer.user_id)
 
     # ---- Transport, as the room sees this socket ---------------------------------------
 

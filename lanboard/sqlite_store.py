@@ -9,6 +9,7 @@ messages after it; versions are full snapshots kept for History.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS versions (
     time REAL NOT NULL,
     reason TEXT NOT NULL,
     element_count INTEGER NOT NULL,
+    digest BLOB NOT NULL,
     elements BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_board ON versions (board, id);
@@ -162,17 +164,28 @@ class SqliteStore:
                 self._insert_version(v, now)
 
     def _insert_version(self, v: Version, now: float) -> None:
-        self.db.execute("INSERT INTO versions (board, seq, time, reason, element_count, "
-                        "elements) VALUES (?, ?, ?, ?, ?, ?)",
-                        (v.room_id, v.seq, now, v.reason, len(v.elements), pack(v.elements)))
+        blob = pack(v.elements)
+        digest = hashlib.blake2b(blob, digest_size=16).digest()
+        # The same board saved twice (a prankster importing one file over and over) is kept
+        # once, so repeats cannot push real work out of History.
+        if self.db.execute("SELECT 1 FROM versions WHERE board = ? AND digest = ?",
+                           (v.room_id, digest)).fetchone():
+            return
+        self.db.execute("INSERT INTO versions (board, seq, time, reason, element_count, digest,"
+                        " elements) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (v.room_id, v.seq, now, v.reason, len(v.elements), digest, blob))
         count = self.db.execute("SELECT count(*) FROM versions WHERE board = ?",
                                 (v.room_id,)).fetchone()[0]
         if count > limits.MAX_VERSIONS_PER_BOARD:
-            # Periodic versions go first; versions taken before a clear or a restore are
-            # what brings a board back, so they are kept longest.
+            # Periodic versions go first, oldest first; versions taken before a clear, a
+            # restore or an import are what bring a board back, so they are kept longer. The
+            # version with the most elements, most likely the class's real work, is never
+            # pruned.
             self.db.execute(
-                "DELETE FROM versions WHERE id IN (SELECT id FROM versions WHERE board = ? "
-                "ORDER BY reason = 'periodic' DESC, id LIMIT ?)",
+                "DELETE FROM versions WHERE id IN (SELECT id FROM versions WHERE board = ?1 "
+                "AND id != (SELECT id FROM versions WHERE board = ?1 "
+                "ORDER BY element_count DESC, id DESC LIMIT 1) "
+                "ORDER BY reason = 'periodic' DESC, id LIMIT ?2)",
                 (v.room_id, count - limits.MAX_VERSIONS_PER_BOARD))
 
     def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:

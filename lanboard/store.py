@@ -99,6 +99,8 @@ class MemoryStore:
             self._changes.setdefault(room_id, []).append((seq, frame))
         for v in versions:
             saved = self._versions.setdefault(v.room_id, [])
+            if any(elements == v.elements for _, elements in saved):
+                continue  # the same board is kept once, as SqliteStore does
             info = VersionInfo(len(saved) + 1, time.time(), v.seq, len(v.elements), v.reason)
             saved.append((info, list(v.elements)))
         self.commits += 1

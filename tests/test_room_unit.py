@@ -224,3 +224,17 @@ def test_replay_rebuilds_the_same_board():
     for _, frame in room.log:
         copy.replay(frame)
     assert copy.encoded_elements() == room.encoded_elements() and copy.seq == room.seq
+
+
+def test_a_seed_client_that_draws_before_its_sync_still_gets_the_ack():
+    hub, _ = make_hub()
+    early = Peer("early", Recorder())
+    room = hub.room("r")
+    hub.join(room, early)
+    room.handle(early, "draw", line("x"))  # before the flush that sends its sync
+    hub.touch(room)
+    hub.flush()
+    kinds = [m["type"] for m in early.transport.messages()]
+    assert kinds[0] == "sync" and "ack" in kinds
+    ack = next(m for m in early.transport.messages() if m["type"] == "ack")
+    assert ack["data"] == {"id": "x", "seq": 1}
