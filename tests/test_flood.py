@@ -233,3 +233,43 @@ def test_an_import_flood_over_http_cannot_wipe_a_board_and_its_history(server_fa
           "board as drawn")
     # Nothing is lost: the board as people drew it can still be restored.
     assert any(v["elements"] == len(ids) for v in versions), "the drawn board left History"
+
+
+async def test_a_clear_and_a_cursor_flood_from_loopback_are_limited_too(connect, hub):
+    """Loopback is exempt from per-IP limits, never from per-client ones: a prankster on the
+    host's own machine still cannot wipe the board in a loop or spray cursors."""
+    ann = await connect("pr", userId="ann")
+    await ann.recv_type("sync")
+    bob = await connect("pr", userId="bob", v=2)
+    await bob.recv_type("sync")
+    for i in range(20):
+        ann.send("draw", {"id": f"d{i}", "elementType": "line", "x1": 0, "y1": 0, "x2": 1,
+                          "y2": 1, "strokeColor": "#000", "strokeWidth": 1})
+        ann.send("clear", {})
+    for i in range(800):  # over the burst, under the strikes that would disconnect
+        ann.send("cursor", {"x": i, "y": 0})
+    ann.send("draw", {"id": "marker", "elementType": "line", "x1": 0, "y1": 0, "x2": 1,
+                      "y2": 1, "strokeColor": "#000", "strokeWidth": 1})
+    seen = {"clear": 0, "cursor": 0}
+    while True:
+        m = await bob.recv(5)
+        if m["type"] in seen:
+            seen[m["type"]] += 1
+        if m["type"] == "draw" and m["data"]["id"] == "marker":
+            break
+    with contextlib.suppress(TimeoutError):
+        while True:  # cursors of the last turn may follow the marker
+            m = await bob.recv(0.3)
+            seen[m["type"]] = seen.get(m["type"], 0) + 1
+    errors = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            m = await ann.recv(0.3)
+            if m["type"] == "error":
+                errors.append(m["data"]["code"])
+    assert errors and set(errors) == {"rate_limited"}
+    assert ann.conn.close_code is None
+    # A burst of three clears, then about one a second; cursors at most their burst.
+    assert 1 <= seen["clear"] <= 4, seen
+    assert seen["cursor"] <= 600, seen
+    assert hub.rooms["pr"].seq < 20 + 20
