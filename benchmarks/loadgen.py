@@ -232,9 +232,6 @@ class Generator:
         senders = [c for c in sorted(self.clients.values(), key=lambda c: c.idx)][: a.senders]
         period_us = int(1e6 / a.rate) if a.rate > 0 else 0
         end_us = start_us + int(a.duration * 1e6)
-        for c in self.clients.values():
-            # What arrived before the start (syncs, userlists) is not a delivery.
-            c.count = c.own = c.syncs = c.frames = 0
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.monotonic()
         fds = self.ep.poll
@@ -369,7 +366,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--window", type=int, default=64, help="handshakes in flight")
     p.add_argument("--connect-timeout", type=float, default=60.0)
     p.add_argument("--drain", type=float, default=5.0, help="most seconds to wait after sending")
-    p.add_argument("--quiet", type=float, default=0.3, help="stop draining after this silence")
+    p.add_argument("--quiet", type=float, default=1.0, help="stop draining after this silence")
     p.add_argument("--base-ns", type=int, default=0, help="CLOCK_MONOTONIC origin of ids")
     p.add_argument("--wait", type=float, default=120.0, help="most seconds to wait for go")
     p.add_argument("--seed", type=int, default=1)
@@ -394,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     parts = line.split()
     start_us = int(parts[1]) if len(parts) > 1 else gen.now_us()
+    # What arrived before now (syncs, userlists) is not a delivery. Reset here, before the
+    # start: another generator process may start sending a moment before this one does.
+    for c in gen.clients.values():
+        c.count = c.own = c.syncs = c.frames = 0
     while gen.now_us() < start_us:
         gen.pump(min(0.02, (start_us - gen.now_us()) / 1e6))
     result = gen.run(start_us)

@@ -17,6 +17,8 @@ import json
 import signal
 from typing import Any
 
+import tornado.httpserver
+import tornado.netutil
 import tornado.web
 import tornado.websocket
 
@@ -77,7 +79,10 @@ class NaiveSocket(tornado.websocket.WebSocketHandler):
 async def serve(host: str, port: int) -> None:
     app = tornado.web.Application([(r"/ws/([^/]*)", NaiveSocket)],
                                   websocket_max_message_size=1 << 20)
-    server = app.listen(port, address=host)
+    sockets = tornado.netutil.bind_sockets(port, address=host)
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    port = sockets[0].getsockname()[1]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

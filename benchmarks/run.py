@@ -38,12 +38,6 @@ TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 # ---- servers under test ------------------------------------------------------------------
 
 
@@ -54,40 +48,54 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     tmp: tempfile.TemporaryDirectory[str] | None = None
+    log: Path = Path("/dev/null")
 
     @property
     def v2(self) -> bool:
         return self.kind != "naive"
 
     def start(self) -> None:
-        self.port = free_port()
+        """Start on port 0 and read the port the server reports: a port probed free here
+        could be taken by another process before the server binds it."""
         cwd = ROOT
         if self.kind.startswith("ref"):
             if REF_SRC is None:
                 raise RuntimeError("the ref servers need --ref-src")
             cwd = REF_SRC  # python -m puts the working directory first on sys.path
+        self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-bench-")
         if self.kind != "naive":
-            self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-bench-")
             cmd = [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", HOST,
-                   "--port", str(self.port), "--data-dir", self.tmp.name]
+                   "--port", "0", "--data-dir", self.tmp.name]
+            said = re.compile(r"running at \S*:(\d+)")
         else:
-            cmd = [sys.executable, "-m", "benchmarks.naive_server", "--port", str(self.port)]
+            cmd = [sys.executable, "-m", "benchmarks.naive_server", "--port", "0"]
+            said = re.compile(r"listening on \S*:(\d+)")
         env = {**os.environ, "LANBOARD_LOG_LEVEL": "WARNING", **self.env}
         if self.kind.endswith("-memory"):
             env["LANBOARD_STORE"] = "memory"
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.log = Path(self.tmp.name) / "server.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out,
+                                         stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
+            text = self.log.read_text(errors="replace")
+            found = said.search(text)
+            if found:
+                self.port = int(found.group(1))
+                return
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                raise RuntimeError(f"{self.kind} server exited: {err[-500:]}")
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"{self.kind} server did not listen within 20 s")
+                raise RuntimeError(f"{self.kind} server exited: {text[-500:]}")
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.kind} server did not say its port within 20 s")
+
+    def warnings(self) -> list[str]:
+        """The server's own warning and error lines (slow peers, rejections, failures)."""
+        try:
+            lines = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        return [ln[:200] for ln in lines if " WARNING " in ln or " ERROR " in ln]
 
     def cpu(self) -> float:
         """Seconds of CPU (user + system) the server has used so far."""
@@ -116,8 +124,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        if self.proc is not None and self.proc.stderr is not None:
-            self.proc.stderr.close()
         if self.tmp is not None:
             self.tmp.cleanup()
         self.proc = None
@@ -324,6 +330,7 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
         "gen_limited": bool(limited),
         "closed": sum(r["closed"] for r in results),
         "resyncs": sum(r["resyncs"] for r in results),
+        "server_warnings": server.warnings()[:5],
         # Batching at work: draws per v2 frame a client received (0 for the seed protocol).
         "draws_per_frame": round(sum(r["delivered"] + r["echoes"] for r in results)
                                  / max(1, sum(r["v2_frames"] for r in results)), 1)
