@@ -119,6 +119,9 @@ def store_rate(data_dir: Path, per_turn: int, turns: int = 400) -> float:
         def write_frame(self, frame: bytes) -> None:
             pass
 
+        def write_parts(self, parts: list[bytes]) -> None:
+            pass
+
         def backlog(self) -> int:
             return 0
 

@@ -110,14 +110,16 @@ class ClientGuard:
     strike_stamp: float = 0.0
     last_error: float = field(default=-1e9)
 
-    def admit(self, kind: str, now: float) -> bool:
-        """Whether a message of this type may pass now."""
+    def admit(self, kind: str, now: float, size: int = 0) -> bool:
+        """Whether a message of this type and size in bytes may pass now. A big message
+        costs one token per RATE_COST_BYTES."""
         bucket = BUCKET_OF.get(kind)
         if bucket is None:
             return True
-        if not self.own[bucket].take(now):
+        cost = 1.0 + size // limits.RATE_COST_BYTES
+        if not self.own[bucket].take(now, cost):
             return False
-        return self.shared is None or self.shared[bucket].take(now)
+        return self.shared is None or self.shared[bucket].take(now, cost)
 
     def strike(self, now: float) -> bool:
         """Count a rejected message; True when the client has been flooding and must go.

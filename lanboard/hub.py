@@ -153,17 +153,17 @@ class Hub:
         room.joining.clear()
 
     def _catch_up(self, room: Room, peer: Peer) -> None:
-        frames = room.catch_up(peer)
+        messages = room.catch_up(peer)
         if peer.batched:
-            # One copy of what may be a multi-megabyte sync, not three.
-            parts = [b"["]
-            for frame in frames:
-                parts += (frame, b",")
-            parts[-1] = b"]"
-            peer.send(b"".join(parts))
+            parts: list[bytes] = []
+            for i, message in enumerate(messages):
+                sep = b"," if i else b"["
+                parts += [sep + message[0], *message[1:]]
+            parts[-1] += b"]"
+            peer.send_parts(parts)
         else:
-            for frame in frames:
-                peer.send(frame)
+            for message in messages:
+                peer.send_parts(message)
 
     def _writable(self, room: Room, peer: Peer, now: float) -> bool:
         """False while a peer is stalled. A stalled peer that drains is resynced from scratch,

@@ -42,6 +42,9 @@ ROOM_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Stored changes each room keeps in memory so that `?since=` can resume without a full sync.
 RESUME_LOG_CHANGES = 10_000
 
+#: ...and at most this many bytes of them; a client further behind gets a full sync.
+RESUME_LOG_BYTES = 16 * 1024 * 1024
+
 #: Bytes a client may have waiting to be written before it is treated as a slow consumer.
 PEER_BACKLOG_BYTES = 4 * 1024 * 1024
 
@@ -73,6 +76,10 @@ SNAPSHOT_EVERY_CHANGES = 5_000
 
 #: Largest board file accepted by import, in bytes.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+#: A frame counts as one message per this many bytes against its rate limit, so one client
+#: cannot spend the server's time on a stream of maximum-size paths.
+RATE_COST_BYTES = 4096
 
 #: Per-client rates, messages a second (bursts are twice these). Overridden by
 #: LANBOARD_RATE_CHANGES, LANBOARD_RATE_CURSORS and LANBOARD_RATE_CLEARS.

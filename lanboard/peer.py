@@ -12,6 +12,9 @@ class Transport(Protocol):
     def write_frame(self, frame: bytes) -> None:
         """Queue one text frame; never blocks and never raises for a closed peer."""
 
+    def write_parts(self, parts: list[bytes]) -> None:
+        """Queue one text frame made of these pieces, in order, without joining them."""
+
     def backlog(self) -> int:
         """Bytes queued for this peer that the network has not taken yet."""
 
@@ -38,6 +41,15 @@ class Peer:
         """Write a frame exactly as given (batched frames are already arrays)."""
         if not self.closed:
             self.transport.write_frame(frame)
+
+    def send_parts(self, parts: list[bytes]) -> None:
+        """Write one frame given in pieces (a big sync shares its element bytes)."""
+        if self.closed:
+            return
+        if len(parts) == 1:
+            self.transport.write_frame(parts[0])
+        else:
+            self.transport.write_parts(parts)
 
     def send_message(self, message: bytes) -> None:
         """Write one message, wrapped in an array for batched clients."""

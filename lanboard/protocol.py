@@ -248,16 +248,14 @@ def envelope(kind: str, user_id: str | None, data: bytes, seq: int | None = None
     return head + b"}"
 
 
-def envelope_parts(kind: str, user_id: str | None, data: list[bytes]) -> bytes:
-    """`envelope` around data given in pieces, joined in one copy: a sync of 100,000
-    elements is ~14 MB, and each `+` would copy all of it again."""
-    parts = [b'{"type":"', kind.encode(), b'"']
+def envelope_parts(kind: str, user_id: str | None, data: list[bytes]) -> list[bytes]:
+    """`envelope` around data given in pieces, left in pieces: a sync of 100,000 elements is
+    ~14 MB, and the socket writes the shared element bytes by reference to every joiner
+    instead of a copy for each."""
+    head = b'{"type":"' + kind.encode() + b'"'
     if user_id is not None:
-        parts += [b',"userId":', _quoted(user_id)]
-    parts.append(b',"data":')
-    parts += data
-    parts.append(b"}")
-    return b"".join(parts)
+        head += b',"userId":' + _quoted(user_id)
+    return [head + b',"data":' + data[0], *data[1:-1], data[-1] + b"}"]
 
 
 def error_frame(err: ProtocolError) -> bytes:

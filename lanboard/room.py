@@ -62,7 +62,8 @@ class Room:
         self._open: dict[str, dict[str, Any]] = {}
         self.seq = seq
         #: (seq, message) for recent changes, so `?since=` can resume without a full sync.
-        self.log: deque[tuple[int, bytes]] = deque(maxlen=limits.RESUME_LOG_CHANGES)
+        self.log: deque[tuple[int, bytes]] = deque()
+        self._log_bytes = 0
         self.peers: list[Peer] = []
         self.joining: list[Peer] = []
         self.pending: list[Outgoing] = []
@@ -157,7 +158,7 @@ class Room:
         self.seq += 1
         user = peer.user_id if peer else None
         frame = envelope(kind, user, data, self.seq)
-        self.log.append((self.seq, frame))
+        self._remember(self.seq, frame)
         self.uncommitted.append((self.seq, frame))
         ack_frame = None
         if ack is not None and peer is not None and not peer.batched:
@@ -226,6 +227,15 @@ class Room:
             self.elements[eid] = encoded
             self._record(None, "draw", encoded, None, echo=True)
 
+    def _remember(self, seq: int, frame: bytes) -> None:
+        """Keep a change for resume, dropping the oldest past the count or byte limit (a few
+        maximum-size paths would otherwise hold gigabytes)."""
+        self.log.append((seq, frame))
+        self._log_bytes += len(frame)
+        while self.log and (len(self.log) > limits.RESUME_LOG_CHANGES
+                            or self._log_bytes > limits.RESUME_LOG_BYTES):
+            self._log_bytes -= len(self.log.popleft()[1])
+
     # ---- replay (restoring from the store) ---------------------------------------------
 
     def reset_to(self, stored: StoredBoard | None) -> None:
@@ -234,6 +244,7 @@ class Room:
         self.seq = stored.seq if stored else 0
         self._open.clear()
         self.log.clear()
+        self._log_bytes = 0
         self.uncommitted.clear()
         self._sync_cache = None
         self.versions_due.clear()
@@ -242,7 +253,7 @@ class Room:
             if seq > self.seq:
                 self.replay(frame)
             else:  # already in the snapshot; kept so clients can resume across a restart
-                self.log.append((seq, frame))
+                self._remember(seq, frame)
 
     def replay(self, frame: bytes) -> None:
         """Apply one stored change message, already validated when it was first accepted."""
@@ -266,7 +277,7 @@ class Room:
             self.elements.clear()
             self._open.clear()
         self.seq = msg["seq"]
-        self.log.append((self.seq, frame))
+        self._remember(self.seq, frame)
         self._sync_cache = None
 
     # ---- reading the board -------------------------------------------------------------
@@ -286,25 +297,27 @@ class Room:
             self._sync_cache = b"".join((b"[", body, b"]"))
         return self._sync_cache
 
-    def sync_frame(self, peer: Peer) -> bytes:
+    def sync_frame(self, peer: Peer) -> list[bytes]:
+        """The sync message in pieces; the middle one is the board's shared element bytes."""
         head = dumps({"userId": peer.user_id, "color": peer.color, "seq": self.seq,
                       "users": self.users()})
         return envelope_parts("sync", peer.user_id,
                               [b'{"elements":', self.elements_json(), b",", head[1:]])
 
-    def catch_up(self, peer: Peer) -> list[bytes]:
-        """Frames that bring a new peer up to date: a resume and the changes it missed, when
-        the log still holds them, or else a full sync; then the userlist."""
+    def catch_up(self, peer: Peer) -> list[list[bytes]]:
+        """Messages, each in pieces, that bring a new peer up to date: a resume and the
+        changes it missed, when the log still holds them, or else a full sync; then the
+        userlist."""
         since = peer.since
         oldest = self.log[0][0] if self.log else self.seq + 1
         if since is not None and oldest - 1 <= since <= self.seq:
             data = dumps({"userId": peer.user_id, "color": peer.color, "since": since,
                           "seq": self.seq})
-            frames = [envelope("resume", peer.user_id, data)]
-            frames += [frame for s, frame in self.log if s > since]
+            frames = [[envelope("resume", peer.user_id, data)]]
+            frames += [[frame] for s, frame in self.log if s > since]
         else:
             frames = [self.sync_frame(peer)]
-        frames.append(self._userlist_frame())
+        frames.append([self._userlist_frame()])
         return frames
 
 

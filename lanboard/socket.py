@@ -36,19 +36,21 @@ CLOSE_POLICY = 1008
 _last_wire: tuple[bytes, bytes] = (b"", b"")
 
 
+def _header(n: int) -> bytes:
+    """A server text frame's header: FIN + text opcode, then the length (servers never mask)."""
+    if n < 126:
+        return struct.pack("!BB", 0x81, n)
+    if n < 65536:
+        return struct.pack("!BBH", 0x81, 126, n)
+    return struct.pack("!BBQ", 0x81, 127, n)
+
+
 def _wire(frame: bytes) -> bytes:
-    """A server text frame: FIN + text opcode, the length, the payload (servers never mask)."""
+    """The frame with its header."""
     global _last_wire
     if _last_wire[0] is frame:
         return _last_wire[1]
-    n = len(frame)
-    if n < 126:
-        head = struct.pack("!BB", 0x81, n)
-    elif n < 65536:
-        head = struct.pack("!BBH", 0x81, 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x81, 127, n)
-    wire = head + frame
+    wire = _header(len(frame)) + frame
     _last_wire = (frame, wire)
     return wire
 
@@ -163,7 +165,7 @@ class BoardSocket(WebSocketHandler):
         now = self.guard.clock()
         try:
             kind, data = decode(message)
-            if self.limiter is not None and not self.limiter.admit(kind, now):
+            if self.limiter is not None and not self.limiter.admit(kind, now, len(message)):
                 self._refuse(peer, kind, now)
                 return
             if kind == "ping":
@@ -230,6 +232,17 @@ class BoardSocket(WebSocketHandler):
             # together.
             _send(stream, struct.pack("!BBQ", 0x81, 127, len(frame)))
             _send(stream, frame)
+
+    def write_parts(self, parts: list[bytes]) -> None:
+        conn = self.ws_connection
+        stream = conn.stream if conn is not None and not conn.is_closing() else None
+        if stream is None:
+            return
+        # Tornado's stream keeps pieces over 2 KiB by reference, so every joiner of a big
+        # board shares one copy of its elements instead of holding its own.
+        _send(stream, _header(sum(len(p) for p in parts)))
+        for part in parts:
+            _send(stream, part)
 
     def backlog(self) -> int:
         conn = self.ws_connection

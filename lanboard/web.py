@@ -47,6 +47,12 @@ class StaticHandler(tornado.web.StaticFileHandler):
         # Assets change with every release and are small: always revalidate.
         self.set_header("Cache-Control", "no-cache")
 
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        # The OS refuses paths holding NUL with a ValueError, which would be a 500.
+        if "\x00" in absolute_path:
+            raise tornado.web.HTTPError(400, "bad path")
+        return super().validate_absolute_path(root, absolute_path)
+
 
 class PageHandler(BaseHandler):
     """Serves one HTML file from static/; board pages check their room id first."""

@@ -133,3 +133,12 @@ async def test_a_board_at_its_peer_cap_refuses_with_503(http_server_client, conn
         "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
     assert resp.code == 503 and json.loads(resp.body)["error"] == "room_full"
+
+
+def test_big_frames_cost_more_of_the_budget():
+    client = Guard(RateLimits(changes=100, cursors=10, clears=1)).client("10.0.0.3")
+    big = 1024 * 1024  # a maximum-size path
+    admitted = sum(client.admit("draw", 0.0, big) for _ in range(10))
+    assert admitted == 0  # 257 tokens each against a burst of 200
+    small = Guard(RateLimits(changes=100, cursors=10, clears=1)).client("10.0.0.4")
+    assert sum(small.admit("draw", 0.0, 200) for _ in range(300)) == 200

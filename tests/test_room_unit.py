@@ -23,6 +23,9 @@ class Recorder:
     def write_frame(self, frame: bytes) -> None:
         self.frames.append(frame)
 
+    def write_parts(self, parts: list[bytes]) -> None:
+        self.frames.append(b"".join(parts))
+
     def backlog(self) -> int:
         return self.pending
 
@@ -238,3 +241,15 @@ def test_a_seed_client_that_draws_before_its_sync_still_gets_the_ack():
     assert kinds[0] == "sync" and "ack" in kinds
     ack = next(m for m in early.transport.messages() if m["type"] == "ack")
     assert ack["data"] == {"id": "x", "seq": 1}
+
+
+def test_the_resume_log_is_bounded_in_bytes_as_well_as_count(monkeypatch):
+    monkeypatch.setattr(limits, "RESUME_LOG_BYTES", 5_000)
+    hub, _ = make_hub()
+    a = join(hub, "a")
+    for i in range(40):
+        act(hub, a, "draw", {"id": "t", "elementType": "text", "x": 0, "y": 0, "fontSize": 12,
+                             "strokeColor": "#000", "strokeWidth": 1, "text": str(i) * 400})
+    room = hub.room("r")
+    assert sum(len(f) for _, f in room.log) <= 5_000
+    assert room.log[-1][0] == room.seq and len(room.log) < 40

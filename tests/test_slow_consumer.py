@@ -254,7 +254,8 @@ def test_joiners_that_never_read_cost_at_most_their_backlog_each(server_factory)
     (PEER_BACKLOG_BYTES). The sync is queued whole for every joiner regardless of that limit,
     as a fresh copy per joiner, so a few connections that never read hold many copies of
     the board: a cheap way to exhaust the server's memory (32 per LAN address are allowed)."""
-    srv = server_factory(env={"LANBOARD_STORE": "memory"})
+    # Rate limits off: the drawer fills a 12 MB board fast; the lurkers are what is tested.
+    srv = server_factory(env={"LANBOARD_STORE": "memory", "LANBOARD_RATE_CHANGES": "100000"})
     pid = srv.proc.pid
     drawer = RawWS(srv.port, f"/ws/{ROOM}?userId=drawer")
     drawer.recv()
