@@ -590,6 +590,36 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def side_by_side(rows: list[dict[str, Any]]) -> str:
+    """One line per scenario, each server's key figure beside the others' (for the README)."""
+    order = ["lanboard", "lanboard-memory", "naive"]
+    by: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        by.setdefault(r["scenario"], {})[r["server"]] = r
+
+    def cell(r: dict[str, Any] | None) -> str:
+        if r is None:
+            return "-"
+        if "error" in r:
+            return f"error: {r['error'][:60]}"
+        if "p99_ms" in r:
+            return (f"{r['delivered_per_s']:,}/s, loss {r['loss_pct']:g} %, p50/p99 "
+                    f"{r['p50_ms']:.1f}/{r['p99_ms']:.1f} ms, CPU {r['server_cpu_pct']:.0f} %, "
+                    f"{r['server_us_per_change']:.0f} us/change, RSS {r['server_rss_mb']:.0f} MB")
+        if "bytes_per_element" in r:
+            return (f"sync {r['first_ms']:.0f} ms first / {r['median_ms']:.0f} ms median "
+                    f"(received {r['first_received_ms']:.0f}/{r['median_received_ms']:.0f}), "
+                    f"{r['bytes_per_element']} B/element")
+        if "saturation_per_s" in r:
+            return f"{r['saturation_per_s']:,}/s at {r['at_clients']} clients"
+        return f"RSS {r['server_rss_mb']:.0f} MB, {r['closed']} closed"
+
+    out = ["| scenario | " + " | ".join(order) + " |", "|---|---|---|---|"]
+    for name, servers in by.items():
+        out.append(f"| {name} | " + " | ".join(cell(servers.get(k)) for k in order) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="LANBoard benchmarks: LANBoard beside the naive "
                                 "baseline, in one run")
@@ -606,7 +636,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="before each run, wait up to this long for the machine to be idle")
     p.add_argument("--ref-src", type=Path, default=None,
                    help="a LANBoard checkout (git worktree) to run as servers ref, ref-memory")
+    p.add_argument("--report", type=Path, default=None,
+                   help="print a results file (--out) side by side, and run nothing")
     args = p.parse_args(argv)
+    if args.report:
+        print(side_by_side(json.loads(args.report.read_text())["rows"]))
+        return 0
     # A TERM unwinds through every `finally`, so no server or generator is left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     global PROFILE_DIR, REF_SRC
