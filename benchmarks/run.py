@@ -193,6 +193,7 @@ class Load:
     measure: int = 16
     drain: float = 5.0
     hold: float = 0.0  # idle scenario: seconds to wait after joining before reading RSS
+    quiet: float = 1.0  # stop draining after this long with nothing arriving
 
 
 #: Another LANBoard source tree (--ref-src), run as the "ref" servers for before/after figures.
@@ -247,7 +248,7 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
                "--rate", str(load.rate), "--duration", str(load.duration),
                "--measure", str(max(1, load.measure // gens)), "--drain", str(load.drain),
                "--base-ns", str(base_ns), "--rooms", str(load.rooms),
-               "--per-room", str(load.per_room)]
+               "--per-room", str(load.per_room), "--quiet", str(load.quiet)]
         if server.v2:
             cmd.append("--v2")
         procs.append(subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE,
@@ -482,13 +483,13 @@ def throughput(name: str, load: Load) -> Any:
     return run
 
 
-def idle_rooms(name: str, rooms: int, per_room: int) -> Any:
+def idle_rooms(name: str, rooms: int, per_room: int, hold: float = 1.0) -> Any:
     def run(kind: str, env: dict[str, str]) -> dict[str, Any]:
         s = Server(kind, env)
         s.start()
         try:
             load = Load(clients=rooms * per_room, rate=0, duration=0.1, rooms=rooms,
-                        per_room=per_room, measure=0, drain=0.2, hold=1.0)
+                        per_room=per_room, measure=0, drain=0.2, hold=hold, quiet=0.1)
             r = run_load(s, load)
             return {"scenario": name, "server": kind, "clients": r["clients"], "rooms": rooms,
                     "server_rss_mb": r["server_rss_idle_mb"], "closed": r["closed"]}
@@ -539,9 +540,9 @@ def scenarios(smoke: bool) -> dict[str, Any]:
     if smoke:
         return {
             "4x20": throughput("4x20", Load(clients=4, rate=20, duration=1.0, gens=1, measure=4,
-                                            drain=1.0)),
+                                            drain=1.0, quiet=0.3)),
             "late-200": late_joiner("late-200", 200),
-            "rooms-5x2": idle_rooms("rooms-5x2", 5, 2),
+            "rooms-5x2": idle_rooms("rooms-5x2", 5, 2, hold=0.3),
         }
     return {
         "10x60": throughput("10x60", Load(clients=10, rate=60, gens=1, measure=10)),
