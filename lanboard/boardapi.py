@@ -59,14 +59,16 @@ class BoardHandler(BaseHandler):
         self.hub = hub
         self.guard = guard
 
-    def find_room(self, room_id: str) -> Room | None:
-        """The room, loading it from the store; None (after a 4xx) when there is none."""
+    def find_room(self, room_id: str, create: bool = False) -> Room | None:
+        """The room, loading it from the store; None (after a 4xx) when there is none and
+        `create` is not set."""
         if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
             self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, "
                       "'_' and '-'")
             return None
         try:
-            if room_id not in self.hub.rooms and self.hub.store.load(room_id) is None:
+            missing = room_id not in self.hub.rooms and self.hub.store.load(room_id) is None
+            if missing and not create:
                 self.fail(404, "no_board", f"there is no board {room_id!r}")
                 return None
             return self.hub.room(room_id)
@@ -74,12 +76,16 @@ class BoardHandler(BaseHandler):
             self.fail(503, "storage_error", str(exc))
             return None
 
-    def may_replace(self, room: Room) -> bool:
-        if self.guard.allow_replace(room.id):
-            return True
-        self.fail(429, "rate_limited", f"this board was just replaced; wait "
-                  f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
-        return False
+    def replace(self, room: Room, elements: list[Element], reason: str) -> None:
+        """Make the board `elements` for everyone (the old board saved as a version first),
+        unless it was replaced too often just now."""
+        if not self.guard.allow_replace(room.id):
+            self.fail(429, "rate_limited", f"this board was just replaced; wait "
+                      f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
+            return
+        room.replace_all(elements, reason)
+        self.hub.touch(room)
+        self.finish({"seq": room.seq, "elements": len(elements)})
 
     def same_origin_json(self) -> bool:
         """Writes must be JSON from a page of this server: a form on another site can send
@@ -122,11 +128,7 @@ class RestoreHandler(BoardHandler):
         if elements is None:
             self.fail(404, "no_version", f"board {room.id!r} has no version {version_id}")
             return
-        if not self.may_replace(room):
-            return
-        room.replace_all(elements, "before-restore")
-        self.hub.touch(room)
-        self.finish({"seq": room.seq, "elements": len(elements)})
+        self.replace(room, elements, "before-restore")
 
 
 class ExportHandler(BoardHandler):
@@ -160,7 +162,7 @@ class ImportHandler(BoardHandler):
             self.fail(413, "too_large", f"a board file is at most "
                       f"{limits.MAX_IMPORT_BYTES // 2**20} MiB")
             return
-        room = self.find_room_or_new(room_id)
+        room = self.find_room(room_id, create=True)
         if room is None or not self.same_origin_json():
             return
         try:
@@ -168,18 +170,7 @@ class ImportHandler(BoardHandler):
         except ProtocolError as err:
             self.fail(400, err.code, err.message)
             return
-        if not self.may_replace(room):
-            return
-        room.replace_all(elements, "before-import")
-        self.hub.touch(room)
-        self.finish({"seq": room.seq, "elements": len(elements)})
-
-    def find_room_or_new(self, room_id: str) -> Room | None:
-        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
-            self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, "
-                      "'_' and '-'")
-            return None
-        return self.hub.room(room_id)
+        self.replace(room, elements, "before-import")
 
 
 def routes(hub: Hub, guard: Guard) -> list[Any]:
