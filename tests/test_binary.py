@@ -9,17 +9,15 @@ import json
 import os
 import re
 import signal
-import stat
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from testkit import ServerProcess, line, ws_client
+from testkit import ServerProcess, attach, browser_script, line, ws_client
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = "lanboard.exe" if sys.platform == "win32" else "lanboard"
@@ -56,19 +54,10 @@ def run_binary(binary: Path, tmp_path: Path) -> Iterator[object]:
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True,
                                 env={**os.environ, **(env or {})})
         output: list[str] = []
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            text = proc.stdout.readline()
-            if not text:
-                break
-            output.append(text)
-            m = READY.search(text)
-            if m:
-                server = ServerProcess(proc, int(m.group(2)), output)
-                threading.Thread(target=pump, args=(proc, output), daemon=True).start()
-                started.append(server)
-                return server
+        server = attach(proc, output, pattern=READY, group=2, timeout=30)
+        if server is not None:
+            started.append(server)
+            return server
         kill_group(proc)
         proc.stdout.close()
         raise AssertionError("the binary did not start:\n" + "".join(output))
@@ -85,25 +74,9 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
     proc.wait(10)
 
 
-def pump(proc: subprocess.Popen[str], output: list[str]) -> None:
-    """Keep reading the binary's output so it never blocks on a full pipe; close at the end."""
-    assert proc.stdout is not None
-    with proc.stdout:
-        for text in proc.stdout:
-            output.append(text)
-
-
 def headless(data_dir: Path) -> tuple[str, ...]:
     return ("--headless", "--no-mdns", "--host", "127.0.0.1", "--port", "0",
             "--data-dir", str(data_dir))
-
-
-def browser_script(tmp_path: Path) -> tuple[Path, Path]:
-    record = tmp_path / "browser.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\necho "$1" >> "{record}"\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script, record
 
 
 def wait_for_file(path: Path, timeout: float = 10) -> str:

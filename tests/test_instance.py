@@ -16,20 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from testkit import ServerProcess, start_server
+from testkit import ServerProcess, browser_script, start_server
 
 from lanboard import cli, instance
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def browser_script(tmp_path: Path) -> tuple[Path, Path]:
-    """A BROWSER command that records the URL it is asked to open."""
-    record = tmp_path / "browser.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\necho "$1" >> "{record}"\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script, record
 
 
 def launch(data_dir: Path, *args: str, env: dict[str, str] | None = None,

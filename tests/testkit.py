@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -128,6 +129,20 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None,
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=full_env)
     output: list[str] = []
+    server = attach(proc, output, timeout=timeout)
+    if server is not None:
+        return server
+    proc.kill()
+    proc.wait()
+    assert proc.stdout is not None
+    proc.stdout.close()
+    raise AssertionError("server did not start:\n" + "".join(output))
+
+
+def attach(proc: subprocess.Popen[str], output: list[str], pattern: re.Pattern[str] = READY,
+           group: int = 1, timeout: float = 15) -> ServerProcess | None:
+    """Read a starting server's output into `output` until its "is running at" line, then
+    keep pumping the rest in the background. None when it never says so."""
     deadline = time.monotonic() + timeout
     assert proc.stdout is not None
     while time.monotonic() < deadline:
@@ -135,22 +150,32 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None,
         if not text:
             break
         output.append(text)
-        m = READY.search(text)
+        m = pattern.search(text)
         if m:
-            server = ServerProcess(proc, int(m.group(1)), output)
+            server = ServerProcess(proc, int(m.group(group)), output)
             server.pump = _drain(proc, output)
             return server
-    proc.kill()
-    proc.wait()
-    proc.stdout.close()
-    raise AssertionError("server did not start:\n" + "".join(output))
+    return None
+
+
+def browser_script(tmp_path: Path) -> tuple[Path, Path]:
+    """A BROWSER command that records the URL it is asked to open."""
+    record = tmp_path / "browser.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$1" >> "{record}"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, record
 
 
 def _drain(proc: subprocess.Popen[str], output: list[str]) -> threading.Thread:
+    """Keep reading a server's output so it never blocks on a full pipe; the pipe is closed
+    when the server ends, however the test ended it."""
+
     def pump() -> None:
         assert proc.stdout is not None
-        for text in proc.stdout:
-            output.append(text)
+        with proc.stdout:
+            for text in proc.stdout:
+                output.append(text)
 
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
