@@ -9,7 +9,7 @@ import struct
 from typing import Any
 
 from tornado.iostream import IOStream, StreamClosedError
-from tornado.websocket import WebSocketHandler
+from tornado.websocket import WebSocketHandler, WebSocketProtocol, _WebSocketParams
 
 from lanboard import limits
 from lanboard.guard import ClientGuard, Guard, RejectionLog
@@ -25,6 +25,7 @@ from lanboard.protocol import (
 )
 from lanboard.room import Room
 from lanboard.store import StoreError
+from lanboard.wsreader import BatchReadingProtocol
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,15 @@ class BoardSocket(WebSocketHandler):
         if self.counted:
             self.counted = False
             self.guard.disconnect(self.request.remote_ip or "?")
+
+    def get_websocket_protocol(self) -> WebSocketProtocol | None:
+        if self.request.headers.get("Sec-WebSocket-Version") != "13":
+            return None
+        params = _WebSocketParams(ping_interval=self.ping_interval,
+                                  ping_timeout=self.ping_timeout,
+                                  max_message_size=self.max_message_size,
+                                  compression_options=self.get_compression_options())
+        return BatchReadingProtocol(self, False, params)
 
     def get_compression_options(self) -> dict[str, Any] | None:
         # Live frames are small and latency-bound; compressing each costs more than it saves.
