@@ -103,3 +103,8 @@ MAX_CONNECTIONS_PER_IP = 32
 #: REPLACE_EVERY_SECONDS per board.
 REPLACE_BURST = 3.0
 REPLACE_EVERY_SECONDS = 5.0
+
+#: Under load (the last flush wrote to at least COALESCE_MIN_PEERS peers) flushes are at least
+#: COALESCE_SECONDS apart, so each peer gets fewer, larger frames. An idle board flushes at once.
+COALESCE_SECONDS = 0.0015
+COALESCE_MIN_PEERS = 20

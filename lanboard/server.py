@@ -74,7 +74,7 @@ class Server:
             self.boards_at = "the given store"
         self.store = store
         loop = asyncio.get_event_loop()
-        self.hub = Hub(self.store, loop.call_soon)
+        self.hub = Hub(self.store, loop.call_soon, schedule_later=loop.call_later)
         #: Addresses, port and mDNS (see netapi.py); discovery starts in start().
         self.lan = LanPresence(settings, self.hub)
         rates = RateLimits(settings.rate_changes, settings.rate_cursors, settings.rate_clears)

@@ -253,3 +253,33 @@ def test_the_resume_log_is_bounded_in_bytes_as_well_as_count(monkeypatch):
     room = hub.room("r")
     assert sum(len(f) for _, f in room.log) <= 5_000
     assert room.log[-1][0] == room.seq and len(room.log) < 40
+
+
+def test_flushes_coalesce_under_load_but_not_on_an_idle_board():
+    clock = Clock()
+    now_calls: list[object] = []
+    later_calls: list[float] = []
+    hub = Hub(MemoryStore(), now_calls.append, clock,
+              schedule_later=lambda delay, cb: later_calls.append(delay))
+    room = hub.room("r")
+    peers = [Peer(f"p{i}", Recorder()) for i in range(limits.COALESCE_MIN_PEERS)]
+    for p in peers[:2]:
+        hub.join(room, p)
+    hub.flush()
+    hub.flush()  # two peers: a small board
+    now_calls.clear()
+    act(hub, peers[0], "draw", line("a"))
+    assert len(now_calls) == 1 and later_calls == []  # flushed at once
+    hub.flush()
+    for p in peers[2:]:
+        hub.join(room, p)
+    hub.flush()
+    act(hub, peers[0], "draw", line("warm"))
+    hub.flush()  # this flush wrote to COALESCE_MIN_PEERS peers
+    later_calls.clear()
+    act(hub, peers[0], "draw", line("b"))
+    assert later_calls and 0 < later_calls[0] <= limits.COALESCE_SECONDS
+    hub.flush()
+    clock.now += 1.0  # a while later the first message goes out at once again
+    act(hub, peers[0], "draw", line("c"))
+    assert len(later_calls) == 1
