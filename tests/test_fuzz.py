@@ -134,10 +134,6 @@ class Harness:
                 pass
         if how == "text":
             self.note(i, payload)
-        elif how == "unmasked":
-            # Tornado accepts unmasked client frames (RFC 6455 says a server must close), so
-            # the payload is handled as an ordinary message.
-            self.note(i, payload.decode())
         try:
             if how == "text":
                 ws.send_text(payload)
@@ -158,8 +154,9 @@ class Harness:
         except OSError:
             self.reconnect(i)
             return
-        if how in {"utf8junk", "rsv", "fragment"}:
-            # A WebSocket protocol violation: the server closes the connection (as it must).
+        if how in {"utf8junk", "rsv", "fragment", "unmasked"}:
+            # A WebSocket protocol violation (RFC 6455 requires clients to mask every frame):
+            # the server closes the connection, as it must.
             self.drain_closed(i)
 
     def note(self, i: int, text: str) -> None:
