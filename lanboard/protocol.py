@@ -237,25 +237,27 @@ def _quoted(text: str) -> bytes:
     return dumps(text)
 
 
-def envelope(kind: str, user_id: str | None, data: bytes, seq: int | None = None) -> bytes:
-    """Build `{type, userId, data[, seq]}` around already-encoded data, without re-encoding it."""
+def _head(kind: str, user_id: str | None) -> bytes:
+    """`{"type":T[,"userId":U],"data":` for a message about to get its data."""
     head = b'{"type":"' + kind.encode() + b'"'
     if user_id is not None:
         head += b',"userId":' + _quoted(user_id)
-    head += b',"data":' + data
-    if seq is not None:
-        head += b',"seq":' + str(seq).encode()
-    return head + b"}"
+    return head + b',"data":'
+
+
+def envelope(kind: str, user_id: str | None, data: bytes, seq: int | None = None) -> bytes:
+    """Build `{type, userId, data[, seq]}` around already-encoded data, without re-encoding it."""
+    tail = b',"seq":' + str(seq).encode() + b"}" if seq is not None else b"}"
+    return _head(kind, user_id) + data + tail
 
 
 def envelope_parts(kind: str, user_id: str | None, data: list[bytes]) -> list[bytes]:
     """`envelope` around data given in pieces, left in pieces: a sync of 100,000 elements is
     ~14 MB, and the socket writes the shared element bytes by reference to every joiner
     instead of a copy for each."""
-    head = b'{"type":"' + kind.encode() + b'"'
-    if user_id is not None:
-        head += b',"userId":' + _quoted(user_id)
-    return [head + b',"data":' + data[0], *data[1:-1], data[-1] + b"}"]
+    parts = [_head(kind, user_id) + data[0], *data[1:]]
+    parts[-1] += b"}"
+    return parts
 
 
 def error_frame(err: ProtocolError) -> bytes:

@@ -224,28 +224,27 @@ class BoardSocket(WebSocketHandler):
 
     # ---- Transport, as the room sees this socket ---------------------------------------
 
-    def write_frame(self, frame: bytes) -> None:
+    def _open_stream(self) -> IOStream | None:
         conn = self.ws_connection
         if conn is None or conn.is_closing():
-            return
+            return None
+        stream: IOStream | None = conn.stream
+        return stream
+
+    def write_frame(self, frame: bytes) -> None:
         # write_message() wraps every write in an asyncio Task, and IOStream.write() makes a
         # Future and a loop callback per call. Fan-out writes tens of thousands of frames a
         # second, so when nothing is queued the frame goes straight to the socket, and only
         # what the kernel does not take goes through the stream (tornado>=6.4,<7).
-        stream = conn.stream
-        if stream is None:
+        if len(frame) >= 65536:
+            self.write_parts([frame])  # never copy a big frame just to put a header on it
             return
-        if len(frame) < 65536:
+        stream = self._open_stream()
+        if stream is not None:
             _send(stream, _wire(frame))
-        else:
-            # A big frame (a sync can be ~14 MB): its header, then the frame, never copied
-            # together.
-            _send(stream, struct.pack("!BBQ", 0x81, 127, len(frame)))
-            _send(stream, frame)
 
     def write_parts(self, parts: list[bytes]) -> None:
-        conn = self.ws_connection
-        stream = conn.stream if conn is not None and not conn.is_closing() else None
+        stream = self._open_stream()
         if stream is None:
             return
         # Tornado's stream keeps pieces over 2 KiB by reference, so every joiner of a big

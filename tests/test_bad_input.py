@@ -6,23 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from testkit import line
+from testkit import line, pair, still_works
 
 from lanboard import limits
-
-
-async def pair(connect):
-    ann = await connect("bad", userId="ann")
-    await ann.recv_type("sync")
-    bob = await connect("bad", userId="bob")
-    await bob.recv_type("sync")
-    return ann, bob
-
-
-async def still_works(ann, bob):
-    """The room carries on: a valid draw still goes through."""
-    ann.send("draw", line("ok-after"))
-    assert (await bob.recv_type("draw"))["data"]["id"] == "ok-after"
 
 
 @pytest.mark.parametrize("raw, code", [
@@ -44,7 +30,7 @@ async def still_works(ann, bob):
     ('{"type": "append", "data": {"id": "p", "points": [[1, 2]], "x": 1}}', "bad_message"),
 ])
 async def test_malformed_frames_get_an_error_and_the_connection_stays_open(connect, raw, code):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.conn.write_message(raw)
     err = await ann.recv_type("error")
     assert err["data"]["code"] == code
@@ -74,7 +60,7 @@ BAD_ELEMENTS = [
 
 @pytest.mark.parametrize("override", BAD_ELEMENTS, ids=lambda o: json.dumps(o)[:40])
 async def test_invalid_elements_are_never_stored_or_relayed(connect, override, hub):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     element = line("bad1")
     element.update(override)
     ann.send("draw", element)
@@ -101,14 +87,14 @@ async def test_invalid_elements_are_never_stored_or_relayed(connect, override, h
       "strokeColor": "#000", "strokeWidth": 1, "fillColor": "url(x)"}, "bad_element"),
 ])
 async def test_schema_limits(connect, element, code, hub):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.send("draw", element)
     assert (await ann.recv_type("error"))["data"]["code"] == code
     await still_works(ann, bob)
 
 
 async def test_lone_surrogates_are_rejected_not_crashing(connect, hub):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     raw = ('{"type":"draw","data":{"id":"t","elementType":"text","x":0,"y":0,"fontSize":12,'
            '"strokeColor":"#000","strokeWidth":1,"text":"\\ud800"}}')
     ann.conn.write_message(raw)
@@ -117,7 +103,7 @@ async def test_lone_surrogates_are_rejected_not_crashing(connect, hub):
 
 
 async def test_path_growing_past_its_limit_by_append_is_refused(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.send("draw", {"id": "p", "elementType": "path", "strokeColor": "#000",
                       "strokeWidth": 1, "points": [[0, 0]] * (limits.MAX_PATH_POINTS - 1)})
     await bob.recv_type("draw")
@@ -126,14 +112,14 @@ async def test_path_growing_past_its_limit_by_append_is_refused(connect):
 
 
 async def test_binary_frames_are_refused_with_an_error(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.conn.write_message(b"\x00\x01binary", binary=True)
     assert (await ann.recv_type("error"))["data"]["code"] == "bad_message"
     await still_works(ann, bob)
 
 
 async def test_a_frame_over_one_mib_closes_only_that_connection_with_1009(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.conn.write_message("x" * (limits.MAX_FRAME_BYTES + 1))
     msg = await ann.conn.read_message()
     while msg is not None:
@@ -151,14 +137,14 @@ async def test_user_id_is_cut_to_32_characters_and_control_characters_stripped(c
 
 
 async def test_erase_with_too_many_ids_is_refused(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.send("erase", {"ids": [f"e{i}" for i in range(limits.MAX_ERASE_IDS + 1)]})
     assert (await ann.recv_type("error"))["data"]["code"] == "bad_message"
     await still_works(ann, bob)
 
 
 async def test_erase_of_only_missing_ids_is_a_quiet_no_op(connect, hub):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "bad")
     ann.send("erase", {"ids": ["ghost"]})
     ack = await ann.recv_type("ack")
     assert ack["data"] == {"ids": [], "seq": 0}
@@ -167,7 +153,7 @@ async def test_erase_of_only_missing_ids_is_a_quiet_no_op(connect, hub):
 
 async def test_board_full_gives_a_clear_error(connect, monkeypatch):
     monkeypatch.setattr(limits, "MAX_ELEMENTS_PER_ROOM", 2)
-    ann, _bob = await pair(connect)
+    ann, _bob = await pair(connect, "bad")
     ann.send("draw", line("a"))
     ann.send("draw", line("b"))
     ann.send("draw", line("c"))

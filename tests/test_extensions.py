@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from testkit import line
+from testkit import line, pair
 
 RECT = {"id": "r1", "elementType": "rect", "x": 10, "y": 20, "width": 30, "height": -40,
         "strokeColor": "#123", "strokeWidth": 2, "fillColor": "#abcdef"}
@@ -19,24 +19,16 @@ PATH = {"id": "p1", "elementType": "path", "points": [[0, 0], [1, 1, 0.5]],
         "strokeColor": "#000", "strokeWidth": 3}
 
 
-async def pair(connect, room="x", **query):
-    ann = await connect(room, userId="ann", **query)
-    await ann.recv_type("sync")
-    bob = await connect(room, userId="bob")
-    await bob.recv_type("sync")
-    return ann, bob
-
-
 @pytest.mark.parametrize("element", [RECT, ELLIPSE, ARROW, TEXT, PATH, line("l1")])
 async def test_each_element_type_round_trips(connect, element):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     ann.send("draw", element)
     got = (await bob.recv_type("draw"))["data"]
     assert got == {**element, "userId": "ann"}
 
 
 async def test_path_streams_with_append_and_late_joiner_sees_whole_stroke(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     ann.send("draw", PATH)
     await bob.recv_type("draw")
     ann.send("append", {"id": "p1", "points": [[2, 2], [3, 3]]})
@@ -51,7 +43,7 @@ async def test_path_streams_with_append_and_late_joiner_sees_whole_stroke(connec
 
 
 async def test_append_to_someone_elses_path_or_a_missing_id_is_an_error(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     ann.send("draw", PATH)
     await bob.recv_type("draw")
     bob.send("append", {"id": "p1", "points": [[9, 9]]})
@@ -62,7 +54,7 @@ async def test_append_to_someone_elses_path_or_a_missing_id_is_an_error(connect)
 
 
 async def test_erase_removes_and_relays_and_skips_missing_ids(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     ann.send("draw", line("l1"))
     ann.send("draw", line("l2"))
     await bob.recv_type("draw")
@@ -77,7 +69,7 @@ async def test_erase_removes_and_relays_and_skips_missing_ids(connect):
 
 
 async def test_draw_with_existing_id_replaces_in_place(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     for eid in ("a", "b", "c"):
         ann.send("draw", line(eid))
     ann.send("draw", line("b", x1=99))
@@ -90,7 +82,7 @@ async def test_draw_with_existing_id_replaces_in_place(connect):
 
 
 async def test_seq_is_sequential_relayed_acked_and_in_sync(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     ann.send("draw", line("a"))
     ann.send("draw", line("b"))
     d1, d2 = await bob.recv_type("draw"), await bob.recv_type("draw")
@@ -102,7 +94,7 @@ async def test_seq_is_sequential_relayed_acked_and_in_sync(connect):
 
 
 async def test_resume_since_gets_exactly_the_missed_changes(connect):
-    ann, bob = await pair(connect)
+    ann, bob = await pair(connect, "x")
     for i in range(5):
         ann.send("draw", line(f"e{i}"))
     for _ in range(5):
@@ -118,7 +110,7 @@ async def test_resume_since_gets_exactly_the_missed_changes(connect):
 
 
 async def test_resume_when_changes_are_no_longer_kept_gives_a_full_sync(connect, hub):
-    ann, _ = await pair(connect)
+    ann, _ = await pair(connect, "x")
     ann.send("draw", line("a"))
     await ann.recv_type("ack")
     hub.rooms["x"].log.clear()  # as after a restart or past RESUME_LOG_CHANGES

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rawws import BINARY, TEXT, Closed, RawWS, http_request
-from testkit import ServerProcess, start_server
+from testkit import ServerProcess, pair, start_server, still_works
 
 from lanboard import limits
 from lanboard.protocol import (
@@ -559,20 +559,6 @@ def test_mutated_valid_frames_never_crash_never_store_invalid(server):
 
 # ---- regressions the fuzzer found (in-process server, fast) ------------------------------
 
-async def _pair(connect):
-    ann = await connect("fz", userId="ann")
-    await ann.recv_type("sync")
-    bob = await connect("fz", userId="bob")
-    await bob.recv_type("sync")
-    return ann, bob
-
-
-async def _still_works(ann, bob, eid):
-    ann.send("draw", {"id": eid, "elementType": "line", "x1": 0, "y1": 0, "x2": 1, "y2": 1,
-                      "strokeColor": "#000", "strokeWidth": 1})
-    assert (await bob.recv_type("draw"))["data"]["id"] == eid
-
-
 HUGE = "1" + "0" * 400  # valid JSON: an integer far beyond any float
 
 
@@ -586,11 +572,11 @@ HUGE = "1" + "0" * 400  # valid JSON: an integer far beyond any float
 async def test_an_integer_too_big_for_a_float_is_bad_element_not_internal(connect, raw):
     """math.isfinite() raises OverflowError on such an int; it must be a plain rejection, not
     an `internal` error with a traceback in the log."""
-    ann, bob = await _pair(connect)
+    ann, bob = await pair(connect, "fz")
     ann.conn.write_message(raw)
     err = await ann.recv_type("error")
     assert err["data"]["code"] == "bad_element", err
-    await _still_works(ann, bob, "after-huge")
+    await still_works(ann, bob, "after-huge")
 
 
 @pytest.mark.parametrize("raw, code", [
@@ -604,11 +590,11 @@ async def test_a_lone_surrogate_in_an_id_gets_an_error_frame_and_the_socket_stay
         connect, raw, code):
     """The error frame echoes the id as `ref`; encoding it must not raise out of on_message
     (Tornado would drop the connection and log an uncaught exception)."""
-    ann, bob = await _pair(connect)
+    ann, bob = await pair(connect, "fz")
     ann.conn.write_message(raw)
     err = await ann.recv_type("error")
     assert err["data"]["code"] == code, err
-    await _still_works(ann, bob, "after-surrogate")
+    await still_works(ann, bob, "after-surrogate")
 
 
 HOSTILE_PATHS = [

@@ -283,3 +283,11 @@ def test_flushes_coalesce_under_load_but_not_on_an_idle_board():
     clock.now += 1.0  # a while later the first message goes out at once again
     act(hub, peers[0], "draw", line("c"))
     assert len(later_calls) == 1
+
+
+def test_envelope_parts_joined_equal_the_envelope_for_any_number_of_pieces():
+    from lanboard.protocol import envelope, envelope_parts
+
+    whole = envelope("sync", "ann", b'{"elements":[1,2],"seq":3}')
+    for pieces in ([b'{"elements":[1,2],"seq":3}'], [b'{"elements":', b"[1,2]", b',"seq":3}']):
+        assert b"".join(envelope_parts("sync", "ann", pieces)) == whole

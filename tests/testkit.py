@@ -191,3 +191,18 @@ async def ws_client(url: str, **query: Any) -> Client:
     client = Client(await websocket_connect(url.replace("http", "ws", 1) + "?" + qs))
     _OPEN.append(client)
     return client
+
+
+async def pair(connect: Any, room: str, **query: Any) -> tuple[Client, Client]:
+    """ann (connected with `query`) and bob on one board, both past their sync."""
+    ann = await connect(room, userId="ann", **query)
+    await ann.recv_type("sync")
+    bob = await connect(room, userId="bob")
+    await bob.recv_type("sync")
+    return ann, bob
+
+
+async def still_works(ann: Client, bob: Client, eid: str = "ok-after") -> None:
+    """The board carries on: a valid draw from ann still reaches bob."""
+    ann.send("draw", line(eid))
+    assert (await bob.recv_type("draw"))["data"]["id"] == eid
