@@ -43,7 +43,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 @dataclass
 class Server:
-    kind: str  # "lanboard", "lanboard-memory", "naive", or "ref"/"ref-memory" (--ref-src)
+    kind: str  # "lanboard", "lanboard-memory", "naive", "floor", or "ref"/"ref-memory"
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
@@ -63,7 +63,12 @@ class Server:
                 raise RuntimeError("the ref servers need --ref-src")
             cwd = REF_SRC  # python -m puts the working directory first on sys.path
         self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-bench-")
-        if self.kind != "naive":
+        if self.kind.startswith("floor"):
+            cmd = [sys.executable, "-m", "benchmarks.floor_server", "--port", "0"]
+            if self.kind == "floor-uvloop":
+                cmd.append("--uvloop")
+            said = re.compile(r"listening on \S*:(\d+)")
+        elif self.kind != "naive":
             cmd = [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", HOST,
                    "--port", "0", "--data-dir", self.tmp.name]
             said = re.compile(r"running at \S*:(\d+)")
@@ -204,7 +209,8 @@ PROFILE_DIR: Path | None = None
 
 
 def start_profile(server: Server, label: str, seconds: float) -> subprocess.Popen[bytes] | None:
-    if PROFILE_DIR is None or server.kind == "naive" or server.proc is None:
+    if PROFILE_DIR is None or not server.kind.startswith(("lanboard", "ref")) or \
+            server.proc is None:
         return None
     PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     out = PROFILE_DIR / f"{label}-{server.kind}.txt"
@@ -593,7 +599,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def side_by_side(rows: list[dict[str, Any]]) -> str:
     """One line per scenario, each server's key figure beside the others' (for the README)."""
-    order = ["lanboard", "lanboard-memory", "naive"]
+    order = ["lanboard", "lanboard-memory", "naive", "floor"]
     by: dict[str, dict[str, dict[str, Any]]] = {}
     for r in rows:
         by.setdefault(r["scenario"], {})[r["server"]] = r
@@ -615,7 +621,7 @@ def side_by_side(rows: list[dict[str, Any]]) -> str:
             return f"{r['saturation_per_s']:,}/s at {r['at_clients']} clients"
         return f"RSS {r['server_rss_mb']:.0f} MB, {r['closed']} closed"
 
-    out = ["| scenario | " + " | ".join(order) + " |", "|---|---|---|---|"]
+    out = ["| scenario | " + " | ".join(order) + " |", "|---" * len(order) + "|---|"]
     for name, servers in by.items():
         out.append(f"| {name} | " + " | ".join(cell(servers.get(k)) for k in order) + " |")
     return "\n".join(out)
@@ -627,7 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     p.add_argument("--only", action="append", default=[], help="run only these scenarios")
     p.add_argument("--servers", default=None, help="comma-separated: lanboard (its default, "
-                   "durable store), lanboard-memory (LANBOARD_STORE=memory), naive")
+                   "durable store), lanboard-memory (LANBOARD_STORE=memory), naive, floor (a bare "
+                   "asyncio relay: the machine's own floor)")
     p.add_argument("--out", type=Path, default=None, help="write the results here as JSON")
     p.add_argument("--lanboard-env", action="append", default=[],
                    help="KEY=VALUE for the LANBoard server, e.g. LANBOARD_STORE=memory")
@@ -666,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
                 wait_quiet(15.0, args.wait_quiet)
             started = time.monotonic()
             try:
-                row = table_of[name](kind, env if kind != "naive" else {})
+                row = table_of[name](kind, env if kind.startswith(("lanboard", "ref")) else {})
             except (RuntimeError, OSError, ValueError) as exc:
                 row = {"scenario": name, "server": kind, "error": str(exc)[:300]}
             row["wall_s"] = round(time.monotonic() - started, 1)

@@ -74,6 +74,11 @@ MAX_VERSIONS_PER_BOARD = 100
 #: A snapshot (compacting the change log) is written after this many changes to a board.
 SNAPSHOT_EVERY_CHANGES = 5_000
 
+#: The write-ahead log is copied into the database, off the event loop, once it passes this
+#: size; the checkpoint thread looks this often.
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+CHECKPOINT_POLL_SECONDS = 0.5
+
 #: Largest board file accepted by import, in bytes.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 

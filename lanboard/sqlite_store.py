@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,9 +121,11 @@ class StoreLock:
 class SqliteStore:
     """BoardStore on SQLite. Open it with `SqliteStore.open(data_dir)`."""
 
-    def __init__(self, db: sqlite3.Connection, lock: StoreLock) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: StoreLock,
+                 checkpointer: Checkpointer | None = None) -> None:
         self.db = db
         self.lock = lock
+        self.checkpointer = checkpointer
 
     @classmethod
     def open(cls, data_dir: Path) -> SqliteStore:
@@ -130,10 +133,14 @@ class SqliteStore:
         lock.acquire()
         try:
             db = _connect(data_dir / DB_NAME)
+            # Checkpoints copy the log into the database and fsync it: milliseconds to tens
+            # of milliseconds that would stall every board. A thread of their own does them.
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            checkpointer = Checkpointer(data_dir / DB_NAME)
         except BaseException:
             lock.release()
             raise
-        return cls(db, lock)
+        return cls(db, lock, checkpointer)
 
     # ---- BoardStore --------------------------------------------------------------------
 
@@ -225,6 +232,8 @@ class SqliteStore:
 
     def close(self) -> None:
         try:
+            if self.checkpointer is not None:
+                self.checkpointer.stop()
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.close()
         finally:
@@ -237,6 +246,45 @@ class SqliteStore:
             yield
         except sqlite3.Error as exc:
             raise StoreError(f"could not {action} boards: {exc}") from exc
+
+
+class Checkpointer:
+    """Copies the write-ahead log into the database from its own thread and connection, once
+    the log passes CHECKPOINT_BYTES. sqlite3 lets go of the GIL while it works, and a PASSIVE
+    checkpoint never blocks the writer, so the event loop only ever appends to the log."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wal = Path(str(path) + "-wal")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lanboard-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        db: sqlite3.Connection | None = None
+        failing = False
+        while not self._stop.wait(limits.CHECKPOINT_POLL_SECONDS):
+            try:
+                if self.wal.stat().st_size < limits.CHECKPOINT_BYTES:
+                    continue
+                if db is None:
+                    db = sqlite3.connect(self.path, check_same_thread=False)
+                    db.execute("PRAGMA busy_timeout=2000")
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                failing = False
+            except (OSError, sqlite3.Error) as exc:
+                # A full disk or a busy lock: the log keeps growing and every commit in it
+                # is still durable; try again on the next round, and say so once.
+                if not failing:
+                    log.warning("checkpoint failed path=%s: %s", self.path, exc)
+                failing = True
+        if db is not None:
+            db.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

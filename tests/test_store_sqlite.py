@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -111,3 +112,31 @@ def test_a_snapshot_gives_pruned_pages_back_to_the_file_system(tmp_path, monkeyp
     assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
     store.close()
     assert (tmp_path / DB_NAME).stat().st_size < 200_000
+
+
+def test_the_log_is_checkpointed_by_a_thread_while_the_store_stays_open(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "CHECKPOINT_BYTES", 64 * 1024)
+    monkeypatch.setattr(limits, "CHECKPOINT_POLL_SECONDS", 0.02)
+    store = SqliteStore.open(tmp_path)
+    try:
+        db_file = tmp_path / DB_NAME
+        before = db_file.stat().st_size
+        body = b'{"type":"draw","data":' + b"x" * 900 + b"}"
+        for turn in range(20):
+            store.commit([("r", turn * 10 + i + 1, body) for i in range(10)], [])
+        # The event loop's connection never checkpoints (wal_autocheckpoint=0), so only the
+        # thread can have copied the changes into the database file.
+        deadline = time.monotonic() + 10
+        while db_file.stat().st_size < before + 150_000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert db_file.stat().st_size >= before + 150_000
+        assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        store.commit([("r", 201, body)], [])
+    finally:
+        store.close()
+    again = SqliteStore.open(tmp_path)
+    try:
+        board = again.load("r")
+        assert board is not None and [s for s, _ in board.changes] == list(range(1, 202))
+    finally:
+        again.close()
