@@ -79,6 +79,9 @@ SNAPSHOT_EVERY_CHANGES = 5_000
 CHECKPOINT_BYTES = 4 * 1024 * 1024
 CHECKPOINT_POLL_SECONDS = 0.5
 
+#: SQLite's page cache per connection, in KiB.
+SQLITE_CACHE_KIB = 256
+
 #: Largest board file accepted by import, in bytes.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 
