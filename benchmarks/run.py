@@ -506,6 +506,8 @@ def idle_rooms(name: str, rooms: int, per_room: int, hold: float = 1.0) -> Any:
 
 def late_joiner(name: str, count: int) -> Any:
     def run(kind: str, env: dict[str, str]) -> dict[str, Any]:
+        if kind.startswith("floor"):
+            raise ValueError("the floor relay keeps no board")
         # One client fills the board as fast as it can: lift LANBoard's per-client change
         # rate (400/s by default, loopback included) for this setup step only.
         s = Server(kind, {"LANBOARD_RATE_CHANGES": "1000000", **env})

@@ -1,26 +1,31 @@
-"""A WebSocket frame reader that parses every frame a read brings in, in one pass.
+"""A WebSocket frame reader that parses every frame a read brings in, in one pass, straight
+from the socket's readiness callback.
 
 Tornado reads each frame with three or four awaits (header, length, mask, payload), each a
-Future and a loop callback. With thirty people drawing, most of the server's time went
-there (about 45 % of profile samples at 200 clients x 30 draws a second). This reader takes
-whatever the socket holds, up to READ_CHUNK bytes at a time, and handles every complete frame
-in it; dispatch (text decoding, close, ping, pong) stays Tornado's own `_handle_message`.
-It relies on WebSocketProtocol13's internals (tornado>=6.4,<7; the protocol tests cover it).
+Future and a loop callback, and even one `read_bytes` per socket read costs a Future, a task
+wake-up on the next loop turn and, most of the time, a second `recv` that finds nothing.
+With thirty people drawing, most of the server's time went there. This reader keeps the
+stream's event registration but answers its read events itself: one `recv` of up to
+READ_CHUNK bytes, then every complete frame in the buffer, in the same loop turn. Dispatch
+(text decoding, close, ping, pong) stays Tornado's own `_handle_message`, and writes stay the
+stream's. It relies on WebSocketProtocol13's and IOStream's internals (tornado>=6.4,<7; the
+protocol, flood, slow-consumer and fuzz tests cover it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 
+from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 from tornado.util import _websocket_mask
 from tornado.websocket import WebSocketProtocol13
 
-#: Bytes asked of the socket per read.
+#: Bytes asked of the socket per read event; a busy sender waits for the next loop turn.
 READ_CHUNK = 64 * 1024
 
-#: After this many bytes handled without a pause, let other connections run.
-YIELD_BYTES = 256 * 1024
+_RETRY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
 
 class BatchReadingProtocol(WebSocketProtocol13):
@@ -28,25 +33,56 @@ class BatchReadingProtocol(WebSocketProtocol13):
     refuses unmasked client frames, which RFC 6455 forbids and Tornado lets through."""
 
     async def _receive_frame_loop(self) -> None:
-        buf = bytearray()
-        since_yield = 0
+        stream = self.stream
+        self._buf = bytearray()
         try:
-            while not self.client_terminated:
-                chunk = await self.stream.read_bytes(READ_CHUNK, partial=True)
-                self._wire_bytes_in += len(chunk)
-                buf += chunk
-                used = self._frames(buf)
-                if used < 0:
-                    return
-                del buf[:used]
-                since_yield += len(chunk)
-                if since_yield >= YIELD_BYTES:
-                    since_yield = 0
-                    await asyncio.sleep(0)
+            if stream._read_buffer_size:  # frames the client sent right behind its handshake
+                self._take(await stream.read_bytes(stream._read_buffer_size))
+            if not self.client_terminated and not stream.closed():
+                # A read the stream thinks is pending keeps it listening for reads even while
+                # it has writes queued; the stream fails this future when it closes.
+                closed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+                stream._read_future = closed
+                stream._handle_read = self._on_readable  # type: ignore[method-assign]
+                stream._add_io_state(IOLoop.READ)
+                await closed
         except StreamClosedError:
             self._abort()
         finally:
             self.handler.on_ws_connection_close(self.close_code, self.close_reason)
+
+    def _on_readable(self) -> None:
+        stream = self.stream
+        try:
+            chunk = stream.socket.recv(READ_CHUNK)
+        except OSError as exc:
+            if exc.errno in _RETRY:
+                return
+            stream.close(exc_info=exc)
+            return
+        if not chunk:
+            stream.close()
+            return
+        self._take(chunk)
+
+    def _take(self, chunk: bytes) -> None:
+        self._wire_bytes_in += len(chunk)
+        buf = self._buf
+        buf += chunk
+        used = self._frames(buf)
+        if used > 0:
+            del buf[:used]
+        if self.client_terminated and not self.stream.closed():
+            self._stop_reading()
+
+    def _stop_reading(self) -> None:
+        """Read nothing more from a client the server gave up on (a flooder): its frames stay
+        in the kernel, whose full buffers stop it sending, until the close goes out. Tornado's
+        loop still counts the fd as a reader, so it never registers it again; closing the
+        stream unregisters it as usual."""
+        loop = getattr(self.stream.io_loop, "asyncio_loop", None)
+        if loop is not None:
+            loop.remove_reader(self.stream.fileno())
 
     def _frames(self, buf: bytearray) -> int:
         """Handle the complete frames at the start of `buf`; return the bytes used, or -1
