@@ -114,5 +114,5 @@ REPLACE_EVERY_SECONDS = 5.0
 
 #: Under load (the last flush wrote to at least COALESCE_MIN_PEERS peers) flushes are at least
 #: COALESCE_SECONDS apart, so each peer gets fewer, larger frames. An idle board flushes at once.
-COALESCE_SECONDS = 0.0015
+COALESCE_SECONDS = 0.0025
 COALESCE_MIN_PEERS = 20
