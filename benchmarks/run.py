@@ -668,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     t0 = time.monotonic()
     servers = args.servers or ("lanboard,naive" if args.smoke else
-                               "lanboard,lanboard-memory,naive")
+                               "lanboard,lanboard-memory,naive,floor")
     for name in names:
         for kind in servers.split(","):
             if args.wait_quiet:

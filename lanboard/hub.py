@@ -37,8 +37,9 @@ class Hub:
         self._dirty: dict[str, Room] = {}
         self._flush_scheduled = False
         self._schedule_later = schedule_later
-        #: When the last flush ran and how many peers it wrote to.
+        #: When the last flush ran, how long it took, and how many peers it wrote to.
         self._last_flush = -1.0
+        self._last_cost = 0.0
         self._last_fanout = 0
 
     def room(self, room_id: str) -> Room:
@@ -58,12 +59,15 @@ class Hub:
         self._dirty[room.id] = room
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            wait = limits.COALESCE_SECONDS - (self._clock() - self._last_flush)
+            # Under load, one write per peer costs a system call each: gathering a few
+            # milliseconds of messages into one frame saves most of them. A flush to hundreds
+            # of peers takes milliseconds itself; spacing flushes by twice that keeps at least
+            # half of the loop for reading what people send.
+            gap = max(limits.COALESCE_SECONDS, limits.FLUSH_SPACING * self._last_cost)
+            wait = gap - (self._clock() - self._last_flush)
             busy = self._last_fanout >= limits.COALESCE_MIN_PEERS
             if busy and wait > 0 and self._schedule_later is not None:
-                # Under load, one write per peer costs a system call each: gathering a few
-                # milliseconds of messages into one frame saves most of them.
-                self._schedule_later(wait, self.flush)
+                self._schedule_later(min(wait, limits.COALESCE_MAX_SECONDS), self.flush)
             else:
                 self._schedule(self.flush)
 
@@ -77,8 +81,14 @@ class Hub:
 
     def flush(self) -> None:
         """Commit every pending change, then deliver every pending message."""
-        self._flush_scheduled = False
         self._last_flush = self._clock()
+        try:
+            self._flush()
+        finally:
+            self._last_cost = self._clock() - self._last_flush
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
         rooms = list(self._dirty.values())
         self._last_fanout = sum(len(r.peers) for r in rooms)
         self._dirty.clear()

@@ -116,3 +116,7 @@ REPLACE_EVERY_SECONDS = 5.0
 #: COALESCE_SECONDS apart, so each peer gets fewer, larger frames. An idle board flushes at once.
 COALESCE_SECONDS = 0.0025
 COALESCE_MIN_PEERS = 20
+#: ...and at least FLUSH_SPACING times as long as the last flush took, but never more than
+#: COALESCE_MAX_SECONDS.
+FLUSH_SPACING = 2.0
+COALESCE_MAX_SECONDS = 0.025

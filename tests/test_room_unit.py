@@ -285,6 +285,39 @@ def test_flushes_coalesce_under_load_but_not_on_an_idle_board():
     assert len(later_calls) == 1
 
 
+class SlowRecorder(Recorder):
+    """A peer whose every write takes a millisecond of the hub's clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def write_frame(self, frame: bytes) -> None:
+        self.clock.now += 0.001
+        super().write_frame(frame)
+
+
+def test_a_slow_flush_to_many_peers_spaces_the_next_one_by_twice_its_time():
+    clock = Clock()
+    later_calls: list[float] = []
+    hub = Hub(MemoryStore(), lambda cb: None, clock,
+              schedule_later=lambda delay, cb: later_calls.append(delay))
+    room = hub.room("r")
+    peers = [Peer(f"p{i}", SlowRecorder(clock)) for i in range(30)]
+    for p in peers:
+        hub.join(room, p)
+    hub.flush()
+    act(hub, peers[0], "draw", line("a"))
+    hub.flush()  # 30 writes: 30 ms
+    act(hub, peers[0], "draw", line("b"))
+    # Spaced 2 x 30 ms from the last flush's start, capped at COALESCE_MAX_SECONDS from now.
+    assert later_calls == [pytest.approx(min(0.030, limits.COALESCE_MAX_SECONDS))]
+    hub.flush()
+    clock.now += 1.0
+    act(hub, peers[0], "draw", line("c"))  # long after: at once
+    assert len(later_calls) == 1
+
+
 def test_envelope_parts_joined_equal_the_envelope_for_any_number_of_pieces():
     from lanboard.protocol import envelope, envelope_parts
 
