@@ -15,7 +15,6 @@ protocol, flood, slow-consumer and fuzz tests cover it).
 from __future__ import annotations
 
 import asyncio
-import errno
 
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
@@ -24,8 +23,6 @@ from tornado.websocket import WebSocketProtocol13
 
 #: Bytes asked of the socket per read event; a busy sender waits for the next loop turn.
 READ_CHUNK = 64 * 1024
-
-_RETRY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
 
 class BatchReadingProtocol(WebSocketProtocol13):
@@ -55,9 +52,9 @@ class BatchReadingProtocol(WebSocketProtocol13):
         stream = self.stream
         try:
             chunk = stream.socket.recv(READ_CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
         except OSError as exc:
-            if exc.errno in _RETRY:
-                return
             stream.close(exc_info=exc)
             return
         if not chunk:

@@ -56,6 +56,26 @@ def test_smoke_run_reports_every_scenario_for_both_servers(tmp_path: Path) -> No
     assert "| 4x20 | lanboard |" in proc.stdout and "| 4x20 | naive |" in proc.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_the_floor_relay_delivers_everything_and_keeps_no_board(tmp_path: Path) -> None:
+    """The floor server is the reference every latency target is read against: it must
+    deliver every message (else its figures mean nothing) and refuse the board scenarios."""
+    out = tmp_path / "floor.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--smoke", "--servers", "floor",
+         "--only", "4x20", "--only", "late-200", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=50,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {r["scenario"]: r for r in json.loads(out.read_text())["rows"]}
+    load = rows["4x20"]
+    assert load["server"] == "floor" and load["sent"] > 0
+    assert load["delivered"] == load["expected"] == load["sent"] * 3
+    assert load["lat_samples"] > 0 and load["closed"] == 0
+    assert rows["late-200"]["error"] == "the floor relay keeps no board"
+
+
 def test_loadgen_finds_timestamps_cut_between_two_reads() -> None:
     """The raw-bytes counter finds a message split across reads, and never counts one twice."""
     from benchmarks import loadgen
