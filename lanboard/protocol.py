@@ -143,7 +143,7 @@ def validate_element(data: Any, user_id: str) -> dict[str, Any]:
         raise ProtocolError(BAD_ELEMENT, "'data' must be an element object")
     eid = element_id(data.get("id"))
     kind = data.get("elementType")
-    if kind not in ELEMENT_TYPES:
+    if not isinstance(kind, str) or kind not in ELEMENT_TYPES:
         raise ProtocolError(BAD_ELEMENT, f"elementType must be one of {sorted(ELEMENT_TYPES)}",
                             eid)
     extra = data.keys() - _KEYS[kind]

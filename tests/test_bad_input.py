@@ -53,6 +53,8 @@ BAD_ELEMENTS = [
     {"id": 5},
     {"elementType": "circle"},
     {"elementType": "__proto__"},
+    {"elementType": ["line"]},
+    {"elementType": {"line": 1}},
     {"onclick": "alert(1)"},
     {"__proto__": {"polluted": True}},
 ]
