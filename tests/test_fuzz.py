@@ -67,11 +67,14 @@ def key(element: dict[str, Any]) -> str:
 class Harness:
     """Hostile clients, an honest pair, and what the reference says may appear."""
 
-    def __init__(self, server: ServerProcess) -> None:
+    def __init__(self, server: ServerProcess, room: str) -> None:
         self.server = server
         self.port = server.port
-        self.ann = RawWS(self.port, f"/ws/{ROOM}?userId=ann")
-        self.bob = RawWS(self.port, f"/ws/{ROOM}?userId=bob&v=2")
+        # A room of its own: the server is shared by the module, and a board another test
+        # filled holds elements this harness's reference never saw.
+        self.room = room
+        self.ann = RawWS(self.port, f"/ws/{room}?userId=ann")
+        self.bob = RawWS(self.port, f"/ws/{room}?userId=bob&v=2")
         self.fuzzers: list[RawWS | None] = [None] * FUZZERS
         self.sent_at: list[list[float]] = [[] for _ in range(FUZZERS)]
         #: Pings among the fuzz frames: each earns a pong of its own before settle's.
@@ -96,7 +99,7 @@ class Harness:
         ws = self.fuzzers[i]
         if ws is None:
             v = "&v=2" if i % 2 else ""
-            ws = RawWS(self.port, f"/ws/{ROOM}?userId={self.user(i)}{v}")
+            ws = RawWS(self.port, f"/ws/{self.room}?userId={self.user(i)}{v}")
             self.fuzzers[i] = ws
         return ws
 
@@ -273,7 +276,7 @@ class Harness:
 
     def check_board(self) -> None:
         """A fresh client's sync holds only elements the reference allowed, no duplicates."""
-        fresh = RawWS(self.port, f"/ws/{ROOM}?userId=auditor")
+        fresh = RawWS(self.port, f"/ws/{self.room}?userId=auditor")
         try:
             msgs = fresh.recv()
         finally:
@@ -440,7 +443,7 @@ HYPOTHESIS_EXAMPLES = 200
 
 @pytest.mark.slow
 def test_hypothesis_frames_never_crash_never_store_invalid_and_honest_clients_work(server):
-    h = Harness(server)
+    h = Harness(server, ROOM + "-hypothesis")
     batches = 0
     started = time.monotonic()
 
@@ -541,7 +544,7 @@ MUTATION_BATCH = 25
 @pytest.mark.slow
 def test_mutated_valid_frames_never_crash_never_store_invalid(server):
     rng = random.Random(8)  # fixed: a failure reproduces
-    h = Harness(server)
+    h = Harness(server, ROOM + "-mutation")
     started = time.monotonic()
     try:
         for b in range(MUTATION_FRAMES // MUTATION_BATCH):
