@@ -140,10 +140,7 @@ async def test_v2_client_gets_arrays_with_its_own_changes_echoed(connect):
 
 
 async def test_v2_messages_from_one_turn_share_one_frame(connect):
-    ann = await connect("x", userId="ann", v=2)
-    await ann.recv_type("sync")
-    bob = await connect("x", userId="bob")
-    await bob.recv_type("sync")
+    ann, bob = await pair(connect, "x", v=2)
     await ann.recv_type("userlist")
     ann.frames.clear()
     bob.conn.write_message("[]")  # an error frame for bob only: unrelated traffic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from testkit import line
+from testkit import line, pair
 
 
 async def test_join_gets_sync_with_elements_user_and_color(connect):
@@ -17,10 +17,7 @@ async def test_join_gets_sync_with_elements_user_and_color(connect):
 
 
 async def test_draw_is_stored_relayed_to_others_and_never_echoed(connect):
-    ann = await connect("r1", userId="ann")
-    await ann.recv_type("sync")
-    bob = await connect("r1", userId="bob")
-    await bob.recv_type("sync")
+    ann, bob = await pair(connect, "r1")
     ann.send("draw", line("a1", userId="mallory"), userId="mallory")
     got = await bob.recv_type("draw")
     assert got["userId"] == "ann"
@@ -89,10 +86,7 @@ async def test_cursor_goes_to_others_and_is_never_stored(connect):
 
 
 async def test_clear_empties_the_room_and_reaches_everyone_with_the_sender(connect):
-    ann = await connect("r1", userId="ann")
-    await ann.recv_type("sync")
-    bob = await connect("r1", userId="bob")
-    await bob.recv_type("sync")
+    ann, bob = await pair(connect, "r1")
     ann.send("draw", line("a1"))
     await bob.recv_type("draw")
     ann.send("clear")

@@ -32,6 +32,10 @@ COLOR_JS = """([x, y, r]) => {
 }"""
 
 
+#: The viewport of a laptop at a projector; tests pass their own for phones and tablets.
+DESKTOP = {"width": 1280, "height": 800}
+
+
 def open_board(context: Any, base: str, room: str, name: str) -> Any:
     """A page on /room/ROOM?name=NAME, once its first sync has arrived."""
     page = context.new_page()

@@ -12,11 +12,12 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from board_page import DESKTOP
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -93,6 +94,22 @@ def browser() -> Iterator[Any]:
                                      args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """`new_context(**options)`: a fresh browser context (DESKTOP unless a viewport is
+    given), closed when the test ends, however it ends."""
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("viewport", DESKTOP)
+        made.append(browser.new_context(**options))
+        return made[-1]
+
+    yield make
+    for context in made:
+        context.close()
 
 
 @pytest.fixture
