@@ -122,14 +122,8 @@ class Conn(asyncio.Protocol):
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=0)
-    p.add_argument("--uvloop", action="store_true", help="run on uvloop (if installed)")
     args = p.parse_args()
-    if args.uvloop:
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-    else:
-        loop = asyncio.new_event_loop()
+    loop = asyncio.new_event_loop()
     relay = Relay(loop)
     server = loop.run_until_complete(
         loop.create_server(lambda: Conn(relay), "127.0.0.1", args.port))

@@ -41,6 +41,11 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # ---- servers under test ------------------------------------------------------------------
 
 
+def is_lanboard(kind: str) -> bool:
+    """LANBoard itself (this checkout or --ref-src), as opposed to naive or floor."""
+    return kind.startswith(("lanboard", "ref"))
+
+
 @dataclass
 class Server:
     kind: str  # "lanboard", "lanboard-memory", "naive", "floor", or "ref"/"ref-memory"
@@ -63,12 +68,10 @@ class Server:
                 raise RuntimeError("the ref servers need --ref-src")
             cwd = REF_SRC  # python -m puts the working directory first on sys.path
         self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-bench-")
-        if self.kind.startswith("floor"):
+        if self.kind == "floor":
             cmd = [sys.executable, "-m", "benchmarks.floor_server", "--port", "0"]
-            if self.kind == "floor-uvloop":
-                cmd.append("--uvloop")
             said = re.compile(r"listening on \S*:(\d+)")
-        elif self.kind != "naive":
+        elif is_lanboard(self.kind):
             cmd = [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", HOST,
                    "--port", "0", "--data-dir", self.tmp.name]
             said = re.compile(r"running at \S*:(\d+)")
@@ -209,8 +212,7 @@ PROFILE_DIR: Path | None = None
 
 
 def start_profile(server: Server, label: str, seconds: float) -> subprocess.Popen[bytes] | None:
-    if PROFILE_DIR is None or not server.kind.startswith(("lanboard", "ref")) or \
-            server.proc is None:
+    if PROFILE_DIR is None or not is_lanboard(server.kind) or server.proc is None:
         return None
     PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     out = PROFILE_DIR / f"{label}-{server.kind}.txt"
@@ -506,7 +508,7 @@ def idle_rooms(name: str, rooms: int, per_room: int, hold: float = 1.0) -> Any:
 
 def late_joiner(name: str, count: int) -> Any:
     def run(kind: str, env: dict[str, str]) -> dict[str, Any]:
-        if kind.startswith("floor"):
+        if kind == "floor":
             raise ValueError("the floor relay keeps no board")
         # One client fills the board as fast as it can: lift LANBoard's per-client change
         # rate (400/s by default, loopback included) for this setup step only.
@@ -675,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
                 wait_quiet(15.0, args.wait_quiet)
             started = time.monotonic()
             try:
-                row = table_of[name](kind, env if kind.startswith(("lanboard", "ref")) else {})
+                row = table_of[name](kind, env if is_lanboard(kind) else {})
             except (RuntimeError, OSError, ValueError) as exc:
                 row = {"scenario": name, "server": kind, "error": str(exc)[:300]}
             row["wall_s"] = round(time.monotonic() - started, 1)

@@ -269,7 +269,7 @@ class Checkpointer:
                 if self.wal.stat().st_size < limits.CHECKPOINT_BYTES:
                     continue
                 if db is None:
-                    db = sqlite3.connect(self.path, check_same_thread=False)
+                    db = sqlite3.connect(self.path)  # made, used and closed in this thread
                     db.execute("PRAGMA busy_timeout=2000")
                     db.execute(f"PRAGMA cache_size=-{limits.SQLITE_CACHE_KIB}")
                 db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
