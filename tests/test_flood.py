@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 from rawws import Closed, RawWS, http_request
-from testkit import ws_client
+from testkit import CursorProbe, ws_client
 
 FLOOD_DRAWS = 20_000
 ROOM = "flood"
@@ -68,50 +67,14 @@ async def test_a_flood_is_limited_and_an_honest_cursor_still_arrives_quickly(ser
 
     result: dict[str, Any] = {}
     flooder = threading.Thread(target=flood, args=(srv.port, result), daemon=True)
-    sent_at: dict[int, float] = {}
-    latencies: list[float] = []
-    done = asyncio.Event()
-
-    async def receive() -> None:
-        """A cursor's latency is the time until bob sees it or a later one: cursors sent in
-        one server turn are merged by design (only the latest position matters)."""
-        while not done.is_set() or sent_at:
-            try:
-                m = await bob.recv(2.0)
-            except TimeoutError:
-                break
-            if m["type"] == "cursor" and m["userId"] == "ann":
-                now, j = time.monotonic(), int(m["data"]["x"])
-                for k in [k for k in sent_at if k <= j]:
-                    latencies.append(now - sent_at.pop(k))
-
-    async def drain_ann() -> None:
-        # A v2 client gets every draw the room accepts; an unread socket would stall it.
-        while not done.is_set():
-            with contextlib.suppress(TimeoutError):
-                await ann.recv(0.5)
-            ann.inbox.clear()
-
-    receiver = asyncio.ensure_future(receive())
-    draining = asyncio.ensure_future(drain_ann())
+    probe = CursorProbe(ann, bob, patience=2.0)
     flooder.start()
-    started = time.monotonic()
-    k = 0
-    # Move ann's cursor every 20 ms while the flood runs, and for at least 2 s.
-    while flooder.is_alive() or time.monotonic() - started < 2.0:
-        k += 1
-        sent_at[k] = time.monotonic()
-        ann.send("cursor", {"x": k, "y": 0})
-        await asyncio.sleep(0.02)
-        assert time.monotonic() - started < 60, "the flood never ended"
+    await probe.move_while(flooder.is_alive, at_least=2.0, limit=60)
     flooder.join(20)
-    done.set()
-    await asyncio.wait_for(receiver, 10)
-    await asyncio.wait_for(draining, 5)
+    await probe.finish()
 
-    latencies.sort()
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("inf")
-    lost = len(sent_at)
+    latencies, p95 = probe.latencies, probe.p95
+    lost = len(probe.sent_at)
     fresh = await ws_client(srv.url + f"/ws/{ROOM}", userId="auditor")
     stored = len((await fresh.recv_type("sync"))["data"]["elements"])
     codes = [e["code"] for e in result["errors"]]

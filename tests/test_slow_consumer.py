@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from rawws import RawWS
-from testkit import ws_client
+from testkit import CursorProbe, ws_client
 
 from lanboard import limits
 
@@ -153,41 +153,13 @@ async def test_a_client_that_never_reads_is_bounded_then_resynced_and_others_see
     drawn: dict[str, Any] = {}
     drawers = [threading.Thread(target=draw_a_lot, args=(srv.port, f"drawer{d}", drawn),
                                 daemon=True) for d in range(DRAWERS)]
-    latencies: list[float] = []
-    sent_at: dict[int, float] = {}
-    stop = asyncio.Event()
-
-    async def watch_bob() -> None:
-        while not stop.is_set() or sent_at:
-            try:
-                m = await bob.recv(3.0)
-            except TimeoutError:
-                return
-            if m["type"] == "cursor" and m["userId"] == "ann":
-                now, j = time.monotonic(), int(m["data"]["x"])
-                for k in [k for k in sent_at if k <= j]:
-                    latencies.append(now - sent_at.pop(k))
-
-    async def drain_ann() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await ann.recv(0.5)
-            ann.inbox.clear()
-
-    watchers = [asyncio.ensure_future(watch_bob()), asyncio.ensure_future(drain_ann())]
+    probe = CursorProbe(ann, bob, patience=3.0)
     for d in drawers:
         d.start()
-    started = time.monotonic()
-    k = 0
-    while any(d.is_alive() for d in drawers) or time.monotonic() - started < 3.0:
-        k += 1
-        sent_at[k] = time.monotonic()
-        ann.send("cursor", {"x": k, "y": 1})
-        await asyncio.sleep(0.02)
-        assert time.monotonic() - started < 30
+    await probe.move_while(lambda: any(d.is_alive() for d in drawers), at_least=3.0, limit=30,
+                           y=1)
     stall_peak = sampler.peak
-    stop.set()
-    await asyncio.wait_for(asyncio.gather(*watchers), 10)
+    await probe.finish()
     for d in drawers:
         d.join(10)
     assert [r["acks"] for r in drawn.values()] == [DRAWS_EACH] * DRAWERS, drawn
@@ -202,8 +174,7 @@ async def test_a_client_that_never_reads_is_bounded_then_resynced_and_others_see
     sampler.join(2)
     after = rss(pid)
 
-    latencies.sort()
-    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    latencies, p95 = probe.latencies, probe.p95
     sent_mib = drawn_bytes / MIB
     print(f"\nslow consumer: drew {DRAWS} text boxes, {sent_mib:.1f} MiB; server RSS baseline "
           f"{baseline / MIB:.1f} MiB, peak during stall {stall_peak / MIB:.1f} MiB "
@@ -244,7 +215,7 @@ async def test_a_client_that_never_reads_is_bounded_then_resynced_and_others_see
     assert list(board) == [e["id"] for e in expected]
     assert list(board.values()) == expected
     # The honest pair saw no delay (a sanity bound; the figure is printed above).
-    assert not sent_at and p95 < 2.0
+    assert not probe.sent_at and p95 < 2.0
     slow.close()
 
 

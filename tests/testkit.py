@@ -7,6 +7,7 @@ Kept out of conftest.py so that `import testkit` is never shadowed by another co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -206,3 +207,56 @@ async def still_works(ann: Client, bob: Client, eid: str = "ok-after") -> None:
     """The board carries on: a valid draw from ann still reaches bob."""
     ann.send("draw", line(eid))
     assert (await bob.recv_type("draw"))["data"]["id"] == eid
+
+
+class CursorProbe:
+    """While something hostile runs, ann moves her cursor every 20 ms and bob times each
+    position's arrival. A position counts as seen when it or a later one arrives: cursors
+    sent in one server turn are merged by design. ann's own inbox is drained, since a v2
+    client gets every change the room accepts and an unread socket would stall it."""
+
+    def __init__(self, ann: Client, bob: Client, patience: float) -> None:
+        self.ann, self.bob, self.patience = ann, bob, patience
+        self.sent_at: dict[int, float] = {}
+        self.latencies: list[float] = []
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Future[None]] = []
+
+    async def move_while(self, busy: Any, at_least: float, limit: float, y: int = 0) -> None:
+        """Move the cursor while `busy()` is true and for at least `at_least` seconds."""
+        self._tasks = [asyncio.ensure_future(self._watch()), asyncio.ensure_future(self._drain())]
+        started = time.monotonic()
+        k = 0
+        while busy() or time.monotonic() - started < at_least:
+            k += 1
+            self.sent_at[k] = time.monotonic()
+            self.ann.send("cursor", {"x": k, "y": y})
+            await asyncio.sleep(0.02)
+            assert time.monotonic() - started < limit, "the load never ended"
+
+    async def finish(self) -> None:
+        self._stop.set()
+        await asyncio.wait_for(asyncio.gather(*self._tasks), 10)
+        self.latencies.sort()
+
+    @property
+    def p95(self) -> float:
+        lat = self.latencies
+        return lat[int(0.95 * (len(lat) - 1))] if lat else float("inf")
+
+    async def _watch(self) -> None:
+        while not self._stop.is_set() or self.sent_at:
+            try:
+                m = await self.bob.recv(self.patience)
+            except TimeoutError:
+                return
+            if m["type"] == "cursor" and m["userId"] == "ann":
+                now, j = time.monotonic(), int(m["data"]["x"])
+                for k in [k for k in self.sent_at if k <= j]:
+                    self.latencies.append(now - self.sent_at.pop(k))
+
+    async def _drain(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await self.ann.recv(0.5)
+            self.ann.inbox.clear()
