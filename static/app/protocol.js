@@ -1,26 +1,22 @@
-// Message constructors and the limits the server enforces (mirrors lanboard/limits.py).
-// Pure module: no DOM, no socket. Everything here is checked before it is sent, so the
-// server's `error` frames are for bugs, not for ordinary use.
+// Message constructors and the limits the server enforces. The limits and the element schema
+// are the element registry's (elements/), which a test holds equal to the server's
+// (lanboard/elements.py). Pure module: no DOM, no socket. Everything here is checked before it
+// is sent, so the server's `error` frames are for bugs, not for ordinary use.
 
-export const LIMITS = Object.freeze({
-  MAX_COORD: 1e6,
-  MIN_STROKE_WIDTH: 0.5,
-  MAX_STROKE_WIDTH: 200,
-  MIN_FONT_SIZE: 4,
-  MAX_FONT_SIZE: 400,
-  MAX_TEXT_CHARS: 4000,
-  MAX_PATH_POINTS: 20000,
-  MAX_ID_CHARS: 64,
-  MAX_ERASE_IDS: 2000,
-  MAX_USER_ID_CHARS: 32,
-});
+import { checkElement, fieldSpec, LIMITS, TYPES, wireElement } from './elements/index.js';
+import {
+  checkPoint, isColor, isElementId, KINDS, MAX_SCALE, MIN_SCALE,
+} from './elements/fields.js';
+
+export { checkElement, checkPoint, isColor, LIMITS, wireElement };
 
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const ELEMENT_TYPES = new Set(['line', 'arrow', 'rect', 'ellipse', 'path', 'text']);
-const COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+/** The element types this page knows (the registry's). */
+export const ELEMENT_TYPES = new Set(TYPES.keys());
 // Same set the server strips: C0, DEL and C1 controls.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const ORDER_TO = new Set(['front', 'back']);
 
 /** Clamp a number into the coordinate range and round it to 0.01 to keep frames small. */
 export function coord(v) {
@@ -34,10 +30,6 @@ export function clampWidth(w) {
 
 export function clampFontSize(s) {
   return Math.max(LIMITS.MIN_FONT_SIZE, Math.min(LIMITS.MAX_FONT_SIZE, s));
-}
-
-export function isColor(c) {
-  return typeof c === 'string' && COLOR.test(c);
 }
 
 /** The name as the server will see it: no control characters, at most 32 characters. */
@@ -83,63 +75,6 @@ function envelope(type, data) {
   return data === undefined ? { type } : { type, data };
 }
 
-/** Checks an element against the server's schema; returns an error string or ''. */
-export function checkElement(el) {
-  if (!el || typeof el !== 'object') return 'not an object';
-  if (typeof el.id !== 'string' || el.id.length < 1 || el.id.length > LIMITS.MAX_ID_CHARS) {
-    return 'bad id';
-  }
-  if (!ELEMENT_TYPES.has(el.elementType)) return 'unknown elementType';
-  if (!isColor(el.strokeColor)) return 'bad strokeColor';
-  const num = (v, lo = -LIMITS.MAX_COORD, hi = LIMITS.MAX_COORD) =>
-    typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
-  if (!num(el.strokeWidth, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WIDTH)) {
-    return 'bad strokeWidth';
-  }
-  switch (el.elementType) {
-    case 'line':
-    case 'arrow':
-      return ['x1', 'y1', 'x2', 'y2'].every((k) => num(el[k])) ? '' : 'bad coordinates';
-    case 'rect':
-    case 'ellipse':
-      if (el.fillColor !== undefined && !isColor(el.fillColor)) return 'bad fillColor';
-      return ['x', 'y', 'width', 'height'].every((k) => num(el[k])) ? '' : 'bad coordinates';
-    case 'path':
-      if (!Array.isArray(el.points) || el.points.length < 1 ||
-          el.points.length > LIMITS.MAX_PATH_POINTS) return 'bad points';
-      return el.points.every((p) => checkPoint(p)) ? '' : 'bad point';
-    case 'text':
-      if (typeof el.text !== 'string' || el.text.length > LIMITS.MAX_TEXT_CHARS) return 'bad text';
-      if (!num(el.fontSize, LIMITS.MIN_FONT_SIZE, LIMITS.MAX_FONT_SIZE)) return 'bad fontSize';
-      return num(el.x) && num(el.y) ? '' : 'bad coordinates';
-    default:
-      return 'unknown elementType';
-  }
-}
-
-export function checkPoint(p) {
-  if (!Array.isArray(p) || (p.length !== 2 && p.length !== 3)) return false;
-  const ok = (v, lo, hi) => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
-  return ok(p[0], -LIMITS.MAX_COORD, LIMITS.MAX_COORD) &&
-    ok(p[1], -LIMITS.MAX_COORD, LIMITS.MAX_COORD) && (p.length === 2 || ok(p[2], 0, 1));
-}
-
-/** The element as sent: only the fields the server accepts for its type. */
-export function wireElement(el) {
-  const keys = {
-    line: ['x1', 'y1', 'x2', 'y2'],
-    arrow: ['x1', 'y1', 'x2', 'y2'],
-    rect: ['x', 'y', 'width', 'height', 'fillColor'],
-    ellipse: ['x', 'y', 'width', 'height', 'fillColor'],
-    path: ['points'],
-    text: ['x', 'y', 'text', 'fontSize'],
-  }[el.elementType] ?? [];
-  const out = { id: el.id, elementType: el.elementType, strokeColor: el.strokeColor,
-    strokeWidth: el.strokeWidth };
-  for (const k of keys) if (el[k] !== undefined) out[k] = el[k];
-  return out;
-}
-
 export function drawMsg(el) {
   const err = checkElement(el);
   if (err) throw new Error(`element ${el && el.id}: ${err}`);
@@ -150,13 +85,113 @@ export function appendMsg(id, points) {
   return envelope('append', { id, points });
 }
 
+/** `ids` in runs of at most MAX_IDS (the most one message may carry). */
+function chunks(ids) {
+  const out = [];
+  for (let i = 0; i < ids.length; i += LIMITS.MAX_IDS) out.push(ids.slice(i, i + LIMITS.MAX_IDS));
+  return out;
+}
+
+function checkIds(ids, min = 1) {
+  if (!Array.isArray(ids) || ids.length < min || ids.length > LIMITS.MAX_IDS) {
+    throw new Error(`${min}-${LIMITS.MAX_IDS} ids expected, got ${ids?.length}`);
+  }
+  for (const id of ids) if (!isElementId(id)) throw new Error(`bad element id ${id}`);
+}
+
 /** One or more erase messages: the server takes at most 2,000 ids per message. */
 export function eraseMsgs(ids) {
-  const out = [];
-  for (let i = 0; i < ids.length; i += LIMITS.MAX_ERASE_IDS) {
-    out.push(envelope('erase', { ids: ids.slice(i, i + LIMITS.MAX_ERASE_IDS) }));
+  return chunks(ids).map((part) => envelope('erase', { ids: part }));
+}
+
+function scaleOk(s) {
+  return typeof s === 'number' && Number.isFinite(s) && Math.abs(s) >= MIN_SCALE &&
+    Math.abs(s) <= MAX_SCALE;
+}
+
+const finite = (v) => typeof v === 'number' && Number.isFinite(v);
+
+/** Throws unless `set` names only fields some type has, each with a value of its kind. */
+function checkSet(set) {
+  if (!set || typeof set !== 'object' || Array.isArray(set)) throw new Error('set: an object');
+  for (const [name, v] of Object.entries(set)) {
+    const spec = fieldSpec(name);
+    if (!spec) throw new Error(`set: no element type has a field ${name}`);
+    if (v === null ? spec.required : !KINDS[spec.kind].check(v)) {
+      throw new Error(`set: bad ${name}`);
+    }
   }
-  return out;
+}
+
+/**
+ * An `update {ids, move?, scale?, set?}`: move [dx, dy], scale [sx, sy, ox, oy], set {field:
+ * value or null}. The numbers go out as given (not rounded): the page computes its own result
+ * with elements/index.js applyUpdate from the same numbers, and must match the server's.
+ * Throws on more than 2,000 ids (see updateMsgs) or a change the server would refuse.
+ */
+export function updateMsg(ids, { move, scale, set } = {}) {
+  checkIds(ids);
+  const data = { ids };
+  if (move !== undefined) {
+    if (!Array.isArray(move) || move.length !== 2 || !move.every(finite)) {
+      throw new Error('move: [dx, dy]');
+    }
+    data.move = move;
+  }
+  if (scale !== undefined) {
+    if (!Array.isArray(scale) || scale.length !== 4 || !scaleOk(scale[0]) ||
+        !scaleOk(scale[1]) || !finite(scale[2]) || !finite(scale[3])) {
+      throw new Error('scale: [sx, sy, ox, oy] with |sx|, |sy| in 0.001-1000');
+    }
+    data.scale = scale;
+  }
+  if (set !== undefined) {
+    checkSet(set);
+    data.set = set;
+  }
+  if (!data.move && !data.scale && !data.set) throw new Error('update: move, scale or set');
+  return envelope('update', data);
+}
+
+/** The same change to any number of ids, as one update per 2,000 ids. */
+export function updateMsgs(ids, change) {
+  return chunks(ids).map((part) => updateMsg(part, change));
+}
+
+/** `order {ids, to}`: to 'front' (end of board order) or 'back' (its start). */
+export function orderMsg(ids, to) {
+  checkIds(ids);
+  if (!ORDER_TO.has(to)) throw new Error(`order: to is 'front' or 'back', got ${to}`);
+  return envelope('order', { ids, to });
+}
+
+/**
+ * `select {ids}`: what this user has selected, 0-2,000 ids. A larger selection is announced
+ * by its first 2,000 (the outline peers see is a courtesy; changes carry their own ids).
+ */
+export function selectMsg(ids) {
+  const list = ids.length > LIMITS.MAX_IDS ? ids.slice(0, LIMITS.MAX_IDS) : [...ids];
+  checkIds(list, 0);
+  return envelope('select', { ids: list });
+}
+
+/**
+ * `transform {dx, dy, sx?, sy?, ox?, oy?}`: a live drag of this user's selection, relative to
+ * where it was when the drag began. Scale fields are left out while the drag only moves.
+ * `transformMsg(null)` (or {}) ends the preview.
+ */
+export function transformMsg(t) {
+  if (!t || Object.keys(t).length === 0) return envelope('transform', {});
+  const data = { dx: t.dx ?? 0, dy: t.dy ?? 0 };
+  if (!finite(data.dx) || !finite(data.dy)) throw new Error('transform: finite dx, dy');
+  const sx = t.sx ?? 1;
+  const sy = t.sy ?? 1;
+  if (sx !== 1 || sy !== 1) {
+    if (!scaleOk(sx) || !scaleOk(sy)) throw new Error('transform: |sx|, |sy| in 0.001-1000');
+    Object.assign(data, { sx, sy, ox: t.ox ?? 0, oy: t.oy ?? 0 });
+    if (!finite(data.ox) || !finite(data.oy)) throw new Error('transform: finite ox, oy');
+  }
+  return envelope('transform', data);
 }
 
 export function clearMsg() {
