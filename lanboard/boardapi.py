@@ -83,8 +83,7 @@ class BoardHandler(BaseHandler):
             self.fail(429, "rate_limited", f"this board was just replaced; wait "
                       f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
             return
-        room.replace_all(elements, reason)
-        self.hub.touch(room)
+        self.hub.replace(room, elements, reason)
         self.finish({"seq": room.seq, "elements": len(elements)})
 
     def same_origin_json(self) -> bool:

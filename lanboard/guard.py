@@ -80,11 +80,6 @@ class TokenBucket:
         return False
 
 
-#: Which bucket each client message type draws from.
-BUCKET_OF = {"draw": "changes", "append": "changes", "erase": "changes", "cursor": "cursors",
-             "clear": "clears", "ping": "cursors", "invalid": "changes"}
-
-
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     """Per-client rates a second; bursts are twice the rate. A fast human with a stylus
@@ -110,12 +105,9 @@ class ClientGuard:
     strike_stamp: float = 0.0
     last_error: float = field(default=-1e9)
 
-    def admit(self, kind: str, now: float, size: int = 0) -> bool:
-        """Whether a message of this type and size in bytes may pass now. A big message
-        costs one token per RATE_COST_BYTES."""
-        bucket = BUCKET_OF.get(kind)
-        if bucket is None:
-            return True
+    def admit(self, bucket: str, now: float, size: int = 0) -> bool:
+        """Whether a message from this bucket (its kind's, in kinds.KINDS) and of this size in
+        bytes may pass now. A big message costs one token per RATE_COST_BYTES."""
         cost = 1.0 + size // limits.RATE_COST_BYTES
         if not self.own[bucket].take(now, cost):
             return False

@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 
 from lanboard import limits
+from lanboard.errors import INTERNAL, RATE_LIMITED, STORAGE_ERROR, ProtocolError
+from lanboard.kinds import KINDS
 from lanboard.peer import Peer
-from lanboard.protocol import STORAGE_ERROR, ProtocolError, error_frame
-from lanboard.room import Room
-from lanboard.store import BoardStore, StoreError, Version
+from lanboard.protocol import decode, error_frame
+from lanboard.room import Outgoing, Room
+from lanboard.store import BoardStore, Element, StoreError, Version
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +25,22 @@ log = logging.getLogger(__name__)
 CLOSE_TOO_SLOW = 4008
 
 
+class Verdict:
+    """What `Hub.submit` made of a message, for the edge's log and its connection."""
+
+    OK = "ok"
+    #: Dropped for its rate; the client was told (at most once a second).
+    LIMITED = "limited"
+    #: Dropped for its rate, silently (the client was told less than a second ago).
+    DROPPED = "dropped"
+    #: The client kept flooding past its limits and must be disconnected.
+    FLOOD = "flood"
+
+
 class Hub:
-    """The room registry. `schedule` runs a callback on the next loop turn."""
+    """The room registry, and the only way in to a room: edges submit messages, join and
+    leave peers, replace boards and ask for occupancy. `schedule` runs a callback on the next
+    loop turn."""
 
     def __init__(self, store: BoardStore, schedule: Callable[[Callable[[], None]], object],
                  clock: Callable[[], float] = time.monotonic,
@@ -53,6 +69,65 @@ class Hub:
             log.info("room loaded room=%s elements=%d seq=%d", room_id, len(room.elements),
                      room.seq)
         return room
+
+    def refusal(self, room_id: str) -> tuple[int, str, str] | None:
+        """Why a new connection to `room_id` cannot be taken now (HTTP status, code,
+        message), or None. Checked before a room is loaded or created."""
+        room = self.rooms.get(room_id)
+        if room is None and len(self.rooms) >= limits.MAX_LOADED_ROOMS:
+            return 503, "server_busy", f"{limits.MAX_LOADED_ROOMS} boards are open; try later"
+        if room is not None and len(room.peers) + len(room.joining) >= limits.MAX_PEERS_PER_ROOM:
+            return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
+        return None
+
+    def occupancy(self) -> dict[str, int]:
+        """Connections on each loaded board."""
+        return {rid: len(r.peers) + len(r.joining) for rid, r in self.rooms.items()}
+
+    def peers(self) -> list[Peer]:
+        return [p for r in self.rooms.values() for p in r.peers + r.joining]
+
+    def submit(self, room: Room, peer: Peer, raw: str | bytes, now: float) -> str:
+        """Handle one frame from `peer`: decode it, charge its rate, apply it through its kind,
+        and queue what it produces for the next flush. Never raises."""
+        try:
+            name, data = decode(raw)
+            kind = KINDS.get(name)
+            guard = peer.guard
+            if kind is not None and guard is not None and not guard.admit(kind.bucket, now,
+                                                                          len(raw)):
+                return self._refuse(room, peer, name, now)
+            room.handle(peer, name, data)
+        except ProtocolError as err:
+            if peer.guard is not None and not peer.guard.admit("changes", now):
+                return self._refuse(room, peer, "invalid", now)
+            log.debug("rejected room=%s user=%s code=%s", room.id, peer.user_id, err.code)
+            room.tell(peer, error_frame(err))
+        except Exception:
+            log.exception("unexpected error room=%s user=%s", room.id, peer.user_id)
+            room.prepared = {}
+            room.tell(peer, error_frame(ProtocolError(
+                INTERNAL, "the server failed on this message; it was not applied")))
+        self.touch(room)
+        return Verdict.OK
+
+    def _refuse(self, room: Room, peer: Peer, name: str, now: float) -> str:
+        """Over its rate: drop the message, tell the client at most once a second."""
+        guard = peer.guard
+        assert guard is not None
+        if guard.strike(now):
+            return Verdict.FLOOD
+        if not guard.should_report(now):
+            return Verdict.DROPPED
+        room.tell(peer, error_frame(ProtocolError(
+            RATE_LIMITED, f"too many '{name[:40]}' messages; slow down (this one was dropped)")))
+        self.touch(room)
+        return Verdict.LIMITED
+
+    def replace(self, room: Room, elements: list[Element], reason: str) -> None:
+        """Make the board `elements` for everyone (import, restore), as ordinary changes."""
+        room.replace_all(elements, reason)
+        self.touch(room)
 
     def touch(self, room: Room) -> None:
         """Note that `room` has messages waiting, and make sure a flush is coming."""
@@ -131,21 +206,18 @@ class Hub:
         """A commit failed: tell each sender, and put the room back to what the store holds."""
         log.error("commit failed room=%s: %s", room.id, reason)
         err = error_frame(ProtocolError(STORAGE_ERROR, f"the change was not saved: {reason}"))
-        for out in room.pending:
-            if out.seq is not None and out.sender is not None:
-                out.sender.send_message(err)
+        senders = {id(o.sender): o.sender for o in room.pending
+                   if o.seq is not None and o.sender is not None}
         room.reset_to(self.store.load(room.id))
         room.pending = [o for o in room.pending if o.seq is None]
+        for sender in senders.values():
+            assert sender is not None
+            room.tell(sender, err)
         # Everyone already here may hold the lost changes' effects locally: resync them.
-        for peer in room.peers:
-            peer.since = None
-            room.joining.append(peer)
-        room.peers.clear()
+        room.resync_everyone()
 
     def _deliver(self, room: Room) -> None:
-        pending, room.pending = room.pending, []
-        cursors = list(room.cursors.values())
-        room.cursors.clear()
+        pending, ephemeral, direct = room.take_pending()
         now = self._clock()
         shared: bytes | None = None
         for peer in room.peers:
@@ -153,19 +225,12 @@ class Hub:
                 continue
             if peer.batched:
                 if shared is None:
-                    frames = [o.frame for o in pending] + [f for _, f in cursors]
+                    frames = [o.frame for o in pending] + [f for _, f in ephemeral]
                     shared = b"[" + b",".join(frames) + b"]" if frames else b""
                 if shared:
                     peer.send(shared)
                 continue
-            for out in pending:
-                if out.sender is not peer or out.echo:
-                    peer.send(out.frame)
-                elif out.ack is not None:
-                    peer.send(out.ack)
-            for sender, frame in cursors:
-                if sender.user_id != peer.user_id:
-                    peer.send(frame)
+            self._deliver_seed(room, peer, pending, ephemeral)
         for peer in room.joining:
             self._catch_up(room, peer)
             if not peer.batched:
@@ -174,8 +239,27 @@ class Hub:
                 for out in pending:
                     if out.sender is peer and out.ack is not None:
                         peer.send(out.ack)
-        room.peers.extend(p for p in room.joining if not p.closed)
-        room.joining.clear()
+        room.admit_joiners()
+        for peer, message in direct:
+            peer.send_message(message)
+
+    def _deliver_seed(self, room: Room, peer: Peer, pending: list[Outgoing],
+                      ephemeral: list[tuple[Peer, bytes]]) -> None:
+        """A seed (v1) peer gets one message per frame, in terms it understands."""
+        for out in pending:
+            if out.sender is peer and not out.echo:
+                if out.ack is not None:
+                    peer.send(out.ack)
+            elif out.seed_sync:
+                peer.send_parts(room.sync_frame(peer))
+            elif out.seed is not None:
+                for frame in out.seed:
+                    peer.send(frame)
+            else:
+                peer.send(out.frame)
+        for sender, frame in ephemeral:
+            if sender.user_id != peer.user_id and frame.startswith(b'{"type":"cursor"'):
+                peer.send(frame)
 
     def _catch_up(self, room: Room, peer: Peer) -> None:
         messages = room.catch_up(peer)

@@ -27,8 +27,13 @@ MAX_PATH_POINTS = 20_000
 #: Longest element id, in characters.
 MAX_ID_CHARS = 64
 
-#: Most ids in one `erase`.
+#: Most ids in one `erase`, `update`, `order` or `select`.
 MAX_ERASE_IDS = 2_000
+
+#: A scale factor of an `update` or `transform` must be this small or large at most (in size;
+#: a negative one mirrors).
+MIN_SCALE = 0.001
+MAX_SCALE = 1000.0
 
 #: Most elements one board may hold; past it, `draw` gets a `board_full` error.
 MAX_ELEMENTS_PER_ROOM = 200_000

@@ -29,7 +29,7 @@ QR_URL_MAX = 512
 
 def active_board_ids(hub: Hub) -> list[str]:
     """Ids of the boards people are on, busiest first."""
-    counts = {room_id: len(room.peers) + len(room.joining) for room_id, room in hub.rooms.items()}
+    counts = hub.occupancy()
     return sorted((r for r, n in counts.items() if n), key=lambda r: (-counts[r], r))
 
 

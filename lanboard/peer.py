@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from lanboard.guard import ClientGuard
 
 
 class Transport(Protocol):
@@ -36,6 +39,10 @@ class Peer:
     #: Monotonic time at which its backlog passed the limit; None while it keeps up.
     stalled_since: float | None = None
     closed: bool = field(default=False)
+    #: What this peer may send (see kinds.ROLES).
+    role: str = "student"
+    #: Its rate limits; None for peers made inside the server (tests, benchmarks).
+    guard: ClientGuard | None = None
 
     def send(self, frame: bytes) -> None:
         """Write a frame exactly as given (batched frames are already arrays)."""

@@ -15,46 +15,29 @@ from typing import Any
 import orjson
 
 from lanboard import limits
+from lanboard.elements import Transform, check_set, element_id, number, point, validate
+from lanboard.errors import (
+    BAD_ELEMENT,
+    BAD_JSON,
+    BAD_MESSAGE,
+    BOARD_FULL,
+    FORBIDDEN,
+    INTERNAL,
+    NOT_FOUND,
+    RATE_LIMITED,
+    STORAGE_ERROR,
+    UNKNOWN_TYPE,
+    ProtocolError,
+)
 
-# Error codes sent in `error` frames. docs/PROTOCOL.md lists each one.
-BAD_JSON = "bad_json"
-BAD_MESSAGE = "bad_message"
-UNKNOWN_TYPE = "unknown_type"
-BAD_ELEMENT = "bad_element"
-NOT_FOUND = "not_found"
-BOARD_FULL = "board_full"
-RATE_LIMITED = "rate_limited"
-STORAGE_ERROR = "storage_error"
-READ_ONLY = "read_only"
+#: Element validation lives with the element types (`lanboard/elements.py`).
+validate_element = validate
 
-#: Types a client may send. The seed protocol's are draw, cursor and clear.
-CLIENT_TYPES = frozenset({"draw", "append", "erase", "clear", "cursor", "ping"})
-
-SHAPE_TYPES = frozenset({"rect", "ellipse"})
-SEGMENT_TYPES = frozenset({"line", "arrow"})
-ELEMENT_TYPES = SHAPE_TYPES | SEGMENT_TYPES | {"path", "text"}
-
-_COMMON_KEYS = frozenset({"id", "elementType", "strokeColor", "strokeWidth", "userId"})
-_KEYS = {
-    "line": _COMMON_KEYS | {"x1", "y1", "x2", "y2"},
-    "arrow": _COMMON_KEYS | {"x1", "y1", "x2", "y2"},
-    "rect": _COMMON_KEYS | {"x", "y", "width", "height", "fillColor"},
-    "ellipse": _COMMON_KEYS | {"x", "y", "width", "height", "fillColor"},
-    "path": _COMMON_KEYS | {"points"},
-    "text": _COMMON_KEYS | {"x", "y", "text", "fontSize"},
-}
-_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-
-class ProtocolError(Exception):
-    """A client input that is rejected with an `error` frame; the connection stays open."""
-
-    def __init__(self, code: str, message: str, ref: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.ref = ref
+__all__ = ["BAD_ELEMENT", "BAD_JSON", "BAD_MESSAGE", "BOARD_FULL", "FORBIDDEN", "INTERNAL",
+           "NOT_FOUND", "RATE_LIMITED", "STORAGE_ERROR", "UNKNOWN_TYPE", "ProtocolError",
+           "element_id", "point", "validate_element"]
 
 
 def _reject_constant(name: str) -> Any:
@@ -80,105 +63,7 @@ def decode(raw: str | bytes) -> tuple[str, Any]:
     kind = msg.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(BAD_MESSAGE, "a message needs a string 'type'")
-    if kind not in CLIENT_TYPES:
-        raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
     return kind, msg.get("data")
-
-
-def _number(obj: dict[str, Any], key: str, lo: float = -limits.MAX_COORD,
-            hi: float = limits.MAX_COORD) -> float:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a number", _ref(obj))
-    # Compare before any float conversion: an integer with hundreds of digits overflows one.
-    if not lo <= value <= hi or not math.isfinite(value):
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be between {lo:g} and {hi:g}", _ref(obj))
-    return value
-
-
-def _color(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not _COLOR.fullmatch(value):
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a color like #rgb or #rrggbb",
-                            _ref(obj))
-    return value
-
-
-def _ref(obj: dict[str, Any]) -> str | None:
-    ref = obj.get("id")
-    return ref[: limits.MAX_ID_CHARS] if isinstance(ref, str) else None
-
-
-def element_id(value: Any) -> str:
-    """Check one element id: a non-empty string of at most MAX_ID_CHARS characters."""
-    if not isinstance(value, str) or not 0 < len(value) <= limits.MAX_ID_CHARS:
-        raise ProtocolError(BAD_ELEMENT, f"an id must be a string of 1-{limits.MAX_ID_CHARS} "
-                            "characters")
-    if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ProtocolError(BAD_ELEMENT, "an id holds invalid unicode (a lone "
-                                "surrogate)") from None
-    return value
-
-
-def point(value: Any, ref: str | None) -> list[float]:
-    """Check one path point: [x, y] or [x, y, pressure]."""
-    if not isinstance(value, list) or len(value) not in (2, 3):
-        raise ProtocolError(BAD_ELEMENT, "a point must be [x, y] or [x, y, pressure]", ref)
-    for i, v in enumerate(value):
-        bound = 1.0 if i == 2 else limits.MAX_COORD
-        lo = 0.0 if i == 2 else -bound
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (
-            lo <= v <= bound and math.isfinite(v)
-        ):
-            raise ProtocolError(BAD_ELEMENT, "point values must be finite numbers in range", ref)
-    return value
-
-
-def validate_element(data: Any, user_id: str) -> dict[str, Any]:
-    """Return the canonical form of an element, with `userId` set by the server."""
-    if not isinstance(data, dict):
-        raise ProtocolError(BAD_ELEMENT, "'data' must be an element object")
-    eid = element_id(data.get("id"))
-    kind = data.get("elementType")
-    if not isinstance(kind, str) or kind not in ELEMENT_TYPES:
-        raise ProtocolError(BAD_ELEMENT, f"elementType must be one of {sorted(ELEMENT_TYPES)}",
-                            eid)
-    extra = data.keys() - _KEYS[kind]
-    if extra:
-        raise ProtocolError(BAD_ELEMENT, f"unknown fields for {kind}: {sorted(extra)[:5]}", eid)
-    out: dict[str, Any] = {"id": eid, "elementType": kind}
-    if kind in SEGMENT_TYPES:
-        for key in ("x1", "y1", "x2", "y2"):
-            out[key] = _number(data, key)
-    elif kind in SHAPE_TYPES:
-        for key in ("x", "y", "width", "height"):
-            out[key] = _number(data, key)
-        fill = data.get("fillColor")
-        if fill is not None:
-            out["fillColor"] = _color(data, "fillColor")
-    elif kind == "path":
-        points = data.get("points")
-        if not isinstance(points, list) or not 0 < len(points) <= limits.MAX_PATH_POINTS:
-            raise ProtocolError(BAD_ELEMENT, f"'points' must hold 1-{limits.MAX_PATH_POINTS} "
-                                "points", eid)
-        out["points"] = [point(p, eid) for p in points]
-    else:
-        out["x"] = _number(data, "x")
-        out["y"] = _number(data, "y")
-        text = data.get("text")
-        if not isinstance(text, str) or len(text) > limits.MAX_TEXT_CHARS:
-            raise ProtocolError(BAD_ELEMENT, f"'text' must be a string of at most "
-                                f"{limits.MAX_TEXT_CHARS} characters", eid)
-        out["text"] = text
-        out["fontSize"] = _number(data, "fontSize", limits.MIN_FONT_SIZE, limits.MAX_FONT_SIZE)
-    out["strokeColor"] = _color(data, "strokeColor")
-    out["strokeWidth"] = _number(data, "strokeWidth", limits.MIN_STROKE_WIDTH,
-                                 limits.MAX_STROKE_WIDTH)
-    out["userId"] = user_id
-    return out
 
 
 def validate_append(data: Any) -> tuple[str, list[list[float]]]:
@@ -192,20 +77,88 @@ def validate_append(data: Any) -> tuple[str, list[list[float]]]:
     return eid, [point(p, eid) for p in points]
 
 
+def validate_ids(data: Any, kind: str, least: int = 1) -> list[str]:
+    """The `ids` of an erase, update, order or select, without duplicates, in their order."""
+    ids = data.get("ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not least <= len(ids) <= limits.MAX_ERASE_IDS:
+        raise ProtocolError(BAD_MESSAGE, f"{kind} takes data {{ids}} with {least}-"
+                            f"{limits.MAX_ERASE_IDS} ids")
+    return list(dict.fromkeys(element_id(i) for i in ids))
+
+
 def validate_erase(data: Any) -> list[str]:
     """Check an `erase {ids}` and return the ids, without duplicates, in their order."""
-    ids = data.get("ids") if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not 0 < len(ids) <= limits.MAX_ERASE_IDS:
-        raise ProtocolError(BAD_MESSAGE, f"erase takes data {{ids}} with 1-{limits.MAX_ERASE_IDS}"
-                            " ids")
-    return list(dict.fromkeys(element_id(i) for i in ids))
+    return validate_ids(data, "erase")
+
+
+def _numbers(value: Any, count: int, what: str) -> list[float]:
+    if (not isinstance(value, list) or len(value) != count
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            or not all(-limits.MAX_COORD <= v <= limits.MAX_COORD and math.isfinite(v)
+                       for v in value)):
+        raise ProtocolError(BAD_MESSAGE, f"{what} must be {count} numbers within "
+                            f"+/-{limits.MAX_COORD:g}")
+    return value
+
+
+def _factor(v: float, what: str) -> float:
+    if not limits.MIN_SCALE <= abs(v) <= limits.MAX_SCALE:
+        raise ProtocolError(BAD_MESSAGE, f"{what} must be {limits.MIN_SCALE:g}-"
+                            f"{limits.MAX_SCALE:g} in size")
+    return v
+
+
+def validate_update(data: Any) -> tuple[dict[str, Any], Transform | None]:
+    """Check an `update {ids, move?, scale?, set?}`; return its canonical data and the
+    transform it applies (None when it only sets fields)."""
+    if not isinstance(data, dict) or data.keys() - {"ids", "move", "scale", "set"}:
+        raise ProtocolError(BAD_MESSAGE, "update takes data {ids, move?, scale?, set?}")
+    out: dict[str, Any] = {"ids": validate_ids(data, "update")}
+    t = None
+    move, scale, changes = data.get("move"), data.get("scale"), data.get("set")
+    if move is None and scale is None and changes is None:
+        raise ProtocolError(BAD_MESSAGE, "update needs at least one of move, scale and set")
+    if move is not None or scale is not None:
+        dx, dy = _numbers(move, 2, "move") if move is not None else (0.0, 0.0)
+        sx, sy, ox, oy = _numbers(scale, 4, "scale") if scale is not None else (1, 1, 0, 0)
+        t = Transform(dx, dy, _factor(sx, "scale sx"), _factor(sy, "scale sy"), ox, oy)
+        if move is not None:
+            out["move"] = move
+        if scale is not None:
+            out["scale"] = scale
+    if changes is not None:
+        out["set"] = check_set(changes, out["ids"][0])
+    return out, t
+
+
+def validate_order(data: Any) -> tuple[list[str], str]:
+    ids = validate_ids(data, "order")
+    to = data.get("to")
+    if to not in ("front", "back") or data.keys() - {"ids", "to"}:
+        raise ProtocolError(BAD_MESSAGE, "order takes data {ids, to: 'front' or 'back'}",
+                            ids[0])
+    return ids, to
+
+
+def validate_transform(data: Any) -> dict[str, float]:
+    """Check a live drag preview {dx, dy, sx?, sy?, ox?, oy?}; {} ends the preview."""
+    if not isinstance(data, dict) or data.keys() - _TRANSFORM_KEYS:
+        raise ProtocolError(BAD_MESSAGE, "transform takes data {dx, dy, sx?, sy?, ox?, oy?}")
+    out = {}
+    for key, value in data.items():
+        _numbers([value], 1, f"transform {key}")
+        out[key] = _factor(value, f"transform {key}") if key in ("sx", "sy") else value
+    return out
+
+
+_TRANSFORM_KEYS = frozenset({"dx", "dy", "sx", "sy", "ox", "oy"})
 
 
 def validate_cursor(data: Any, color: str) -> dict[str, Any]:
     """Check a cursor position; the color is always the sender's own."""
     if not isinstance(data, dict):
         raise ProtocolError(BAD_MESSAGE, "cursor takes data {x, y}")
-    return {"x": _number(data, "x"), "y": _number(data, "y"), "color": color}
+    return {"x": number(data, "x"), "y": number(data, "y"), "color": color}
 
 
 def clean_user_id(raw: str | None) -> str:

@@ -12,22 +12,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from lanboard import limits
+from lanboard import kinds, limits
+from lanboard.errors import BOARD_FULL, FORBIDDEN, UNKNOWN_TYPE, ProtocolError
 from lanboard.peer import Peer
-from lanboard.protocol import (
-    BAD_ELEMENT,
-    BOARD_FULL,
-    NOT_FOUND,
-    ProtocolError,
-    dumps,
-    dumps_valid,
-    envelope,
-    envelope_parts,
-    validate_append,
-    validate_cursor,
-    validate_element,
-    validate_erase,
-)
+from lanboard.protocol import dumps, envelope, envelope_parts
 from lanboard.store import Element, StoredBoard, Version
 
 #: Colors handed to users in join order; distinct within a room while they last.
@@ -48,6 +36,10 @@ class Outgoing:
     echo: bool = False
     #: The `ack` a v1 sender gets once the change is durable.
     ack: bytes | None = None
+    #: What v1 peers get in its place (each a whole message); None: `frame` itself.
+    seed: list[bytes] | None = None
+    #: v1 peers get a fresh sync in its place.
+    seed_sync: bool = False
 
 
 class Room:
@@ -67,8 +59,15 @@ class Room:
         self.peers: list[Peer] = []
         self.joining: list[Peer] = []
         self.pending: list[Outgoing] = []
-        #: Latest cursor frame per user since the last flush; older positions are dropped.
-        self.cursors: dict[str, tuple[Peer, bytes]] = {}
+        #: Latest cursor, select and transform frame per (user, type) since the last flush;
+        #: older ones are dropped.
+        self.ephemeral: dict[tuple[str, str], tuple[Peer, bytes]] = {}
+        #: Each user's current selection, for joiners.
+        self.selections: dict[str, bytes] = {}
+        #: Messages for one peer only (pong, ack of a no-op, error), sent after the turn's own.
+        self.direct: list[tuple[Peer, bytes]] = []
+        #: Results a stored kind's check computed for the message being handled.
+        self.prepared: dict[str, dict[str, Any]] = {}
         #: Changes applied to memory but not yet committed: (seq, message).
         self.uncommitted: list[tuple[int, bytes]] = []
         self.empty_since: float | None = None
@@ -122,7 +121,9 @@ class Room:
         if all(p.user_id != peer.user_id for p in self.peers + self.joining):
             data = dumps({"userId": peer.user_id})
             self.pending.append(Outgoing(envelope("leave", peer.user_id, data), peer))
-            self.cursors.pop(peer.user_id, None)
+            for key in [k for k in self.ephemeral if k[0] == peer.user_id]:
+                del self.ephemeral[key]
+            self.selections.pop(peer.user_id, None)
         self._queue_userlist()
         if not self.peers and not self.joining:
             self.empty_since = now
@@ -138,83 +139,107 @@ class Room:
 
     # ---- changes ----------------------------------------------------------------------
 
-    def handle(self, peer: Peer, kind: str, data: Any) -> None:
-        """Apply one validated client message; raises ProtocolError to reject it."""
-        if kind == "draw":
-            self._draw(peer, data)
-        elif kind == "append":
-            self._append(peer, data)
-        elif kind == "erase":
-            self._erase(peer, data)
-        elif kind == "clear":
-            self._clear(peer)
-        elif kind == "cursor":
-            cursor = validate_cursor(data, peer.color)
-            frame = envelope("cursor", peer.user_id, dumps_valid(cursor))
-            self.cursors[peer.user_id] = (peer, frame)
+    def handle(self, peer: Peer, name: str, data: Any) -> None:
+        """Apply one client message through its kind; raises ProtocolError to reject it."""
+        kind = kinds.KINDS.get(name)
+        if kind is None:
+            raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {name[:40]!r}")
+        if kinds.RANK[peer.role] < kinds.RANK[kind.role]:
+            raise ProtocolError(FORBIDDEN, f"a {peer.role} may not send '{name}'")
+        value = kind.check(self, peer, data)
+        if kind.relay is not None:
+            kind.relay(self, peer, value)
+        elif value is None:
+            # Nothing left to change: no seq, but the sender still hears back.
+            self.tell(peer, envelope("ack", None, dumps({"ids": [], "seq": self.seq})))
+        else:
+            assert kind.apply is not None
+            self._record(peer, name, kind.apply(self, value))
 
-    def _record(self, peer: Peer | None, kind: str, data: bytes, ack: dict[str, Any] | None,
-                echo: bool = False) -> None:
+    def _record(self, peer: Peer | None, kind: str, change: kinds.Change) -> None:
         self.seq += 1
         user = peer.user_id if peer else None
-        frame = envelope(kind, user, data, self.seq)
+        frame = envelope(kind, user, change.data, self.seq)
         self._remember(self.seq, frame)
         self.uncommitted.append((self.seq, frame))
         ack_frame = None
-        if ack is not None and peer is not None and not peer.batched:
+        if change.ack is not None and peer is not None and not peer.batched:
             # Only seed (v1) senders get an ack; v2 senders get the change itself back.
-            ack["seq"] = self.seq
-            ack_frame = envelope("ack", None, dumps(ack))
-        self.pending.append(Outgoing(frame, peer, self.seq, echo, ack_frame))
+            ack_frame = envelope("ack", None, dumps({**change.ack, "seq": self.seq}))
+        seed = None
+        if change.seed is not None:
+            seed = [envelope(k, user, data, self.seq) for k, data in change.seed]
+        self.pending.append(Outgoing(frame, peer, self.seq, change.echo, ack_frame, seed,
+                                     change.seed_sync))
         self._sync_cache = None
 
-    def _draw(self, peer: Peer, data: Any) -> None:
-        element = validate_element(data, peer.user_id)
-        eid = element["id"]
-        if eid not in self.elements and len(self.elements) >= limits.MAX_ELEMENTS_PER_ROOM:
-            raise ProtocolError(BOARD_FULL, f"this board holds the maximum of "
-                                f"{limits.MAX_ELEMENTS_PER_ROOM} elements; erase or clear "
-                                "some first", eid)
-        encoded = _encode(element)
+    # ---- the board's elements, as the kinds change them ---------------------------------
+
+    def put(self, eid: str, encoded: bytes) -> None:
+        """Store an element (a replaced id keeps its place in board order)."""
         self.elements[eid] = encoded
         self._open.pop(eid, None)
-        self._record(peer, "draw", encoded, {"id": eid})
 
-    def _append(self, peer: Peer, data: Any) -> None:
-        eid, points = validate_append(data)
+    def decoded(self, eid: str) -> dict[str, Any] | None:
+        """The element as a dict, or None; a stroke being appended to stays decoded."""
         element = self._open.get(eid)
         if element is None:
             stored = self.elements.get(eid)
             if stored is None:
-                raise ProtocolError(NOT_FOUND, "append to a path that does not exist", eid)
+                return None
             element = json.loads(stored)
-        if element["elementType"] != "path" or element["userId"] != peer.user_id:
-            raise ProtocolError(BAD_ELEMENT, "append only extends your own path", eid)
-        if len(element["points"]) + len(points) > limits.MAX_PATH_POINTS:
-            raise ProtocolError(BAD_ELEMENT, f"a path holds at most {limits.MAX_PATH_POINTS} "
-                                "points", eid)
+        return dict(element)
+
+    def extend(self, eid: str, points: list[list[float]]) -> None:
+        element = self._open.get(eid)
+        if element is None:
+            stored = self.elements.get(eid)
+            if stored is None:
+                return
+            element = self._open[eid] = json.loads(stored)
         element["points"].extend(points)
-        self._open[eid] = element
-        self._record(peer, "append", dumps_valid({"id": eid, "points": points}), {"id": eid})
 
-    def _erase(self, peer: Peer, data: Any) -> None:
-        removed = [i for i in validate_erase(data) if i in self.elements]
-        if not removed:
-            # Erasing what is already gone is a no-op: no seq, but the sender still hears back.
-            peer.send_message(envelope("ack", None, dumps({"ids": [], "seq": self.seq})))
-            return
-        for eid in removed:
-            del self.elements[eid]
-            self._open.pop(eid, None)
-        self._record(peer, "erase", dumps({"ids": removed}), {"ids": removed})
+    def drop(self, eid: str) -> None:
+        self.elements.pop(eid, None)
+        self._open.pop(eid, None)
 
-    def _clear(self, peer: Peer | None, reason: str = "before-clear") -> None:
-        if self.elements:
-            # A cleared board can always be brought back from History.
-            self.versions_due.append(Version(self.id, self.seq, reason, self.encoded_elements()))
+    def drop_all(self) -> None:
         self.elements.clear()
         self._open.clear()
-        self._record(peer, "clear", b"{}", None, echo=True)
+
+    def reorder(self, ids: list[str], front: bool) -> list[tuple[str, bytes]]:
+        """Move `ids` (in board order) to the end of board order, or to its start."""
+        current = self.encoded_elements()
+        wanted = set(ids)
+        moved = [(eid, data) for eid, data in current if eid in wanted]
+        rest = [(eid, data) for eid, data in current if eid not in wanted]
+        self.elements = dict(rest + moved if front else moved + rest)
+        return moved
+
+    def save_version(self, reason: str) -> None:
+        """Queue the board as it is now as a History version, saved with the next commit."""
+        if self.elements:
+            self.versions_due.append(Version(self.id, self.seq, reason, self.encoded_elements()))
+
+    # ---- what only some peers get -------------------------------------------------------
+
+    def relay(self, peer: Peer, kind: str, frame: bytes) -> None:
+        """Send a never-stored message on at the next flush, replacing an older one of the same
+        user and type that has not gone out yet."""
+        self.ephemeral[(peer.user_id, kind)] = (peer, frame)
+
+    def select(self, peer: Peer, frame: bytes | None) -> None:
+        if frame is None:
+            self.selections.pop(peer.user_id, None)
+        else:
+            self.selections[peer.user_id] = frame
+
+    def end_preview(self, user_id: str) -> None:
+        self.ephemeral.pop((user_id, "transform"), None)
+
+    def tell(self, peer: Peer, message: bytes) -> None:
+        """A message for this peer alone, sent with the next flush."""
+        self.direct.append((peer, message))
 
     def replace_all(self, elements: list[Element], reason: str) -> None:
         """Make the board exactly `elements`, as ordinary changes that everyone receives (a
@@ -222,10 +247,11 @@ class Room:
         if len(elements) > limits.MAX_ELEMENTS_PER_ROOM:
             raise ProtocolError(BOARD_FULL, f"a board holds at most "
                                 f"{limits.MAX_ELEMENTS_PER_ROOM} elements")
-        self._clear(None, reason)
+        self.save_version(reason)
+        self._record(None, "clear", kinds.apply(self, "clear", {}))
         for eid, encoded in elements:
-            self.elements[eid] = encoded
-            self._record(None, "draw", encoded, None, echo=True)
+            self.put(eid, encoded)
+            self._record(None, "draw", kinds.Change(encoded, echo=True))
 
     def _remember(self, seq: int, frame: bytes) -> None:
         """Keep a change for resume, dropping the oldest past the count or byte limit (a few
@@ -243,6 +269,7 @@ class Room:
         self.elements = dict(stored.elements) if stored else {}
         self.seq = stored.seq if stored else 0
         self._open.clear()
+        self.prepared = {}
         self.log.clear()
         self._log_bytes = 0
         self.uncommitted.clear()
@@ -256,27 +283,8 @@ class Room:
                 self._remember(seq, frame)
 
     def replay(self, frame: bytes) -> None:
-        """Apply one stored change message, already validated when it was first accepted."""
-        msg = json.loads(frame)
-        kind, data = msg["type"], msg["data"]
-        if kind == "draw":
-            self.elements[data["id"]] = dumps(data)
-            self._open.pop(data["id"], None)
-        elif kind == "append":
-            element = self._open.get(data["id"])
-            if element is None and data["id"] in self.elements:
-                element = json.loads(self.elements[data["id"]])
-            if element is not None:
-                element["points"].extend(data["points"])
-                self._open[data["id"]] = element
-        elif kind == "erase":
-            for eid in data["ids"]:
-                self.elements.pop(eid, None)
-                self._open.pop(eid, None)
-        elif kind == "clear":
-            self.elements.clear()
-            self._open.clear()
-        self.seq = msg["seq"]
+        """Apply one stored change message, through the same `apply` as a live one."""
+        self.seq = kinds.replay(self, frame)
         self._remember(self.seq, frame)
         self._sync_cache = None
 
@@ -286,7 +294,7 @@ class Room:
         """Every element in board order, with streamed paths brought up to date."""
         if self._open:
             for eid, element in self._open.items():
-                self.elements[eid] = _encode(element)
+                self.elements[eid] = kinds.encode(element)
             self._open.clear()
         return list(self.elements.items())
 
@@ -310,20 +318,44 @@ class Room:
         userlist."""
         since = peer.since
         oldest = self.log[0][0] if self.log else self.seq + 1
-        if since is not None and oldest - 1 <= since <= self.seq:
+        missed = [frame for s, frame in self.log if s > since] if since is not None else []
+        if since is not None and oldest - 1 <= since <= self.seq and (
+                peer.batched or all(_seed_type(f) for f in missed)):
             data = dumps({"userId": peer.user_id, "color": peer.color, "since": since,
                           "seq": self.seq})
             frames = [[envelope("resume", peer.user_id, data)]]
-            frames += [[frame] for s, frame in self.log if s > since]
+            frames += [[frame] for frame in missed]
         else:
             frames = [self.sync_frame(peer)]
         frames.append([self._userlist_frame()])
+        if peer.batched:
+            frames += [[f] for user, f in self.selections.items() if user != peer.user_id]
         return frames
 
+    def take_pending(self) -> tuple[list[Outgoing], list[tuple[Peer, bytes]],
+                                    list[tuple[Peer, bytes]]]:
+        """The turn's stored and membership messages, never-stored ones, and direct ones,
+        leaving none behind."""
+        pending, self.pending = self.pending, []
+        ephemeral = list(self.ephemeral.values())
+        self.ephemeral.clear()
+        direct, self.direct = self.direct, []
+        return pending, ephemeral, direct
 
-def _encode(element: dict[str, Any]) -> bytes:
-    try:
-        return dumps_valid(element)
-    except UnicodeEncodeError:
-        raise ProtocolError(BAD_ELEMENT, "text holds invalid unicode (a lone surrogate)",
-                            element.get("id")) from None
+    def admit_joiners(self) -> None:
+        """Joiners that got their catch-up are peers from now on."""
+        self.peers.extend(p for p in self.joining if not p.closed)
+        self.joining.clear()
+
+    def resync_everyone(self) -> None:
+        """Everyone gets a full sync at the next flush (after a failed commit)."""
+        for peer in self.peers:
+            peer.since = None
+            self.joining.append(peer)
+        self.peers.clear()
+
+
+def _seed_type(frame: bytes) -> bool:
+    """Whether a stored change is one of the types seed (v1) clients understand."""
+    kind = frame[9:frame.index(b'"', 9)].decode()
+    return kind in kinds.SEED_TYPES

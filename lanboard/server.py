@@ -105,9 +105,8 @@ class Server:
             self._sweep.stop()
         if self._http is not None:
             self._http.stop()
-        for room in list(self.hub.rooms.values()):
-            for peer in room.peers + room.joining:
-                peer.transport.close(CLOSE_GOING_AWAY, "server shutting down")
+        for peer in self.hub.peers():
+            peer.transport.close(CLOSE_GOING_AWAY, "server shutting down")
         self.hub.close()
         self.store.close()
         if self._http is not None:

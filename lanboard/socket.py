@@ -12,17 +12,11 @@ from tornado.iostream import IOStream, StreamClosedError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, _WebSocketParams
 
 from lanboard import limits
+from lanboard.errors import RATE_LIMITED
 from lanboard.guard import ClientGuard, Guard, RejectionLog
-from lanboard.hub import Hub
+from lanboard.hub import Hub, Verdict
 from lanboard.peer import Peer
-from lanboard.protocol import (
-    RATE_LIMITED,
-    ProtocolError,
-    clean_user_id,
-    decode,
-    envelope,
-    error_frame,
-)
+from lanboard.protocol import clean_user_id
 from lanboard.room import Room
 from lanboard.store import StoreError
 from lanboard.wsreader import BatchReadingProtocol
@@ -112,11 +106,9 @@ class BoardSocket(WebSocketHandler):
     def _admit_connection(self, room_id: str) -> tuple[int, str, str] | None:
         """Caps on connections and rooms, checked before the upgrade so a refusal is a plain
         HTTP answer a person can read."""
-        room = self.hub.rooms.get(room_id)
-        if room is None and len(self.hub.rooms) >= limits.MAX_LOADED_ROOMS:
-            return 503, "server_busy", f"{limits.MAX_LOADED_ROOMS} boards are open; try later"
-        if room is not None and len(room.peers) + len(room.joining) >= limits.MAX_PEERS_PER_ROOM:
-            return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
+        refusal = self.hub.refusal(room_id)
+        if refusal is not None:
+            return refusal
         try:
             self.hub.room(room_id)
         except StoreError as exc:
@@ -162,59 +154,30 @@ class BoardSocket(WebSocketHandler):
             user_id = "user_" + secrets.token_hex(3)
         since = self.get_argument("since", None)
         self.peer = Peer(user_id, self, batched=self.get_argument("v", "1") == "2",
-                         since=int(since) if since is not None else None)
+                         since=int(since) if since is not None else None, guard=self.limiter)
         self.room = self.hub.room(room_id)
         self.hub.join(self.room, self.peer)
-        log.debug("room joined room=%s user=%s peers=%d", room_id, user_id,
-                 len(self.room.peers) + len(self.room.joining))
+        log.debug("room joined room=%s user=%s", room_id, user_id)
 
     def on_message(self, message: str | bytes) -> None:
         room, peer = self.room, self.peer
         if room is None or peer is None:
             return
-        now = self.guard.clock()
-        try:
-            kind, data = decode(message)
-            if self.limiter is not None and not self.limiter.admit(kind, now, len(message)):
-                self._refuse(peer, kind, now)
-                return
-            if kind == "ping":
-                peer.send_message(envelope("pong", None, b"{}", room.seq))
-                return
-            room.handle(peer, kind, data)
-        except ProtocolError as err:
-            if self.limiter is not None and not self.limiter.admit("invalid", now):
-                self._refuse(peer, "invalid", now)
-                return
-            log.debug("rejected room=%s user=%s code=%s", room.id, peer.user_id, err.code)
-            peer.send_message(error_frame(err))
+        verdict = self.hub.submit(room, peer, message, self.guard.clock())
+        if verdict == Verdict.OK or verdict == Verdict.DROPPED:
             return
-        except Exception:
-            log.exception("unexpected error room=%s user=%s", room.id, peer.user_id)
-            peer.send_message(error_frame(ProtocolError("internal", "the server failed on this "
-                                                        "message; it was not applied")))
-            return
-        self.hub.touch(room)
-
-    def _refuse(self, peer: Peer, kind: str, now: float) -> None:
-        """Over its rate: drop the message, tell the client at most once a second, and
-        disconnect one that keeps flooding."""
-        assert self.limiter is not None
         ip = self.request.remote_ip or "?"
-        if self.limiter.strike(now):
-            self.rejections.note(ip, "flood", f"user={peer.user_id} disconnected")
-            conn = self.ws_connection  # close() forgets it
-            self.close(CLOSE_POLICY, "flooding: too many messages too fast")
-            if conn is not None:
-                # Stop reading now. Tornado would otherwise decode and dispatch every frame
-                # the flooder already queued until its close frame came back (or 5 s
-                # passed); the close frame still goes out and the socket closes at 5 s.
-                conn.client_terminated = True
+        if verdict == Verdict.LIMITED:
+            self.rejections.note(ip, RATE_LIMITED, f"user={peer.user_id}")
             return
-        if self.limiter.should_report(now):
-            self.rejections.note(ip, RATE_LIMITED, f"user={peer.user_id} type={kind}")
-            peer.send_message(error_frame(ProtocolError(
-                RATE_LIMITED, f"too many '{kind}' messages; slow down (this one was dropped)")))
+        self.rejections.note(ip, "flood", f"user={peer.user_id} disconnected")
+        conn = self.ws_connection  # close() forgets it
+        self.close(CLOSE_POLICY, "flooding: too many messages too fast")
+        if conn is not None:
+            # Stop reading now. Tornado would otherwise decode and dispatch every frame the
+            # flooder already queued until its close frame came back (or 5 s passed); the
+            # close frame still goes out and the socket closes at 5 s.
+            conn.client_terminated = True
 
     def on_close(self) -> None:
         self._uncount()

@@ -32,18 +32,18 @@ def test_a_stylus_at_120_events_a_second_is_never_limited():
     now, refused = 0.0, 0
     for _ in range(120 * 30):  # 30 s of appends plus a cursor every fourth event
         now += 1 / 120
-        refused += not guard.admit("append", now)
-        refused += not guard.admit("cursor", now) if int(now * 120) % 4 == 0 else 0
+        refused += not guard.admit("changes", now)
+        refused += not guard.admit("cursors", now) if int(now * 120) % 4 == 0 else 0
     assert refused == 0
 
 
 def test_one_ip_shares_a_budget_but_loopback_does_not():
     guard = Guard(RateLimits(changes=10, cursors=10, clears=1))
     tabs = [guard.client("10.0.0.7") for _ in range(20)]
-    admitted = sum(t.admit("draw", 0.0) for t in tabs for _ in range(20))
+    admitted = sum(t.admit("changes", 0.0) for t in tabs for _ in range(20))
     assert admitted == 10 * limits.IP_RATE_SCALE * 2  # the IP's burst, not 20 clients' worth
     local = [guard.client("127.0.0.1") for _ in range(20)]
-    assert sum(t.admit("draw", 0.0) for t in local for _ in range(20)) == 20 * 20
+    assert sum(t.admit("changes", 0.0) for t in local for _ in range(20)) == 20 * 20
 
 
 def test_connection_caps_per_ip_and_in_total(monkeypatch):
@@ -138,7 +138,7 @@ async def test_a_board_at_its_peer_cap_refuses_with_503(http_server_client, conn
 def test_big_frames_cost_more_of_the_budget():
     client = Guard(RateLimits(changes=100, cursors=10, clears=1)).client("10.0.0.3")
     big = 1024 * 1024  # a maximum-size path
-    admitted = sum(client.admit("draw", 0.0, big) for _ in range(10))
+    admitted = sum(client.admit("changes", 0.0, big) for _ in range(10))
     assert admitted == 0  # 257 tokens each against a burst of 200
     small = Guard(RateLimits(changes=100, cursors=10, clears=1)).client("10.0.0.4")
-    assert sum(small.admit("draw", 0.0, 200) for _ in range(300)) == 200
+    assert sum(small.admit("changes", 0.0, 200) for _ in range(300)) == 200
