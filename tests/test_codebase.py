@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = ["protocol.py", "room.py", "hub.py", "peer.py", "store.py", "limits.py"]
+DOMAIN = ["protocol.py", "elements.py", "kinds.py", "errors.py", "room.py", "hub.py", "peer.py",
+          "store.py", "limits.py", "guard.py", "svg.py"]
 FRAMEWORKS = {"tornado", "zeroconf", "platformdirs", "sqlite3", "segno", "ifaddr"}
 
 
