@@ -113,7 +113,9 @@ const finite = (v) => typeof v === 'number' && Number.isFinite(v);
 
 /** Throws unless `set` names only fields some type has, each with a value of its kind. */
 function checkSet(set) {
-  if (!set || typeof set !== 'object' || Array.isArray(set)) throw new Error('set: an object');
+  if (!set || typeof set !== 'object' || Array.isArray(set) || !Object.keys(set).length) {
+    throw new Error('set: an object with at least one field');
+  }
   for (const [name, v] of Object.entries(set)) {
     const spec = fieldSpec(name);
     if (!spec) throw new Error(`set: no element type has a field ${name}`);

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  checkElement, cleanUserId, cursorMsg, drawMsg, eraseMsgs, idMaker, isRoomId, LIMITS,
-  randomRoomCode, slugRoomId, socketUrl, wireElement,
+  checkElement, cleanUserId, cursorMsg, drawMsg, ELEMENT_TYPES, eraseMsgs, idMaker, isRoomId,
+  LIMITS, orderMsg, randomRoomCode, selectMsg, slugRoomId, socketUrl, transformMsg, updateMsg,
+  updateMsgs, wireElement,
 } from '../../static/app/protocol.js';
 
 const rect = { id: 'a', elementType: 'rect', x: 1, y: 2, width: 3, height: 4, strokeColor: '#123',
@@ -78,4 +79,52 @@ test('wireElement keeps line endpoints for seed lines', () => {
     strokeWidth: 1, userId: 'seed' };
   assert.deepEqual(Object.keys(wireElement(line)).sort(),
     ['elementType', 'id', 'strokeColor', 'strokeWidth', 'x1', 'x2', 'y1', 'y2']);
+});
+
+test('update carries ids and the change as given, and refuses what the server refuses', () => {
+  const msg = updateMsg(['a', 'b'], { move: [1.5, -2], scale: [2, -0.5, 10, 20],
+    set: { strokeColor: '#000', fillColor: null } });
+  assert.deepEqual(msg, { type: 'update', data: { ids: ['a', 'b'], move: [1.5, -2],
+    scale: [2, -0.5, 10, 20], set: { strokeColor: '#000', fillColor: null } } });
+  assert.deepEqual(updateMsg(['a'], { move: [0.1 + 0.2, 0] }).data.move, [0.1 + 0.2, 0],
+    'not rounded: the page applies the same numbers itself');
+  assert.throws(() => updateMsg([], { move: [1, 1] }), /ids/);
+  assert.throws(() => updateMsg(['a'], {}), /move, scale or set/);
+  assert.throws(() => updateMsg(['a'], { move: [NaN, 0] }));
+  assert.throws(() => updateMsg(['a'], { scale: [0.0001, 1, 0, 0] }));
+  assert.throws(() => updateMsg(['a'], { scale: [1001, 1, 0, 0] }));
+  assert.doesNotThrow(() => updateMsg(['a'], { scale: [-1000, 0.001, 0, 0] }));
+  assert.throws(() => updateMsg(['a'], { set: { color: '#000' } }), /no element type/);
+  assert.throws(() => updateMsg(['a'], { set: { strokeColor: null } }), /strokeColor/);
+  assert.throws(() => updateMsg(['a'], { set: { strokeWidth: 500 } }));
+  assert.throws(() => updateMsg(['a'], { set: {} }));
+  assert.throws(() => updateMsg(['a'], { set: { id: 'b' } }), 'identity fields are not settable');
+  const ids = Array.from({ length: 2001 }, (_, i) => `e${i}`);
+  assert.throws(() => updateMsg(ids, { move: [1, 1] }));
+  assert.deepEqual(updateMsgs(ids, { move: [1, 1] }).map((m) => m.data.ids.length), [2000, 1]);
+});
+
+test('order, select and transform messages', () => {
+  assert.deepEqual(orderMsg(['a'], 'front'), { type: 'order', data: { ids: ['a'], to: 'front' } });
+  assert.throws(() => orderMsg(['a'], 'top'));
+  assert.throws(() => orderMsg([], 'back'));
+  assert.deepEqual(selectMsg([]), { type: 'select', data: { ids: [] } });
+  const many = Array.from({ length: 2500 }, (_, i) => `e${i}`);
+  assert.equal(selectMsg(many).data.ids.length, 2000);
+  assert.throws(() => selectMsg(['x'.repeat(65)]));
+  assert.deepEqual(transformMsg({ dx: 3, dy: 4 }), { type: 'transform', data: { dx: 3, dy: 4 } });
+  assert.deepEqual(transformMsg({ dx: 0, dy: 0, sx: 2, sy: 2, ox: 5, oy: 6 }).data,
+    { dx: 0, dy: 0, sx: 2, sy: 2, ox: 5, oy: 6 });
+  assert.deepEqual(transformMsg(null), { type: 'transform', data: {} });
+  assert.deepEqual(transformMsg({}), { type: 'transform', data: {} });
+  assert.throws(() => transformMsg({ dx: 1, dy: 1, sx: 0 }));
+  assert.ok(JSON.stringify(transformMsg({ dx: 123.45, dy: -67.89, sx: 1.25, sy: 1.25, ox: 1000.5,
+    oy: 2000.25 })).length < 120, 'a drag step is about 100 bytes');
+});
+
+test('LIMITS and the element types come from the registry', () => {
+  assert.equal(LIMITS.MAX_IDS, 2000);
+  for (const t of ['line', 'arrow', 'rect', 'path', 'highlighter', 'text', 'sticky']) {
+    assert.ok(ELEMENT_TYPES.has(t), t);
+  }
 });

@@ -14,9 +14,9 @@ const FIELDS = fieldTable({
   fontSize: field('font'), fillColor: field('color', false),
 });
 
-/** The margin between the paper's edge and its text. */
+/** The margin between the paper's edge and its text: half the font size, as the server's SVG. */
 function margin(el) {
-  return Math.max(4, el.fontSize * 0.4);
+  return el.fontSize * 0.5;
 }
 
 // Wrapping measures every word; a board redraws its notes far more often than they change, so
