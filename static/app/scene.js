@@ -1,30 +1,56 @@
 // The board as this client sees it. Pure module: no DOM, no socket.
 //
-// `confirmed` is built only from server messages (sync/resume, then draw/append/erase/clear in
-// seq order, this client's own echoes included), so it can never hold a duplicate. Local
-// changes the server has not echoed yet sit on top as an overlay: `pendingDraw` (elements by id)
-// and `pendingErase` (ids hidden before the server confirms). Each overlay entry counts the
-// messages still in flight (`outstanding`) and whether it changed while offline (`unsent`); after
-// a reconnect, `afterCatchUp` says exactly what to send again.
+// Invariants:
+// - `confirmed` (scene/board.js) is built only from server messages: sync/resume, then the
+//   stored kinds (draw, append, erase, clear, update, order) in seq order, this client's own
+//   echoes included. A message at or below the held seq is skipped, so nothing applies twice.
+// - Local changes the server has not echoed sit on top as an overlay: `pendingDraw` (the element
+//   as this page shows it, for draws, appends and updates), `pendingErase` (ids hidden) and
+//   `pendingOrder` (a place in board order). Each entry counts its messages in flight
+//   (`outstanding`) and whether it changed while offline (`unsent`). It leaves once every echo
+//   is back, or as soon as the server shows it can never be confirmed (the element was erased
+//   or cleared, or the message was refused): then the page shows the server's board.
+// - After a reconnect or a rate_limited drop, `afterCatchUp` names exactly what to send again:
+//   full draws (never appends), so nothing applies twice. An element someone else changed
+//   after the page's own change was made is left as the server has it.
+// - Element objects are never changed once handed out, with one exception: the points array
+//   of a stroke still being drawn (`isLive(id)`) grows in place, so an append is O(1). Whoever
+//   keeps an element past the current frame takes it through `snapshot(id)` (or a local change
+//   method, which does the same): its array is then never grown again (copy on write).
+// - Board order is the server's: a new element goes on top, a replaced one keeps its place;
+//   local elements and local orders not yet echoed show above (front) or below (back) it all.
+// - The spatial index (scene/finder.js) holds exactly the displayed elements, live strokes too.
 
-import { ELEMENT_TYPES } from './protocol.js';
+import { applyUpdate, typeOf } from './elements/index.js';
+import { LIMITS } from './elements/fields.js';
+import { Board } from './scene/board.js';
+import { sameElement } from './scene/compare.js';
+import { Finder } from './scene/finder.js';
+import { Previews } from './scene/previews.js';
+import { afterCatchUp, markResent, onRefused } from './scene/recovery.js';
 
-/** A new remote path with this few points is a stroke being drawn: keep it on the overlay. */
+/** A new remote stroke with this few points is one being drawn: keep it on the overlay. */
 const LIVE_START_POINTS = 4;
+/** Ranks of local elements and orders not yet echoed: above (or below) every confirmed one. */
+const PENDING_BASE = 2 ** 48;
+/** How many recent local messages are remembered (by their first id) to undo a refusal. */
+const SENT_MEMORY = 512;
 
-function canonical(el) {
-  const keys = Object.keys(el).filter((k) => k !== 'userId').sort();
-  return JSON.stringify(keys.map((k) => [k, el[k]]));
-}
+const NOTICES = {
+  erased: 'Someone erased the stroke you were drawing.',
+  cleared: 'The board was cleared while you were drawing.',
+  refused: 'The server refused that stroke.',
+};
 
 export class Scene {
   constructor() {
-    /** id -> element, in board order (a replaced element keeps its place, as on the server). */
-    this.confirmed = new Map();
-    /** id -> {el, outstanding, unsent}: local elements not yet echoed. */
+    this.confirmed = new Board();
+    /** id -> entry (see _entry): local element states not yet echoed. */
     this.pendingDraw = new Map();
     /** id -> {outstanding, unsent}: local erases not yet echoed. */
     this.pendingErase = new Map();
+    /** id -> {rank, to, outstanding, unsent}: local orders not yet echoed. */
+    this.pendingOrder = new Map();
     /** ids of strokes still being drawn (drawn on the overlay), id -> last change time. */
     this.live = new Map();
     /** ids of this client's own strokes in progress (never expire on their own). */
@@ -32,12 +58,31 @@ export class Scene {
     this.seq = 0;
     this.userId = null;
     this.synced = false;
+    /** Bumped by every clear: history from before it must never come back. */
+    this.epoch = 0;
+    this.version = 0;
     this._full = true;
     this._top = [];
-    this.version = 0;
+    this._overlay = false;
+    this._lastCatchUp = 'sync';
+    this._counter = 0;
+    this._orderCache = null;
+    /** id -> {seq, userId}: the last stored change that touched id. */
+    this._last = new Map();
+    /** id -> seq: the last stored change to id's content by someone else. */
+    this._lastOther = new Map();
+    /** id -> the points array of confirmed[id] this scene allocated and may grow. */
+    this._owned = new Map();
+    /** Own strokes the server removed while they were drawn: nothing more is sent for them. */
+    this._gone = new Set();
+    this._notices = [];
+    /** first id of a local message -> ids it carried (to drop them if it is refused). */
+    this._sent = new Map();
+    this.finder = new Finder((id) => this.get(id), (id) => this.rankOf(id));
+    this.previews = new Previews((id) => this.get(id));
   }
 
-  // ---- what the renderer reads ------------------------------------------------------
+  // ---- what the renderer and the tools read ------------------------------------------
 
   /** The element as displayed (local overlay first), or undefined. */
   get(id) {
@@ -46,30 +91,72 @@ export class Scene {
     return p ? p.el : this.confirmed.get(id);
   }
 
-  /** Displayed elements in board order: confirmed ones, then local ones not yet echoed. */
+  /** The element, safe to keep: a live stroke's points are not grown in it any more. */
+  snapshot(id) {
+    this._release(id);
+    return this.get(id);
+  }
+
+  /** Place in displayed board order: a higher rank is drawn later, on top. */
+  rankOf(id) {
+    const o = this.pendingOrder.get(id);
+    if (o) return o.rank;
+    const r = this.confirmed.rank(id);
+    if (r !== undefined) return r;
+    const p = this.pendingDraw.get(id);
+    return p ? p.rank : -Infinity;
+  }
+
+  /** Ids shown below (low) and above (high) the confirmed ones, each in board order. */
+  _order() {
+    if (this._orderCache) return this._orderCache;
+    const low = [];
+    const high = [];
+    for (const [id, o] of this.pendingOrder) (o.rank < 0 ? low : high).push(id);
+    for (const id of this.pendingDraw.keys()) {
+      if (!this.confirmed.has(id) && !this.pendingOrder.has(id)) high.push(id);
+    }
+    const by = (a, b) => this.rankOf(a) - this.rankOf(b);
+    this._orderCache = { low: low.sort(by), high: high.sort(by) };
+    return this._orderCache;
+  }
+
+  /** Displayed elements in board order, bottom first. */
   * elements() {
+    const { low, high } = this._order();
+    for (const id of low) {
+      const el = this.get(id);
+      if (el) yield el;
+    }
     for (const [id, el] of this.confirmed) {
-      if (this.pendingErase.has(id)) continue;
+      if (this.pendingErase.has(id) || this.pendingOrder.has(id)) continue;
       const p = this.pendingDraw.get(id);
       yield p ? p.el : el;
     }
-    for (const [id, p] of this.pendingDraw) {
-      if (!this.confirmed.has(id) && !this.pendingErase.has(id)) yield p.el;
+    for (const id of high) {
+      const el = this.get(id);
+      if (el) yield el;
     }
   }
 
   get size() {
     let n = this.confirmed.size;
-    for (const id of this.pendingDraw.keys()) if (!this.confirmed.has(id)) n += 1;
+    for (const id of this.pendingDraw.keys()) {
+      if (!this.confirmed.has(id) && !this.pendingErase.has(id)) n += 1;
+    }
     for (const id of this.pendingErase.keys()) if (this.confirmed.has(id)) n -= 1;
     return n;
   }
 
-  /** What changed since the last call: {full} or {top: [ids drawn on top of everything]}. */
+  /**
+   * What changed since the last call: `full` (repaint the static layer), `top` (ids to draw on
+   * top of it) and `overlay` (selections or drag previews of others changed).
+   */
   takeChanges() {
-    const out = { full: this._full, top: this._full ? [] : this._top };
+    const out = { full: this._full, top: this._full ? [] : this._top, overlay: this._overlay };
     this._full = false;
     this._top = [];
+    this._overlay = false;
     return out;
   }
 
@@ -83,18 +170,96 @@ export class Scene {
     return this.live.has(id);
   }
 
-  // ---- server messages --------------------------------------------------------------
+  /** The last stored change that touched id: {seq, userId}, or undefined. */
+  lastChange(id) {
+    return this._last.get(id);
+  }
+
+  /** Notices for the person (a stroke removed while drawn): [{kind, id, reason, message}]. */
+  takeNotices() {
+    const out = this._notices;
+    this._notices = [];
+    return out;
+  }
+
+  /** True for an own stroke the server removed while it was drawn: send nothing more for it. */
+  isGone(id) {
+    return this._gone.has(id);
+  }
+
+  // ---- spatial queries (scene/finder.js) ----------------------------------------------
+
+  /** The topmost displayed element whose drawing is within tol of (x, y), or null. */
+  hitTopmost(x, y, tol = 0) {
+    return this.finder.hitTopmost(x, y, tol);
+  }
+
+  /** Ids of displayed elements whose bounds lie entirely inside the box, in board order. */
+  idsInBox(x0, y0, x1, y1) {
+    return this.finder.idsInBox(x0, y0, x1, y1);
+  }
+
+  /** Ids of displayed elements whose drawing is within r of (x, y), in board order. */
+  idsNear(x, y, r) {
+    return this.finder.idsNear(x, y, r);
+  }
+
+  /** Bounds {x0, y0, x1, y1} of a displayed element, from the index (no recomputation). */
+  boundsOf(id) {
+    return this.finder.boxOf(id);
+  }
+
+  // ---- other people's selections and drags (scene/previews.js) -------------------------
+
+  /** `select`, `transform` and `leave` from the server. True when the message was used. */
+  applyEphemeral(msg) {
+    if (!msg || (msg.userId === this.userId && msg.type !== 'leave')) return false;
+    const who = msg.type === 'leave' ? msg.data?.userId ?? msg.userId : msg.userId;
+    let hiddenChanged;
+    if (msg.type === 'select') hiddenChanged = this.previews.select(who, msg.data);
+    else if (msg.type === 'transform') hiddenChanged = this.previews.transform(who, msg.data);
+    else if (msg.type === 'leave') hiddenChanged = this.previews.leave(who);
+    else return false;
+    this._overlay = true;
+    if (hiddenChanged) this._changed(true);
+    return true;
+  }
+
+  /** Each other user's selection: {userId, color, ids} (ids still on the board). */
+  remoteSelections() {
+    return this.previews.selections();
+  }
+
+  /** Elements others are dragging, as their drag shows them (draw these on the overlay). */
+  previewed() {
+    return this.previews.previewed(this.version);
+  }
+
+  /** True while someone drags id: the static layer leaves it out. */
+  hiddenByPreview(id) {
+    return this.previews.hidden.has(id);
+  }
+
+  get previewHidden() {
+    return this.previews.hidden;
+  }
+
+  // ---- server messages ------------------------------------------------------------------
 
   applySync(data) {
-    this.confirmed = new Map();
-    for (const el of data.elements || []) {
-      if (el && typeof el.id === 'string') this.confirmed.set(el.id, el);
-    }
+    this.confirmed.reset(data.elements || []);
     this.seq = data.seq || 0;
     this.userId = data.userId ?? this.userId;
     this.synced = true;
     for (const id of this.live.keys()) if (!this.ownLive.has(id)) this.live.delete(id);
+    this._last.clear();
+    this._lastOther.clear();
+    this._owned.clear();
+    this.previews.reset();
+    this._orderCache = null;
+    this.finder.reset(this.elements());
     this._changed(true);
+    this._overlay = true;
     this._lastCatchUp = 'sync';
   }
 
@@ -115,18 +280,25 @@ export class Scene {
     }
     const mine = msg.userId !== undefined && msg.userId === this.userId;
     const data = msg.data || {};
+    const at = { seq: msg.seq, userId: msg.userId, mine };
     switch (msg.type) {
       case 'draw':
-        this._serverDraw(data, mine, msg.userId !== undefined, now);
+        this._serverDraw(data, at, now);
         break;
       case 'append':
-        this._serverAppend(data, mine, now);
+        this._serverAppend(data, at, now);
         break;
       case 'erase':
-        this._serverErase(data.ids || []);
+        this._serverErase(Array.isArray(data.ids) ? data.ids : [], at);
         break;
       case 'clear':
         this._serverClear();
+        break;
+      case 'update':
+        this._serverUpdate(data, at);
+        break;
+      case 'order':
+        this._serverOrder(data, at);
         break;
       default:
         return false;
@@ -134,23 +306,35 @@ export class Scene {
     return true;
   }
 
-  _serverDraw(el, mine, byPerson, now) {
+  _note(id, at, content) {
+    if (typeof at.seq !== 'number') return;
+    this._last.set(id, { seq: at.seq, userId: at.userId });
+    if (content && !at.mine) this._lastOther.set(id, at.seq);
+  }
+
+  _serverDraw(el, at, now) {
     if (!el || typeof el.id !== 'string') return;
     const id = el.id;
     const existed = this.confirmed.has(id);
     this.confirmed.set(id, el);
-    const pending = mine ? this.pendingDraw.get(id) : undefined;
-    if (pending) {
-      pending.outstanding = Math.max(0, pending.outstanding - 1);
-      this._settlePending(id, pending);
+    this._owned.delete(id);
+    this._note(id, at, true);
+    if (!existed) this._orderCache = null;
+    const p = this.pendingDraw.get(id);
+    if (p && at.mine) {
+      p.outstanding = Math.max(0, p.outstanding - 1);
+      p.fullDraws = Math.max(0, p.fullDraws - 1);
+      p.seen = true;
+      this._settle(id, p);
       return;
     }
-    if (this.pendingDraw.has(id) || this.pendingErase.has(id)) return; // hidden by the overlay
-    if (!ELEMENT_TYPES.has(el.elementType)) return; // stored, never drawn
+    if (p || this.pendingErase.has(id)) return; // hidden by the overlay
+    this.finder.touch(id);
+    if (!typeOf(el)) return; // stored, never drawn
     if (this.live.has(id)) {
       this.live.set(id, now);
       this._changed(false);
-    } else if (!existed && byPerson && el.elementType === 'path' &&
+    } else if (!existed && at.userId !== undefined && Array.isArray(el.points) &&
                el.points.length <= LIVE_START_POINTS) {
       this.live.set(id, now);
       this._changed(false);
@@ -161,49 +345,154 @@ export class Scene {
     }
   }
 
-  _serverAppend(data, mine, now) {
-    const el = this.confirmed.get(data.id);
+  _serverAppend(data, at, now) {
+    const id = data.id;
+    const el = this.confirmed.get(id);
     if (!el || !Array.isArray(el.points) || !Array.isArray(data.points)) return;
-    // Copy so an element object held elsewhere (history, a pending entry) is never mutated.
-    this.confirmed.set(data.id, { ...el, points: el.points.concat(data.points) });
-    const pending = mine ? this.pendingDraw.get(data.id) : undefined;
-    if (pending) {
-      pending.outstanding = Math.max(0, pending.outstanding - 1);
-      this._settlePending(data.id, pending);
+    const next = { ...el, points: this._grown(this._owned.get(id), el.points, data.points) };
+    this._owned.set(id, next.points);
+    this.confirmed.set(id, next);
+    this._note(id, at, true);
+    const p = this.pendingDraw.get(id);
+    if (p && at.mine) {
+      p.outstanding = Math.max(0, p.outstanding - 1);
+      this._settle(id, p);
       return;
     }
-    if (this.pendingDraw.has(data.id) || this.pendingErase.has(data.id)) return;
-    const wasLive = this.live.has(data.id);
-    this.live.set(data.id, now);
+    if (p || this.pendingErase.has(id)) return;
+    this.finder.grow(id, next, data.points);
+    const wasLive = this.live.has(id);
+    this.live.set(id, now);
     this._changed(!wasLive);
   }
 
-  _serverErase(ids) {
+  /** `points` plus `added`: pushed in place when `owned` is that very array, else copied once. */
+  _grown(owned, points, added) {
+    const arr = owned === points ? points : points.slice();
+    for (const pt of added) arr.push(pt);
+    return arr;
+  }
+
+  _serverErase(ids, at) {
     let visible = false;
     for (const id of ids) {
       if (this.confirmed.delete(id)) visible = true;
+      this._last.delete(id);
+      this._lastOther.delete(id);
+      this._owned.delete(id);
       this.pendingErase.delete(id);
-      if (!this.ownLive.has(id) && this.pendingDraw.delete(id)) visible = true;
+      this.pendingOrder.delete(id);
+      const p = this.pendingDraw.get(id);
+      if (p && !this._survives(p)) {
+        this._dropEntry(id, at.mine ? null : 'erased');
+        visible = true;
+      }
       if (!this.ownLive.has(id)) this.live.delete(id);
+      this.finder.touch(id);
     }
+    this._orderCache = null;
     if (visible) this._changed(true);
   }
 
+  /** A local entry whose full draw is still to reach the server outlives an erase or clear. */
+  _survives(p) {
+    return p.fullDraws > 0 || (p.unsent && !p.seen);
+  }
+
   _serverClear() {
+    for (const [id, p] of this.pendingDraw) {
+      if (this._survives(p)) {
+        p.seen = false;
+        p.base = undefined;
+      } else {
+        this._dropEntry(id, 'cleared');
+      }
+    }
     this.confirmed.clear();
     this.pendingErase.clear();
-    for (const [id, p] of this.pendingDraw) {
-      // A draw still in flight was sent after the clear in server order: it will survive.
-      if (p.outstanding === 0 && !p.unsent && !this.ownLive.has(id)) this.pendingDraw.delete(id);
-    }
+    this.pendingOrder.clear();
     for (const id of this.live.keys()) if (!this.ownLive.has(id)) this.live.delete(id);
+    this._last.clear();
+    this._lastOther.clear();
+    this._owned.clear();
+    this.epoch += 1;
+    this._orderCache = null;
+    this.finder.reset(this.elements());
     this._changed(true);
   }
 
-  _settlePending(id, pending) {
-    if (pending.outstanding === 0 && !pending.unsent && !this.ownLive.has(id)) {
-      this.pendingDraw.delete(id);
+  _serverUpdate(data, at) {
+    const change = { move: data.move, scale: data.scale, set: data.set };
+    let visible = false;
+    for (const id of Array.isArray(data.ids) ? data.ids : []) {
+      const el = this.confirmed.get(id);
+      if (!el) continue;
+      let next;
+      try {
+        next = applyUpdate(el, change);
+      } catch {
+        continue; // a type this page does not know keeps its old state
+      }
+      this.confirmed.set(id, next);
+      this._owned.delete(id);
+      this._note(id, at, true);
+      const p = this.pendingDraw.get(id);
+      if (p && at.mine) {
+        p.outstanding = Math.max(0, p.outstanding - 1);
+        visible = this._settle(id, p) || visible;
+      } else if (!p) {
+        this.finder.touch(id);
+        visible = visible || !this.pendingErase.has(id);
+      }
     }
+    // The server sends a user's update in place of (and so after) any preview still waiting.
+    if (at.userId !== undefined && this.previews.end(at.userId)) visible = true;
+    if (visible) this._changed(true);
+    this._overlay = true;
+  }
+
+  _serverOrder(data, at) {
+    const ids = (Array.isArray(data.ids) ? data.ids : []).filter((id) => this.confirmed.has(id));
+    if (data.to === 'back') this.confirmed.back(ids);
+    else this.confirmed.front(ids);
+    for (const id of ids) {
+      this._note(id, at, false);
+      const o = at.mine ? this.pendingOrder.get(id) : undefined;
+      if (o) {
+        o.outstanding = Math.max(0, o.outstanding - 1);
+        if (!o.outstanding && !o.unsent) this.pendingOrder.delete(id);
+      }
+    }
+    this._orderCache = null;
+    if (ids.length) this._changed(true);
+  }
+
+  /**
+   * Drops a pending entry once every message for it is back. Returns true when what is shown
+   * changed (the server's element differs from the overlay's, someone else changed it too).
+   */
+  _settle(id, p) {
+    if (p.outstanding > 0 || p.unsent || this.ownLive.has(id)) return false;
+    this.pendingDraw.delete(id);
+    this._orderCache = null;
+    const server = this.confirmed.get(id);
+    this.finder.touch(id);
+    if (sameElement(server, p.el)) return false;
+    this._changed(true);
+    return true;
+  }
+
+  /** Removes a local entry the server will never confirm; an own live stroke ends too. */
+  _dropEntry(id, reason, message = NOTICES[reason]) {
+    this.pendingDraw.delete(id);
+    this._orderCache = null;
+    if (this.ownLive.has(id)) {
+      this.ownLive.delete(id);
+      this.live.delete(id);
+      this._gone.add(id);
+      if (reason) this._notices.push({ kind: 'strokeGone', id, reason, message });
+    }
+    this.finder.touch(id);
   }
 
   /** Moves remote strokes that stopped growing onto the static layer. */
@@ -215,24 +504,75 @@ export class Scene {
     }
   }
 
+  _isTop(id) {
+    const { high } = this._order();
+    if (high.length) return high[high.length - 1] === id;
+    return !this.pendingOrder.has(id) && this.confirmed.isTop(id);
+  }
+
   _settleToStatic(id) {
     // Drawing on top is exact only when nothing else lies above the element in board order.
-    let last;
-    for (const el of this.elements()) last = el;
-    if (last && last.id === id && !this._full) this._changed(false, id);
+    if (this._isTop(id) && !this._full) this._changed(false, id);
     else this._changed(true);
   }
 
-  // ---- local changes (the caller sends the messages; `sent` says whether it could) --------
+  // ---- local changes (the caller sends the messages; `sent` says whether it could) -------
+
+  /** The pending entry of id, made on first use over what the server has (if anything). */
+  _entry(id) {
+    let p = this.pendingDraw.get(id);
+    if (!p) {
+      const base = this.confirmed.get(id);
+      this._counter += 1;
+      p = {
+        el: base, outstanding: 0, unsent: false, fullDraws: 0, seen: base !== undefined,
+        base, baseSeq: this.seq, rank: PENDING_BASE + this._counter, ownArr: null,
+        erased: false, resending: false,
+      };
+      this.pendingDraw.set(id, p);
+      this._orderCache = null;
+    }
+    return p;
+  }
+
+  _count(entry, sent, fullDraw) {
+    if (sent) {
+      entry.outstanding += 1;
+      if (fullDraw) entry.fullDraws += 1;
+    } else {
+      entry.unsent = true;
+    }
+  }
+
+  /** Remembers which ids a message sent now carried, by its first id (refusals name that). */
+  _remember(ids) {
+    for (let i = 0; i < ids.length; i += LIMITS.MAX_IDS) {
+      const chunk = ids.slice(i, i + LIMITS.MAX_IDS);
+      const known = this._sent.get(chunk[0]);
+      if (known) for (const id of chunk) known.add(id);
+      else this._sent.set(chunk[0], new Set(chunk));
+    }
+    while (this._sent.size > SENT_MEMORY) this._sent.delete(this._sent.keys().next().value);
+  }
+
+  /** Stop growing id's points array in place: someone keeps the element. */
+  _release(id) {
+    this._owned.delete(id);
+    const p = this.pendingDraw.get(id);
+    if (p) p.ownArr = null;
+  }
 
   localDraw(el, sent, live = false) {
-    const p = this.pendingDraw.get(el.id) || { el, outstanding: 0, unsent: false };
     const wasShown = this.pendingDraw.has(el.id) || this.confirmed.has(el.id);
+    const p = this._entry(el.id);
     p.el = el;
-    if (sent) p.outstanding += 1;
-    else p.unsent = true;
-    this.pendingDraw.set(el.id, p);
+    p.ownArr = null;
+    p.baseSeq = this.seq;
+    this._count(p, sent, true);
     this.pendingErase.delete(el.id);
+    this._gone.delete(el.id);
+    this._remember([el.id]);
+    this.finder.touch(el.id);
     if (live) {
       this.ownLive.add(el.id);
       this.live.set(el.id, 0);
@@ -244,22 +584,85 @@ export class Scene {
     }
   }
 
+  /**
+   * Points added to an own stroke being drawn. False when the stroke is gone (erased or
+   * cleared by someone else meanwhile): the caller must send nothing for it.
+   */
   localAppend(id, points, sent) {
     const p = this.pendingDraw.get(id);
-    if (!p) return;
-    p.el = { ...p.el, points: p.el.points.concat(points) };
+    if (!p || !p.el || !Array.isArray(p.el.points) || this._gone.has(id)) return false;
+    const arr = this._grown(p.ownArr, p.el.points, points);
+    p.ownArr = arr;
+    p.el = { ...p.el, points: arr };
     // `sent` undefined: the points are buffered and counted by markResent when they go out.
     if (sent === true) p.outstanding += 1;
     else if (sent === false) p.unsent = true;
+    this.finder.grow(id, p.el, points);
     this._changed(false);
+    return true;
   }
 
-  /** A stroke of ours is finished: it leaves the overlay. */
+  /**
+   * A move, resize or restyle of the displayed elements `ids`; change is {move?, scale?, set?}
+   * as on the wire. Returns [[before, after], ...] for the elements it changed.
+   */
+  localUpdate(ids, change, sent) {
+    const out = [];
+    for (const id of new Set(ids)) {
+      const el = this.get(id);
+      if (!el) continue;
+      let next;
+      try {
+        next = applyUpdate(el, change);
+      } catch {
+        continue;
+      }
+      this._release(id);
+      const p = this._entry(id);
+      p.el = next;
+      p.baseSeq = this.seq;
+      this._count(p, sent, false);
+      this.finder.touch(id);
+      out.push([el, next]);
+    }
+    if (out.length) {
+      this._remember(out.map(([, after]) => after.id));
+      this._changed(true);
+    }
+    return out;
+  }
+
+  /** Brings ids to the front or sends them to the back. Returns the ids, in board order. */
+  localOrder(ids, to, sent) {
+    const list = [...new Set(ids)].filter((id) => this.get(id));
+    list.sort((a, b) => this.rankOf(a) - this.rankOf(b));
+    const place = (id) => {
+      const o = this.pendingOrder.get(id) || { rank: 0, to, outstanding: 0, unsent: false };
+      this._counter += 1;
+      o.rank = to === 'back' ? -(PENDING_BASE + this._counter) : PENDING_BASE + this._counter;
+      o.to = to;
+      if (sent) o.outstanding += 1;
+      else o.unsent = true;
+      this.pendingOrder.set(id, o);
+    };
+    // Back: the first of the list must end lowest, so it takes the last (lowest) rank.
+    if (to === 'back') [...list].reverse().forEach(place);
+    else list.forEach(place);
+    if (list.length) {
+      this._remember(list);
+      this._orderCache = null;
+      this._changed(true);
+    }
+    return list;
+  }
+
+  /** A stroke of ours is finished: it leaves the overlay once its echoes are back. */
   endLive(id) {
     this.ownLive.delete(id);
     this.live.delete(id);
+    this._release(id);
     const p = this.pendingDraw.get(id);
-    if (p) this._settlePending(id, p);
+    if (p) this._settle(id, p);
     this._settleToStatic(id);
   }
 
@@ -267,11 +670,22 @@ export class Scene {
   dropLocal(id) {
     this.ownLive.delete(id);
     this.live.delete(id);
-    if (this.pendingDraw.delete(id)) this._changed(true);
+    if (this.pendingDraw.delete(id)) {
+      this._orderCache = null;
+      this.finder.touch(id);
+      this._changed(true);
+    }
   }
 
+  /** Hides ids at once; returns the elements that were shown (for undo). */
   localErase(ids, sent) {
-    for (const id of ids) {
+    const removed = [];
+    for (const id of new Set(ids)) {
+      const shown = this.get(id);
+      if (shown) {
+        this._release(id);
+        removed.push(shown);
+      }
       const e = this.pendingErase.get(id) || { outstanding: 0, unsent: false };
       if (sent) e.outstanding += 1;
       else e.unsent = true;
@@ -280,56 +694,36 @@ export class Scene {
       const p = this.pendingDraw.get(id);
       if (p && !this.confirmed.has(id) && p.outstanding === 0) this.pendingDraw.delete(id);
       else if (p && !this.confirmed.has(id)) p.erased = true;
+      this.finder.touch(id);
     }
+    this._remember([...new Set(ids)]);
+    this._orderCache = null;
     this._changed(true);
+    return removed;
+  }
+
+  // ---- after a reconnect or a refusal (scene/recovery.js) --------------------------------
+
+  /**
+   * After the frame holding a resume (or a full sync) and its catch-up changes, or after a
+   * rate_limited drop: what to send again. {draws: elements, erases: ids, updates: [{ids,
+   * set}], orders: [{ids, to}]}. See scene/recovery.js.
+   */
+  afterCatchUp(fullSync = this._lastCatchUp === 'sync') {
+    return afterCatchUp(this, fullSync);
+  }
+
+  /** Count a message that `afterCatchUp` asked for (or a buffered append) as sent, or not. */
+  markResent(kind, id, sent) {
+    markResent(this, kind, id, sent);
   }
 
   /**
-   * After the frame holding a resume (or a full sync) and its catch-up changes: returns the
-   * elements to send again as full `draw`s and the ids to erase again. Appends are never
-   * re-sent: a full draw replaces the element, so nothing is applied twice. Also used after
-   * the server dropped messages (`rate_limited`): whatever has no echo yet is sent again.
+   * An `error` frame for one of our messages. Returns {resend: true} for rate_limited (send
+   * what is unconfirmed again later), else {dropped: ids, notice: text or ''}.
    */
-  afterCatchUp(fullSync = this._lastCatchUp === 'sync') {
-    const draws = [];
-    for (const [id, p] of this.pendingDraw) {
-      const server = this.confirmed.get(id);
-      let needed = p.unsent || p.outstanding > 0;
-      if (fullSync) needed = !server || canonical(server) !== canonical(p.el);
-      if (p.erased && !server) {
-        this.pendingDraw.delete(id);
-        continue;
-      }
-      if (needed) {
-        p.outstanding = 0;
-        p.unsent = false;
-        draws.push(p.el);
-      } else {
-        p.outstanding = 0;
-        p.unsent = false;
-        this._settlePending(id, p);
-      }
-    }
-    const erases = [];
-    for (const [id, e] of this.pendingErase) {
-      if (!this.confirmed.has(id) && !this.pendingDraw.has(id)) {
-        this.pendingErase.delete(id);
-      } else {
-        e.outstanding = 0;
-        e.unsent = false;
-        erases.push(id);
-      }
-    }
-    this._changed(true);
-    return { draws, erases };
-  }
-
-  /** Count a message that `afterCatchUp` asked for as sent (or not). */
-  markResent(kind, id, sent) {
-    const entry = kind === 'draw' ? this.pendingDraw.get(id) : this.pendingErase.get(id);
-    if (!entry) return;
-    if (sent) entry.outstanding += 1;
-    else entry.unsent = true;
+  onRefused(err) {
+    return onRefused(this, err || {});
   }
 
   /** Drops hidden ids the server no longer has (an erase of something already gone). */
@@ -347,6 +741,7 @@ export class Scene {
       if (p.outstanding > 0 || p.unsent || !this.confirmed.has(id)) return false;
     }
     for (const e of this.pendingErase.values()) if (e.outstanding > 0 || e.unsent) return false;
+    for (const o of this.pendingOrder.values()) if (o.outstanding > 0 || o.unsent) return false;
     return true;
   }
 }

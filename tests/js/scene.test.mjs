@@ -143,7 +143,7 @@ test('a new element drawn last is painted on top, not by a full repaint', () => 
   const s = synced([rect('a', 'bob')], 1);
   s.takeChanges();
   s.applyChange({ type: 'draw', userId: 'bob', data: rect('b', 'bob'), seq: 2 });
-  assert.deepEqual(s.takeChanges(), { full: false, top: ['b'] });
+  assert.deepEqual(s.takeChanges(), { full: false, top: ['b'], overlay: false });
   s.applyChange({ type: 'erase', userId: 'bob', data: { ids: ['a'] }, seq: 3 });
   assert.equal(s.takeChanges().full, true);
 });
@@ -175,17 +175,36 @@ test("someone else's erase of my confirmed element wins; nothing is re-sent", ()
   s.applyChange({ type: 'erase', userId: 'bob', data: { ids: ['mine'] }, seq: 2 });
   assert.deepEqual(ids(s), []);
   s.applyResume({ userId: 'me', since: 2, seq: 2 });
-  assert.deepEqual(s.afterCatchUp(), { draws: [], erases: [] });
+  assert.deepEqual(s.afterCatchUp(), { draws: [], erases: [], updates: [], orders: [] });
 });
 
-test('a stroke being drawn survives a clear by someone else only if sent after it', () => {
+test('a stroke being drawn is removed with a notice when a clear lands after its draw', () => {
   const s = synced([rect('old', 'bob')], 1);
   s.localDraw(path('p', [[0, 0]]), true, true);
   s.applyChange({ type: 'draw', userId: 'me', data: path('p', [[0, 0]]), seq: 2 });
   s.applyChange({ type: 'clear', userId: 'bob', data: {}, seq: 3 });
-  // The clear came after our draw on the server: the stroke is gone there, but still ours
-  // locally while the pen is down; its next appends get not_found and the page ignores them.
-  assert.deepEqual(ids(s), ['p']);
-  s.endLive('p');
+  // The clear came after our draw on the server: the stroke is gone there, so it goes here too,
+  // the person is told, and nothing more is sent for it.
   assert.deepEqual(ids(s), []);
+  assert.equal(s.isGone('p'), true);
+  assert.equal(s.localAppend('p', [[1, 1]], true), false);
+  const notices = s.takeNotices();
+  assert.equal(notices.length, 1);
+  assert.equal(notices[0].id, 'p');
+  assert.equal(notices[0].reason, 'cleared');
+  assert.deepEqual(s.takeNotices(), []);
+});
+
+test('a stroke whose draw is still in flight survives a clear (it lands after it)', () => {
+  const s = synced([rect('old', 'bob')], 1);
+  s.localDraw(path('p', [[0, 0]]), true, true);
+  s.applyChange({ type: 'clear', userId: 'bob', data: {}, seq: 2 });
+  assert.deepEqual(ids(s), ['p']);
+  assert.equal(s.localAppend('p', [[1, 1]], true), true);
+  s.applyChange({ type: 'draw', userId: 'me', data: path('p', [[0, 0]]), seq: 3 });
+  s.applyChange({ type: 'append', userId: 'me', data: { id: 'p', points: [[1, 1]] }, seq: 4 });
+  s.endLive('p');
+  assert.equal(s.settled, true);
+  assert.deepEqual(ids(s), ['p']);
+  assert.deepEqual(s.takeNotices(), []);
 });
