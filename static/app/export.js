@@ -1,9 +1,8 @@
-// Downloads of the board as PNG and SVG, fitted to the drawing's bounds. Works over plain
-// HTTP: a blob URL on a temporary link, no secure-context API.
+// Downloads of the board: PNG painted here, fitted to the drawing's bounds; SVG comes from the
+// server (`/api/rooms/{id}/export?format=svg`, see api.js), the one SVG exporter. Works over
+// plain HTTP: a blob URL on a temporary link, no secure-context API.
 
-import { unionBounds } from './geometry.js';
-import { drawElement } from './draw.js';
-import { boardSvg } from './svg.js';
+import { bounds, drawElement } from './elements/index.js';
 
 const PAD = 20;
 /** Largest PNG side in pixels; bigger drawings are scaled down to fit. */
@@ -22,12 +21,24 @@ export function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** Union bounds {x0, y0, x1, y1} of elements, or null when none has bounds. */
+export function unionBounds(elements) {
+  let box = null;
+  for (const el of elements) {
+    const b = bounds(el);
+    if (!b) continue;
+    box = box ? { x0: Math.min(box.x0, b.x0), y0: Math.min(box.y0, b.y0),
+      x1: Math.max(box.x1, b.x1), y1: Math.max(box.y1, b.y1) } : { ...b };
+  }
+  return box;
+}
+
 /** Paints the elements on a new canvas fitted to their bounds; `scale` 2 keeps it crisp. */
 export function boardCanvas(elements, scale = 2) {
   const list = [...elements];
-  const b = unionBounds(list) || { minX: 0, minY: 0, maxX: 100, maxY: 100 };
-  const w = b.maxX - b.minX + 2 * PAD;
-  const h = b.maxY - b.minY + 2 * PAD;
+  const b = unionBounds(list) || { x0: 0, y0: 0, x1: 100, y1: 100 };
+  const w = b.x1 - b.x0 + 2 * PAD;
+  const h = b.y1 - b.y0 + 2 * PAD;
   const s = Math.min(scale, MAX_SIDE / w, MAX_SIDE / h, Math.sqrt(MAX_AREA / (w * h)));
   const canvas = document.createElement('canvas');
   canvas.width = Math.max(1, Math.ceil(w * s));
@@ -35,7 +46,7 @@ export function boardCanvas(elements, scale = 2) {
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.setTransform(s, 0, 0, s, (PAD - b.minX) * s, (PAD - b.minY) * s);
+  ctx.setTransform(s, 0, 0, s, (PAD - b.x0) * s, (PAD - b.y0) * s);
   for (const el of list) {
     try {
       drawElement(ctx, el);
@@ -50,14 +61,6 @@ export function pngBlob(elements) {
   return new Promise((resolve) => boardCanvas(elements).toBlob(resolve, 'image/png'));
 }
 
-export function svgBlob(elements) {
-  return new Blob([boardSvg(elements, PAD)], { type: 'image/svg+xml' });
-}
-
 export async function exportPng(elements, name) {
   download(await pngBlob(elements), `${name}.png`);
-}
-
-export function exportSvg(elements, name) {
-  download(svgBlob(elements), `${name}.svg`);
 }

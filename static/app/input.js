@@ -5,6 +5,7 @@
 // - touch: one finger uses the tool, two fingers pan and pinch-zoom. Once a pen has been seen,
 //   fingers only pan and zoom (palm rejection).
 // - a stroke begun by one finger is cancelled when a second finger lands soon after.
+// - a double-click goes to the tool's dblclick, when it has one.
 
 /** A second finger this soon after the first turns the gesture into pan/zoom, undoing it. */
 const SECOND_FINGER_MS = 250;
@@ -12,7 +13,7 @@ const SECOND_FINGER_MS = 250;
 export class Input {
   constructor(canvas, page) {
     this.canvas = canvas;
-    this.page = page; // {view, renderer, tool(), toolCtx(), apply(ops), cursor(x,y), viewChanged()}
+    this.page = page; // {view, tool(), toolCtx(), apply(ops), cursor(x,y), viewChanged()}
     this.pointers = new Map();
     this.drawing = null; // pointerId using the tool
     this.drawStart = 0;
@@ -27,6 +28,13 @@ export class Input {
     canvas.addEventListener('lostpointercapture', (e) => this.up(e, true));
     canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
     canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+    canvas.addEventListener('dblclick', (e) => this.dblclick(e));
+  }
+
+  /** A double-click goes to the tool that wants one (the select tool edits a text there). */
+  dblclick(e) {
+    const tool = this.page.tool();
+    if (tool.dblclick) this.page.apply(tool.dblclick(this.page.toolCtx(), this.world(e)));
   }
 
   world(e) {

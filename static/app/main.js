@@ -1,37 +1,36 @@
-// The board page: boots the pieces and carries one change through them.
-//
-// A drawing gesture goes: input.js -> the active tool (returns ops) -> apply() here, which puts
-// the change on the scene's local overlay and sends it through net.js. The server's echo (with
-// its seq) comes back through onFrame() into the scene's confirmed state, and render.js paints
-// the result once per animation frame.
+// The board page: builds the pieces and wires them. Each piece has one job:
+//   session.js    the socket: sync, resume, catch-up, refusals (server -> scene)
+//   controller.js tool ops and selection actions -> scene + messages + history
+//   input.js      pointer, touch and wheel -> tool calls, pan and zoom
+//   keyboard.js   shortcuts; clipboard.js the copy, cut and paste events
+//   render.js     the two canvas layers, once per animation frame
+//   api.js        HTTP calls (export, import, history); ui/* the controls
+// `window.__lanboard` is the hook the browser tests and benchmarks use.
 
-import { Connection } from './net.js';
-import { unionBounds } from './geometry.js';
+import { boardApi } from './api.js';
+import { bindClipboard } from './clipboard.js';
+import { Controller } from './controller.js';
+import { LIMITS } from './elements/index.js';
+import { download, exportPng, unionBounds } from './export.js';
 import { History } from './history.js';
 import { Input } from './input.js';
-import {
-  appendMsg, clampFontSize, clampWidth, cleanUserId, clearMsg, cursorMsg, drawMsg, eraseMsgs,
-  idMaker, socketUrl,
-} from './protocol.js';
+import { bindKeyboard } from './keyboard.js';
+import { cleanUserId, clearMsg, idMaker } from './protocol.js';
 import { Renderer } from './render.js';
 import { Scene } from './scene.js';
-import { makeTools, TOOL_INFO } from './tools/index.js';
-import { ERASER_RADIUS } from './tools/eraser.js';
+import { Session } from './session.js';
+import { makeTools, toolInfo } from './tools/index.js';
 import { View } from './view.js';
-import { download, exportPng, exportSvg } from './export.js';
 import { askName, storedName, storeName, toast } from './ui/dialogs.js';
 import { buildMenu } from './ui/menu.js';
+import { buildNotice } from './ui/notice.js';
 import { buildPresence } from './ui/presence.js';
 import { buildShare } from './ui/share.js';
 import { buildTextEditor } from './ui/texteditor.js';
 import { buildToolbar, WIDTHS } from './ui/toolbar.js';
 
-/** Appends of a stroke in progress go out at most this often (about 30 per second). */
-const APPEND_EVERY_MS = 33;
-/** Cursor positions go out at most this often (about 30 per second). */
-const CURSOR_EVERY_MS = 33;
-/** A remote cursor that has not moved for this long is hidden. */
-const CURSOR_STALE_MS = 30000;
+const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+const clampWidth = (w) => clamp(w, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WIDTH);
 
 const params = new URLSearchParams(location.search);
 const roomId = decodeURIComponent(location.pathname.replace(/^\/room\//, '').split('/')[0] || '');
@@ -41,303 +40,108 @@ function start(name) {
   const view = new View();
   const history = new History();
   const tools = makeTools();
-  const style = { color: '#1e1e1e', widthIndex: 0 };
   const staticCanvas = document.getElementById('board-canvas');
   const overlay = document.getElementById('overlay-canvas');
   const renderer = new Renderer(staticCanvas, overlay, scene, view);
-  const newId = idMaker(name);
-  const me = { userId: name, color: null };
-  const cursors = new Map();
-  const appendBuf = new Map();
-  const eraseGroups = new Map();
-  const stats = { syncReceivedAt: 0, syncToFrameMs: null, syncElements: 0, frames: 0 };
-  let toolName = 'pen';
-  let ready = false;
-  let appendTimer = null;
-  let lastCursorAt = 0;
-  let cursorTimer = null;
-  let nextCursor = null;
-  let users = [];
-  renderer.cursors = cursors;
+  const notice = buildNotice();
+  const presence = buildPresence();
+  const editor = buildTextEditor(view, overlay);
+  const connection = connectionStatus();
+
+  const session = new Session({
+    roomId, name, scene, notice,
+    changed: () => {
+      presence.show(session.users, session.me.userId);
+      renderer.setCursors(session.cursors);
+    },
+    onState: connection.show,
+  });
+  const toolbar = buildToolbar({
+    tool: (n) => setTool(n),
+    color: (color) => setStyle({ color }),
+    width: (widthIndex) => setStyle({ widthIndex }),
+    fill: (fill) => setStyle({ fill }),
+    undo: () => controller.undo(),
+    redo: () => controller.redo(),
+    front: () => controller.order('front'),
+    back: () => controller.order('back'),
+    duplicate: () => controller.duplicate(),
+    remove: () => controller.deleteSelection(),
+  });
+  const controller = new Controller({
+    scene, session, history, renderer, tools, newId: idMaker(name),
+    ui: {
+      notice,
+      showHistory: (u, r) => toolbar.showHistory(u, r),
+      showSelection: (ids) => toolbar.showSelection(ids),
+      openEditor: (el, done) => editor.open(el, done),
+    },
+  });
+  session.afterCatchUp = () => connection.show('connected');
+  session.afterChanges = () => controller.afterChanges();
+  session.onDropped = () => controller.dropBufferedAppends();
+
   renderer.resize();
   window.addEventListener('resize', () => renderer.resize());
 
-  // ---- sending ---------------------------------------------------------------------
+  // ---- style: one shared style, and a style of its own for a tool that keeps one ------
 
-  const send = (msg) => ready && net.send(msg);
+  const shared = { color: '#1e1e1e', widthIndex: 0, fill: false };
+  const ownStyles = new Map();
+  const styleOf = (tool) => {
+    const info = toolInfo(tool);
+    if (!info || !info.style) return shared;
+    if (!ownStyles.has(tool)) ownStyles.set(tool, { ...shared, ...info.style });
+    return ownStyles.get(tool);
+  };
 
-  function sendDraw(el, live = false) {
-    let msg;
-    try {
-      msg = drawMsg(el);
-    } catch (err) {
-      toast(`Not drawn: ${err.message}`);
-      return false;
-    }
-    scene.localDraw(el, send(msg), live);
-    return true;
+  function showStyle() {
+    const s = styleOf(controller.toolName);
+    const w = WIDTHS[s.widthIndex];
+    controller.style = { color: s.color, width: clampWidth(w.width), fill: s.fill,
+      font: clamp(w.font, LIMITS.MIN_FONT_SIZE, LIMITS.MAX_FONT_SIZE) };
+    toolbar.showStyle(s);
   }
 
-  function sendErase(ids) {
-    const list = ids.filter((id) => scene.get(id));
-    if (!list.length) return [];
-    const elements = list.map((id) => scene.get(id));
-    let sent = true;
-    for (const msg of eraseMsgs(list)) sent = send(msg) && sent;
-    scene.localErase(list, sent);
-    return elements;
+  /** A style change applies to the next drawing and, with a selection, to the selection. */
+  function setStyle(change) {
+    const s = styleOf(controller.toolName);
+    Object.assign(s, change);
+    showStyle();
+    if (!controller.selection.size) return;
+    if (change.color !== undefined) controller.restyle({ strokeColor: change.color });
+    if (change.widthIndex !== undefined) {
+      controller.restyle({ strokeWidth: clampWidth(WIDTHS[change.widthIndex].width) });
+    }
+    if (change.fill !== undefined) controller.restyle({ fillColor: change.fill ? s.color : null });
   }
 
-  function flushAppends() {
-    clearTimeout(appendTimer);
-    appendTimer = null;
-    for (const [id, points] of appendBuf) {
-      scene.markResent('draw', id, send(appendMsg(id, points)));
-    }
-    appendBuf.clear();
+  function setTool(next) {
+    editor.commit();
+    if (!controller.setTool(next)) return;
+    toolbar.showTool(next);
+    overlay.dataset.tool = next;
+    renderer.setSelfCursor(null);
+    showStyle();
   }
 
-  function apply(ops) {
-    for (const op of ops) {
-      switch (op.op) {
-        case 'begin':
-          sendDraw(op.element, true);
-          break;
-        case 'append': {
-          scene.localAppend(op.id, op.points, undefined);
-          const buf = appendBuf.get(op.id);
-          if (buf) buf.push(...op.points);
-          else appendBuf.set(op.id, [...op.points]);
-          if (!appendTimer) appendTimer = setTimeout(flushAppends, APPEND_EVERY_MS);
-          break;
-        }
-        case 'end': {
-          flushAppends();
-          const el = scene.get(op.id);
-          scene.endLive(op.id);
-          if (el) history.push({ kind: 'draw', element: el });
-          break;
-        }
-        case 'cancel':
-          appendBuf.delete(op.id);
-          scene.endLive(op.id);
-          sendErase([op.id]);
-          break;
-        case 'draw':
-          if (sendDraw(op.element)) history.push({ kind: 'draw', element: op.element });
-          break;
-        case 'erase': {
-          const removed = sendErase(op.ids);
-          const group = eraseGroups.get(op.group) || [];
-          group.push(...removed);
-          eraseGroups.set(op.group, group);
-          break;
-        }
-        case 'endErase': {
-          const group = eraseGroups.get(op.group);
-          eraseGroups.delete(op.group);
-          if (group && group.length) history.push({ kind: 'erase', elements: group });
-          break;
-        }
-        case 'preview':
-          renderer.preview = tools[toolName].preview;
-          renderer.markOverlay();
-          break;
-        case 'text':
-          openTextEditor(op.x, op.y);
-          break;
-        default:
-          break;
-      }
-    }
-    toolbar.showHistory(history.canUndo, history.canRedo);
-    renderer.request();
-  }
-
-  function undoRedo(change) {
-    if (!change) return;
-    if (change.erase) sendErase(change.erase);
-    if (change.draw) for (const el of change.draw) sendDraw(el);
-    toolbar.showHistory(history.canUndo, history.canRedo);
-    renderer.request();
-  }
-  const undo = () => undoRedo(history.undo());
-  const redo = () => undoRedo(history.redo());
-
-  function sendCursor(x, y) {
-    nextCursor = [x, y];
-    if (toolName === 'eraser') {
-      renderer.selfCursor = { x, y, r: ERASER_RADIUS / view.scale };
-      renderer.markOverlay();
-    }
-    const wait = CURSOR_EVERY_MS - (performance.now() - lastCursorAt);
-    if (wait <= 0) {
-      lastCursorAt = performance.now();
-      send(cursorMsg(x, y));
-      nextCursor = null;
-    } else if (!cursorTimer) {
-      cursorTimer = setTimeout(() => {
-        cursorTimer = null;
-        if (nextCursor) sendCursor(...nextCursor);
-      }, wait);
-    }
-  }
-
-  // ---- receiving -------------------------------------------------------------------
-
-  function onFrame(messages, receivedAt) {
-    let caughtUp = false;
-    const now = performance.now();
-    for (const msg of messages) {
-      if (!msg || typeof msg.type !== 'string') continue;
-      switch (msg.type) {
-        case 'sync':
-          stats.syncParseMs = now - receivedAt;
-          scene.applySync(msg.data);
-          stats.syncApplyMs = performance.now() - now;
-          stats.syncAppliedAt = performance.now();
-          me.userId = msg.data.userId;
-          me.color = msg.data.color;
-          users = msg.data.users || users;
-          stats.syncReceivedAt = receivedAt;
-          stats.syncElements = (msg.data.elements || []).length;
-          stats.syncToFrameMs = null;
-          caughtUp = true;
-          break;
-        case 'resume':
-          scene.applyResume(msg.data);
-          me.userId = msg.data.userId;
-          me.color = msg.data.color;
-          caughtUp = true;
-          break;
-        case 'draw':
-        case 'append':
-        case 'erase':
-        case 'clear':
-          scene.applyChange(msg, now);
-          break;
-        case 'cursor':
-          if (msg.userId !== me.userId && msg.data) {
-            cursors.set(msg.userId, { x: msg.data.x, y: msg.data.y, color: msg.data.color, t: now });
-            renderer.markOverlay();
-          }
-          break;
-        case 'userlist':
-          users = msg.data.users || [];
-          break;
-        case 'leave':
-          cursors.delete(msg.userId);
-          renderer.markOverlay();
-          break;
-        case 'ack':
-          scene.prunePendingErase();
-          break;
-        case 'error':
-          onServerError(msg.data || {});
-          break;
-        default:
-          break; // join, pong and types from newer servers
-      }
-    }
-    if (caughtUp) {
-      ready = true;
-      net.healthy();
-      resendUnconfirmed();
-      showConnection('connected');
-    }
-    presence.show(users, me.userId);
-    renderer.request();
-  }
-
-  /** Sends again, as full draws and erases, every local change the server has not echoed. */
-  function resendUnconfirmed(fullSync) {
-    // A full draw carries every point so far: buffered appends would add them twice.
-    appendBuf.clear();
-    const { draws, erases } = scene.afterCatchUp(fullSync);
-    for (const el of draws) scene.markResent('draw', el.id, net.send(drawMsg(el)));
-    for (const msg of eraseMsgs(erases)) {
-      const sent = net.send(msg);
-      for (const id of msg.data.ids) scene.markResent('erase', id, sent);
-    }
-  }
-
-  let recoverTimer = null;
-  function onServerError(err) {
-    if (err.code === 'rate_limited') {
-      // The server dropped some of our messages without saying which. Once our own queue
-      // has drained and echoes had time to arrive, whatever is unconfirmed is sent again.
-      clearTimeout(recoverTimer);
-      const recover = () => {
-        if (net.queued) recoverTimer = setTimeout(recover, 500);
-        else if (ready) resendUnconfirmed(false);
-      };
-      recoverTimer = setTimeout(recover, 1500);
-      return;
-    }
-    if (err.code === 'not_found') return; // an append to a stroke someone erased meanwhile
-    if (err.ref && scene.pendingDraw.has(err.ref) && err.code === 'bad_element') {
-      scene.dropLocal(err.ref);
-    }
-    toast(err.message ? `Server: ${err.message}` : `Server error: ${err.code}`);
-  }
-
-  // ---- connection ------------------------------------------------------------------
-
-  const connBtn = document.getElementById('conn');
-  const connText = document.getElementById('conn-text');
-  function showConnection(state, detail) {
-    connBtn.dataset.state = state;
-    const texts = {
-      connecting: 'Connecting…',
-      open: 'Syncing…',
-      connected: 'Connected',
-      reconnecting: `Offline · retrying in ${Math.ceil((detail?.delay || 0) / 1000)} s`,
-    };
-    connText.textContent = texts[state] || state;
-    connBtn.title = state === 'reconnecting' ? 'Click to retry now; your drawing is kept.'
-      : 'Connection to the server';
-  }
-  const net = new Connection(
-    () => socketUrl(location, roomId, name, scene.synced ? scene.seq : null),
-    onFrame,
-    (state, detail) => {
-      if (state !== 'open') ready = false;
-      showConnection(state, detail);
-    },
-  );
-  connBtn.addEventListener('click', () => net.reconnectNow());
-
-  // ---- view and tools --------------------------------------------------------------
+  // ---- view ----------------------------------------------------------------------------
 
   const zoomLabel = document.getElementById('zoom-reset');
   function viewChanged() {
     zoomLabel.textContent = `${Math.round(view.scale * 100)}%`;
+    controller.scale = view.scale;
     editor.commit();
     renderer.request();
   }
-
-  function setTool(name) {
-    if (!tools[name]) return;
-    const current = tools[toolName];
-    if (current.active) apply(current.cancel(toolCtx()));
-    editor.commit();
-    toolName = name;
-    toolbar.showTool(name);
-    overlay.dataset.tool = name;
-    renderer.selfCursor = null;
-    renderer.markOverlay();
-  }
-
-  function setStyle(change) {
-    if (change.color) style.color = change.color;
-    if (change.widthIndex !== undefined) style.widthIndex = change.widthIndex;
-    toolbar.showStyle(style);
-  }
-
-  const toolCtx = () => ({
-    style: { color: style.color, width: clampWidth(WIDTHS[style.widthIndex].width) },
-    newId, scene, scale: view.scale, boundsOf: (el) => renderer.boundsOf(el),
-  });
+  const zoomBy = (f) => {
+    view.zoomAt(window.innerWidth / 2, window.innerHeight / 2, f);
+    viewChanged();
+  };
+  const resetZoom = () => {
+    view.reset();
+    viewChanged();
+  };
 
   function fit() {
     const b = unionBounds(scene.elements());
@@ -346,36 +150,27 @@ function start(name) {
     } else {
       const w = window.innerWidth;
       const h = window.innerHeight - 120;
-      const s = Math.min(2, (w - 40) / (b.maxX - b.minX || 1), (h - 40) / (b.maxY - b.minY || 1));
+      const s = Math.min(2, (w - 40) / (b.x1 - b.x0 || 1), (h - 40) / (b.y1 - b.y0 || 1));
       view.scale = Math.max(0.05, s);
-      view.ox = w / 2 - ((b.minX + b.maxX) / 2) * view.scale;
-      view.oy = 60 + h / 2 - ((b.minY + b.maxY) / 2) * view.scale;
+      view.ox = w / 2 - ((b.x0 + b.x1) / 2) * view.scale;
+      view.oy = 60 + h / 2 - ((b.y0 + b.y1) / 2) * view.scale;
       view.version += 1;
     }
     viewChanged();
   }
 
-  // ---- text editing ----------------------------------------------------------------
+  document.getElementById('zoom-in').addEventListener('click', () => zoomBy(1.25));
+  document.getElementById('zoom-out').addEventListener('click', () => zoomBy(0.8));
+  zoomLabel.addEventListener('click', resetZoom);
 
-  const editor = buildTextEditor(view, overlay, (at, text) => {
-    apply([{ op: 'draw', element: { id: newId(), elementType: 'text', x: at.x, y: at.y, text,
-      fontSize: at.fontSize, strokeColor: at.color, strokeWidth: 1 } }]);
-  });
-  function openTextEditor(x, y) {
-    editor.open(x, y, clampFontSize(WIDTHS[style.widthIndex].font), style.color);
-  }
+  // ---- menu ----------------------------------------------------------------------------
 
-  // ---- UI --------------------------------------------------------------------------
-
-  const toolbar = buildToolbar({ onTool: setTool, onStyle: setStyle, onUndo: undo, onRedo: redo });
-  const presence = buildPresence();
   const share = buildShare(roomId);
-  const fileBase = `lanboard-${roomId}`;
-  buildMenu(roomId, {
-    exportPng: () => exportPng(scene.elements(), fileBase),
-    exportSvg: () => exportSvg(scene.elements(), fileBase),
+  buildMenu(roomId, boardApi(roomId), {
+    exportPng: () => exportPng(scene.elements(), `lanboard-${roomId}`),
     download,
     fit,
+    order: (to) => controller.order(to),
     rename: async () => {
       const next = await askName(name);
       if (next && next !== name) {
@@ -384,101 +179,68 @@ function start(name) {
       }
     },
     clear: () => {
-      if (!send(clearMsg())) {
+      if (!session.send(clearMsg())) {
         toast('Not connected: the board can be cleared once the connection is back.');
         return;
       }
-      history.clear();
-      toolbar.showHistory(false, false);
+      controller.boardReplaced();
     },
-  });
-  const zoomBy = (f) => {
-    view.zoomAt(window.innerWidth / 2, window.innerHeight / 2, f);
-    viewChanged();
-  };
-  document.getElementById('zoom-in').addEventListener('click', () => zoomBy(1.25));
-  document.getElementById('zoom-out').addEventListener('click', () => zoomBy(0.8));
-  zoomLabel.addEventListener('click', () => {
-    view.reset();
-    viewChanged();
   });
 
   // A button pressed with the mouse gives focus back, so Space then pans instead of pressing
   // it again; from the keyboard (detail 0) focus stays for the next key.
   document.addEventListener('click', (e) => {
-    const b = e.target instanceof Element ? e.target.closest('.toolbar button, .zoom button') : null;
+    const b = e.target instanceof Element
+      ? e.target.closest('.toolbar button, .zoom button, .selection-bar button') : null;
     if (b && e.detail > 0) b.blur();
   });
+
+  // ---- input -----------------------------------------------------------------------------
 
   // The canvas keeps focus from moving (see ui/texteditor.js), so a press on it commits an
   // open text first; registered before the Input handler.
   overlay.addEventListener('pointerdown', () => editor.commit());
   const input = new Input(overlay, {
-    view, renderer, toolCtx, apply, viewChanged,
-    tool: () => tools[toolName],
-    cursor: sendCursor,
-  });
-
-  window.addEventListener('keydown', (e) => {
-    const t = e.target;
-    if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement ||
-        t instanceof HTMLSelectElement || document.querySelector('dialog[open]')) return;
-    const key = e.key.toLowerCase();
-    if (e.ctrlKey || e.metaKey) {
-      if (key === 'z' && !e.shiftKey) undo();
-      else if ((key === 'z' && e.shiftKey) || key === 'y') redo();
-      else return;
-      e.preventDefault();
-      return;
-    }
-    if (e.altKey) return;
-    if (key === ' ') {
-      input.spaceDown = true;
-      overlay.classList.add('pan-ready');
-      if (t === document.body || t === overlay) e.preventDefault();
-      return;
-    }
-    const info = TOOL_INFO.find((i) => i.key === key);
-    if (info) setTool(info.name);
-    else if (['1', '2', '3'].includes(key)) setStyle({ widthIndex: Number(key) - 1 });
-    else if (key === '+' || key === '=') zoomBy(1.25);
-    else if (key === '-') zoomBy(0.8);
-    else if (key === '0') zoomLabel.click();
-    else if (key === 's') share.open();
-    else if (key === 'escape') {
-      const tool = tools[toolName];
-      if (tool.active) apply(tool.cancel(toolCtx()));
-      toolbar.closeStyle();
-    } else return;
-    e.preventDefault();
-  });
-  window.addEventListener('keyup', (e) => {
-    if (e.key === ' ') {
-      input.spaceDown = false;
-      overlay.classList.remove('pan-ready');
-    }
+    view, viewChanged,
+    tool: () => controller.tool,
+    toolCtx: () => controller.toolCtx(),
+    apply: (ops) => controller.apply(ops),
+    cursor: (x, y) => {
+      controller.pointer = { x, y };
+      session.cursor(x, y);
+      const r = controller.tool.cursorRadius;
+      if (r) renderer.setSelfCursor({ x, y, r: r / view.scale });
+      const h = controller.tool.handleAt ? controller.tool.handleAt(controller.toolCtx(), { x, y }) : null;
+      overlay.dataset.handle = h || '';
+    },
   });
   overlay.addEventListener('pointerleave', () => {
-    if (renderer.selfCursor) {
-      renderer.selfCursor = null;
-      renderer.markOverlay();
-    }
+    controller.pointer = null;
+    renderer.setSelfCursor(null);
   });
+  bindKeyboard({
+    controller, canvas: overlay, setTool, zoomBy, resetZoom,
+    share: () => share.open(),
+    setWidth: (i) => setStyle({ widthIndex: i }),
+    closeStyle: () => toolbar.closeStyle(),
+    useSelect: () => { if (controller.toolName !== 'select') setTool('select'); },
+    panReady: (on) => {
+      input.spaceDown = on;
+      overlay.classList.toggle('pan-ready', on);
+    },
+  });
+  bindClipboard(controller, notice);
 
   // Remote strokes that stopped growing move to the static layer; idle cursors fade out.
   setInterval(() => {
     const now = performance.now();
     scene.expireLive(now);
-    for (const [id, c] of cursors) {
-      if (now - c.t > CURSOR_STALE_MS) {
-        cursors.delete(id);
-        renderer.markOverlay();
-      }
-    }
+    if (session.expireCursors(now)) renderer.setCursors(session.cursors);
     renderer.request();
   }, 250);
 
-  renderer.afterFrame = () => {
+  const stats = session.stats;
+  renderer.onFrame(() => {
     stats.frames += 1;
     if (stats.syncReceivedAt && stats.syncToFrameMs === null && !renderer.needFull) {
       // The frame holding the sync is painted; the next animation frame is after it is shown.
@@ -493,23 +255,51 @@ function start(name) {
         stats.syncToFrameMs = performance.now() - stats.syncReceivedAt;
       });
     }
-  };
+  });
 
   setTool('pen');
-  setStyle({});
   toolbar.showHistory(false, false);
-  net.connect();
+  session.connect();
 
   // For tests, benchmarks and debugging from the console.
   window.__lanboard = {
-    scene, view, renderer, history, net, stats, cursors, me,
+    scene, view, renderer, history, session, controller, stats,
+    net: session.net, cursors: session.cursors, me: session.me,
     get ready() {
-      return ready;
+      return session.ready;
     },
     get users() {
-      return users;
+      return session.users;
     },
-    setTool, setStyle, undo, redo, fit, apply,
+    get selection() {
+      return controller.selectedInOrder();
+    },
+    select: (ids, how) => controller.select(ids, how),
+    setTool, setStyle, fit,
+    undo: () => controller.undo(),
+    redo: () => controller.redo(),
+    apply: (ops) => controller.apply(ops),
+  };
+}
+
+/** The connection button in the top bar: its state and text; a click retries at once. */
+function connectionStatus() {
+  const btn = document.getElementById('conn');
+  const text = document.getElementById('conn-text');
+  btn.addEventListener('click', () => window.__lanboard && window.__lanboard.net.reconnectNow());
+  return {
+    show(state, detail) {
+      btn.dataset.state = state;
+      const texts = {
+        connecting: 'Connecting…',
+        open: 'Syncing…',
+        connected: 'Connected',
+        reconnecting: `Offline · retrying in ${Math.ceil((detail?.delay || 0) / 1000)} s`,
+      };
+      text.textContent = texts[state] || state;
+      btn.title = state === 'reconnecting' ? 'Click to retry now; your drawing is kept.'
+        : 'Connection to the server';
+    },
   };
 }
 

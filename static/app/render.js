@@ -1,15 +1,47 @@
 // Two canvases: a cached static layer holding every settled element, and an overlay for
-// strokes in progress, the active tool's preview and remote cursors. At most one redraw of each
-// per animation frame. While panning a large board, the static layer is moved as a bitmap and
-// repainted once the view rests.
+// strokes in progress, the active tool's preview, selections (ours with handles, the others'
+// as outlines in their color), live drags (ours and the others') and remote cursors. At most
+// one redraw of each per animation frame. While panning a large board, the static layer is
+// moved as a bitmap and repainted once the view rests.
+//
+// The page drives it through methods only (setTool, setView, setSelection, setDrag,
+// setCursors, setSelfCursor, invalidate, onFrame); it asks the element registry how to draw,
+// bound and transform an element and never names an element type.
 
-import { bounds, intersects } from './geometry.js';
-import { drawElement, FONT_FAMILY } from './draw.js';
+import { bounds, drawElement, transformElement } from './elements/index.js';
+import { handlePoints } from './tools/select.js';
 
 /** A full static repaint slower than this makes panning move the cached bitmap instead. */
 const SLOW_REPAINT_MS = 10;
 /** Repaint in full once the view has rested this long. */
 const REST_MS = 120;
+const FONT = 'system-ui, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
+const SELECTION_COLOR = '#2563eb';
+/** Remote selections of more elements than this get one box, not one outline each. */
+const OUTLINE_EACH_MAX = 200;
+
+function intersects(a, b) {
+  return a.x0 <= b.x1 && a.x1 >= b.x0 && a.y0 <= b.y1 && a.y1 >= b.y0;
+}
+
+/** A box after a transform {dx, dy, sx, sy, ox, oy}: scale first, then move (as the wire). */
+export function transformBox(b, t) {
+  if (!b || !t) return b;
+  const sx = t.sx ?? 1;
+  const sy = t.sy ?? 1;
+  const ox = t.ox ?? 0;
+  const oy = t.oy ?? 0;
+  const x0 = ox + (b.x0 - ox) * sx + (t.dx ?? 0);
+  const x1 = ox + (b.x1 - ox) * sx + (t.dx ?? 0);
+  const y0 = oy + (b.y0 - oy) * sy + (t.dy ?? 0);
+  const y1 = oy + (b.y1 - oy) * sy + (t.dy ?? 0);
+  return { x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1),
+    y1: Math.max(y0, y1) };
+}
+
+function isMoveOnly(t) {
+  return (t.sx ?? 1) === 1 && (t.sy ?? 1) === 1;
+}
 
 export class Renderer {
   constructor(staticCanvas, overlayCanvas, scene, view) {
@@ -19,7 +51,7 @@ export class Renderer {
     this.octx = overlayCanvas.getContext('2d');
     this.scene = scene;
     this.view = view;
-    this.bounds = new WeakMap();
+    this._boundsCache = new WeakMap();
     this.width = 0;
     this.height = 0;
     this.dpr = 1;
@@ -30,15 +62,73 @@ export class Renderer {
     this.frameRequested = false;
     this.needFull = true;
     this.overlayDirty = true;
-    this.overlayHadLive = false;
+    this.overlayHadMotion = false;
     /** Simplify strokes when zoomed out (off only to compare in benchmarks). */
     this.lod = true;
-    /** Hooks the page sets: preview element, cursors and a callback after each frame. */
-    this.preview = null;
-    this.cursors = new Map();
-    this.selfCursor = null;
-    this.afterFrame = null;
-    this.stats = { frames: 0, fullRepaints: 0, lastFrameMs: 0, drawnElements: 0 };
+    this._tool = null;
+    this._cursors = new Map();
+    this._selfCursor = null;
+    this._selection = [];
+    this._drag = null; // {ids: Set, t}
+    this._frameHooks = [];
+    this.stats = { frames: 0, fullRepaints: 0, lastFrameMs: 0, drawnElements: 0,
+      lastRepaintMs: 0, lastOverlayMs: 0 };
+  }
+
+  // ---- what the page sets ------------------------------------------------------------
+
+  /** The active tool: its `preview` element and `marquee` box are painted on the overlay. */
+  setTool(tool) {
+    this._tool = tool;
+    this.markOverlay();
+  }
+
+  setView(view) {
+    this.view = view;
+    this.invalidate();
+  }
+
+  /** Remote cursors: userId -> {x, y, color}. */
+  setCursors(cursors) {
+    this._cursors = cursors;
+    this.markOverlay();
+  }
+
+  /** The eraser ring {x, y, r} (world units), or null. */
+  setSelfCursor(c) {
+    if (!c && !this._selfCursor) return;
+    this._selfCursor = c;
+    this.markOverlay();
+  }
+
+  /** The ids this page has selected (drawn with a box and resize handles). */
+  setSelection(ids) {
+    this._selection = [...ids];
+    this.markOverlay();
+  }
+
+  /**
+   * Our live drag: the ids leave the static layer and are painted on the overlay with the
+   * transform `t` each frame. `null` ends it (the scene then holds the result).
+   */
+  setDrag(ids, t) {
+    const was = this._drag;
+    if (!t) {
+      this._drag = null;
+      if (was) this.invalidate();
+      return;
+    }
+    this._drag = { ids: was && was.t ? was.ids : new Set(ids), t };
+    if (!was) this.invalidate();
+    else this.markOverlay();
+  }
+
+  /** Calls fn(stats) after every frame; returns a function that removes it. */
+  onFrame(fn) {
+    this._frameHooks.push(fn);
+    return () => {
+      this._frameHooks = this._frameHooks.filter((f) => f !== fn);
+    };
   }
 
   resize() {
@@ -61,8 +151,10 @@ export class Renderer {
     this.invalidate();
   }
 
+  /** Repaint everything at the next frame. */
   invalidate() {
     this.needFull = true;
+    this.overlayDirty = true;
     this.request();
   }
 
@@ -79,17 +171,52 @@ export class Renderer {
 
   /** The element's bounds, cached per element object (elements are never mutated). */
   boundsOf(el) {
-    return this._bounds(el);
-  }
-
-  _bounds(el) {
-    let b = this.bounds.get(el);
+    let b = this._boundsCache.get(el);
     if (b === undefined) {
-      b = bounds(el);
-      this.bounds.set(el, b);
+      try {
+        b = bounds(el);
+      } catch {
+        b = null;
+      }
+      this._boundsCache.set(el, b);
     }
     return b;
   }
+
+  /** Union bounds of the displayed elements with these ids (world units), or null. */
+  boxOf(ids) {
+    const els = [];
+    for (const id of ids) {
+      const el = this.scene.get(id);
+      if (el) els.push(el);
+    }
+    return this.boxOfElements(els);
+  }
+
+  /** Union bounds of a list of elements, or null. */
+  boxOfElements(elements) {
+    let box = null;
+    for (const el of elements) {
+      const b = this.boundsOf(el);
+      if (!b) continue;
+      if (!box) box = { ...b };
+      else {
+        if (b.x0 < box.x0) box.x0 = b.x0;
+        if (b.y0 < box.y0) box.y0 = b.y0;
+        if (b.x1 > box.x1) box.x1 = b.x1;
+        if (b.y1 > box.y1) box.y1 = b.y1;
+      }
+    }
+    return box;
+  }
+
+  /** Our selection's box as now shown (moved along with a live drag). */
+  selectionBox() {
+    const box = this.boxOf(this._selection);
+    return this._drag ? transformBox(box, this._drag.t) : box;
+  }
+
+  // ---- painting ------------------------------------------------------------------------
 
   _worldTransform(ctx) {
     const v = this.view;
@@ -103,12 +230,21 @@ export class Renderer {
     return !r || r.scale !== v.scale || r.ox !== v.ox || r.oy !== v.oy;
   }
 
+  /** Not on the static layer: strokes still growing and anything being dragged. */
+  _offStatic(id) {
+    return this.scene.live.has(id) || (this._drag !== null && this._drag.ids.has(id)) ||
+      this.scene.hiddenByPreview(id);
+  }
+
   frame() {
     this.frameRequested = false;
     const t0 = performance.now();
     this.stats.frameStart = t0;
     const changes = this.scene.takeChanges();
-    if (changes.full) this.needFull = true;
+    if (changes.full) {
+      this.needFull = true;
+      this.overlayDirty = true; // selection boxes follow the elements
+    }
     const viewMoved = this._viewChanged();
     if (viewMoved) this.overlayDirty = true;
     if (this.needFull && !viewMoved) {
@@ -122,14 +258,16 @@ export class Renderer {
       }
     } else if (changes.top.length) {
       this._drawOnTop(changes.top);
+      this.overlayDirty = true;
     }
-    // Repaint the overlay while strokes are live, and once more after the last one leaves.
-    const live = this.scene.live.size > 0;
-    if (this.overlayDirty || live || this.overlayHadLive) this.paintOverlay();
-    this.overlayHadLive = live;
+    // Repaint the overlay while anything on it moves, and once more after it stops.
+    const previews = this.scene.previewed();
+    const motion = this.scene.live.size > 0 || this._drag !== null || previews.length > 0;
+    if (this.overlayDirty || motion || this.overlayHadMotion) this.paintOverlay(previews);
+    this.overlayHadMotion = motion;
     this.stats.frames += 1;
     this.stats.lastFrameMs = performance.now() - t0;
-    if (this.afterFrame) this.afterFrame(this.stats);
+    for (const fn of this._frameHooks) fn(this.stats);
   }
 
   _scheduleRest() {
@@ -142,6 +280,14 @@ export class Renderer {
     }, REST_MS);
   }
 
+  _draw(ctx, el) {
+    try {
+      return drawElement(ctx, el);
+    } catch {
+      return false; // a malformed element from an old or foreign client must never break the page
+    }
+  }
+
   /** Paints every settled, visible element onto the static layer. */
   repaint() {
     const t0 = performance.now();
@@ -149,22 +295,17 @@ export class Renderer {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.staticCanvas.width, this.staticCanvas.height);
     this._worldTransform(ctx);
-    // Level of detail when zoomed out: world units per screen pixel (see draw.js).
+    // Level of detail when zoomed out: world units per screen pixel (see the element modules).
     ctx.lbLod = this.lod && this.view.scale < 0.6 ? 1.5 / this.view.scale : 0;
     const margin = 2 / this.view.scale;
     const vis = this.view.visible(this.width, this.height);
-    vis.minX -= margin; vis.minY -= margin; vis.maxX += margin; vis.maxY += margin;
+    vis.x0 -= margin; vis.y0 -= margin; vis.x1 += margin; vis.y1 += margin;
     let drawn = 0;
-    const live = this.scene.live;
     for (const el of this.scene.elements()) {
-      if (live.has(el.id)) continue;
-      const b = this._bounds(el);
+      if (this._offStatic(el.id)) continue;
+      const b = this.boundsOf(el);
       if (!b || !intersects(b, vis)) continue;
-      try {
-        if (drawElement(ctx, el)) drawn += 1;
-      } catch {
-        // A malformed element from an old or foreign client must never break the page.
-      }
+      if (this._draw(ctx, el)) drawn += 1;
     }
     this.rendered = this.view.snapshot();
     this.snapshot = null;
@@ -180,12 +321,7 @@ export class Renderer {
     this._worldTransform(ctx);
     for (const id of ids) {
       const el = this.scene.get(id);
-      if (!el || this.scene.live.has(id)) continue;
-      try {
-        drawElement(ctx, el);
-      } catch {
-        // skipped, as in repaint()
-      }
+      if (el && !this._offStatic(id)) this._draw(ctx, el);
     }
     this.snapshot = null;
   }
@@ -210,7 +346,8 @@ export class Renderer {
     ctx.drawImage(this.snapshot, 0, 0);
   }
 
-  paintOverlay() {
+  paintOverlay(previews = this.scene.previewed()) {
+    const t0 = performance.now();
     this.overlayDirty = false;
     const ctx = this.octx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -218,23 +355,110 @@ export class Renderer {
     this._worldTransform(ctx);
     for (const id of this.scene.live.keys()) {
       const el = this.scene.get(id);
+      if (el && !(this._drag && this._drag.ids.has(id))) this._draw(ctx, el);
+    }
+    // The others' live drags, as the scene computes them from their transforms.
+    for (const p of previews) this._draw(ctx, p.el || p);
+    if (this._drag) this._paintDrag(ctx);
+    const preview = this._tool && this._tool.preview;
+    if (preview) this._draw(ctx, preview);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this._paintRemoteSelections(ctx);
+    this._paintSelection(ctx);
+    const marquee = this._tool && this._tool.marquee;
+    if (marquee) this._marquee(ctx, marquee);
+    if (this._selfCursor) this._eraserRing(ctx, this._selfCursor);
+    for (const [name, c] of this._cursors) this._cursor(ctx, name, c);
+    this.stats.lastOverlayMs = performance.now() - t0;
+  }
+
+  _paintDrag(ctx) {
+    const { ids, t } = this._drag;
+    if (isMoveOnly(t)) {
+      // A move is a translation of the canvas: no element is rebuilt per frame.
+      const v = this.view;
+      const d = this.dpr;
+      ctx.setTransform(d * v.scale, 0, 0, d * v.scale, d * (v.ox + (t.dx ?? 0) * v.scale),
+        d * (v.oy + (t.dy ?? 0) * v.scale));
+      for (const id of ids) {
+        const el = this.scene.get(id);
+        if (el) this._draw(ctx, el);
+      }
+      this._worldTransform(ctx);
+      return;
+    }
+    const full = { dx: 0, dy: 0, sx: 1, sy: 1, ox: 0, oy: 0, ...t };
+    for (const id of ids) {
+      const el = this.scene.get(id);
       if (!el) continue;
       try {
-        drawElement(ctx, el);
+        this._draw(ctx, transformElement(el, full));
       } catch {
-        // skipped
+        // skipped, as a malformed element is in repaint()
       }
     }
-    if (this.preview) {
-      try {
-        drawElement(ctx, this.preview);
-      } catch {
-        // skipped
-      }
+  }
+
+  _screenBox(b) {
+    const [x0, y0] = this.view.toScreen(b.x0, b.y0);
+    const [x1, y1] = this.view.toScreen(b.x1, b.y1);
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  }
+
+  _paintSelection(ctx) {
+    const box = this.selectionBox();
+    if (!box) return;
+    const s = this._screenBox(box);
+    ctx.strokeStyle = SELECTION_COLOR;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([]);
+    ctx.strokeRect(s.x - 0.5, s.y - 0.5, s.w + 1, s.h + 1);
+    const r = 4;
+    ctx.fillStyle = '#ffffff';
+    for (const h of handlePoints(box)) {
+      const [hx, hy] = this.view.toScreen(h.x, h.y);
+      ctx.fillRect(hx - r, hy - r, 2 * r, 2 * r);
+      ctx.strokeRect(hx - r, hy - r, 2 * r, 2 * r);
     }
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    if (this.selfCursor) this._eraserRing(ctx, this.selfCursor);
-    for (const [name, c] of this.cursors) this._cursor(ctx, name, c);
+  }
+
+  _paintRemoteSelections(ctx) {
+    for (const sel of this.scene.remoteSelections()) {
+      const ids = sel.ids || [];
+      if (!ids.length) continue;
+      ctx.strokeStyle = sel.color || '#6b7280';
+      ctx.lineWidth = 2;
+      ctx.setLineDash([]);
+      const t = sel.transform || null;
+      if (ids.length <= OUTLINE_EACH_MAX) {
+        for (const id of ids) {
+          const el = this.scene.get(id);
+          const b = el && this.boundsOf(el);
+          if (!b) continue;
+          const s = this._screenBox(transformBox(b, t));
+          ctx.strokeRect(s.x - 1, s.y - 1, s.w + 2, s.h + 2);
+        }
+      }
+      const box = transformBox(this.boxOf(ids), t);
+      if (!box) continue;
+      const s = this._screenBox(box);
+      ctx.setLineDash([6, 4]);
+      ctx.lineWidth = 1;
+      ctx.strokeRect(s.x - 4, s.y - 4, s.w + 8, s.h + 8);
+      ctx.setLineDash([]);
+      if (sel.userId) this._label(ctx, sel.userId, sel.color || '#6b7280', s.x - 4, s.y - 24);
+    }
+  }
+
+  _marquee(ctx, m) {
+    const s = this._screenBox(m);
+    ctx.fillStyle = 'rgba(37, 99, 235, 0.08)';
+    ctx.fillRect(s.x, s.y, s.w, s.h);
+    ctx.strokeStyle = SELECTION_COLOR;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([4, 3]);
+    ctx.strokeRect(s.x + 0.5, s.y + 0.5, s.w, s.h);
+    ctx.setLineDash([]);
   }
 
   _eraserRing(ctx, c) {
@@ -246,7 +470,22 @@ export class Renderer {
     ctx.stroke();
   }
 
-  /** A remote pointer: an arrow in the user's color and the name on a label (canvas text). */
+  /** A name on a colored label (canvas text, never HTML). */
+  _label(ctx, name, color, x, y) {
+    ctx.font = `12px ${FONT}`;
+    ctx.lbFontSize = null; // the element drawing's font cache no longer holds
+    ctx.textBaseline = 'middle';
+    const w = ctx.measureText(name).width + 10;
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    if (ctx.roundRect) ctx.roundRect(x, y, w, 18, 4);
+    else ctx.rect(x, y, w, 18); // older Safari
+    ctx.fill();
+    ctx.fillStyle = '#ffffff';
+    ctx.fillText(name, x + 5, y + 9);
+  }
+
+  /** A remote pointer: an arrow in the user's color and the name on a label. */
   _cursor(ctx, name, c) {
     const [x, y] = this.view.toScreen(c.x, c.y);
     if (x < -50 || y < -50 || x > this.width + 50 || y > this.height + 50) return;
@@ -261,16 +500,6 @@ export class Renderer {
     ctx.lineWidth = 1.5;
     ctx.fill();
     ctx.stroke();
-    ctx.font = `12px ${FONT_FAMILY}`;
-    ctx.lbFontSize = null; // drawElement's font cache (draw.js) no longer holds
-    ctx.textBaseline = 'middle';
-    const w = ctx.measureText(name).width + 10;
-    ctx.fillStyle = c.color;
-    ctx.beginPath();
-    if (ctx.roundRect) ctx.roundRect(x + 12, y + 16, w, 18, 4);
-    else ctx.rect(x + 12, y + 16, w, 18); // older Safari
-    ctx.fill();
-    ctx.fillStyle = '#ffffff';
-    ctx.fillText(name, x + 17, y + 25);
+    this._label(ctx, name, c.color, x + 12, y + 16);
   }
 }

@@ -46,9 +46,9 @@ export class View {
 
   /** The world rectangle visible in a viewport of width w and height h. */
   visible(w, h) {
-    const [minX, minY] = this.toWorld(0, 0);
-    const [maxX, maxY] = this.toWorld(w, h);
-    return { minX, minY, maxX, maxY };
+    const [x0, y0] = this.toWorld(0, 0);
+    const [x1, y1] = this.toWorld(w, h);
+    return { x0, y0, x1, y1 };
   }
 
   snapshot() {

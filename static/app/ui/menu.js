@@ -1,20 +1,12 @@
-// The board menu: downloads, JSON export and import, history with restore, and clear.
+// The board menu: downloads, JSON export and import, history with restore, order of the
+// selection, and clear. HTTP goes through api.js.
 
 import { confirmAction, toast } from './dialogs.js';
 
-async function errorMessage(res) {
-  try {
-    const body = await res.json();
-    return body.message || body.error || `HTTP ${res.status}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
-}
-
-export function buildMenu(roomId, actions) {
+/** @param {object} api from boardApi(roomId)  @param {object} actions the page's handlers */
+export function buildMenu(roomId, api, actions) {
   const btn = document.getElementById('menu-btn');
   const menu = document.getElementById('menu');
-  const api = `/api/rooms/${encodeURIComponent(roomId)}`;
 
   function setOpen(open) {
     menu.hidden = !open;
@@ -42,19 +34,9 @@ export function buildMenu(roomId, actions) {
     const file = fileInput.files[0];
     fileInput.value = '';
     if (!file) return;
-    try {
-      const res = await fetch(`${api}/import`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: await file.text(),
-      });
-      if (!res.ok) {
-        toast(`Import failed: ${await errorMessage(res)}`, 6000);
-        return;
-      }
-      const body = await res.json();
-      toast(`Imported ${body.elements ?? ''} elements.`);
-    } catch (err) {
-      toast(`Import failed: ${err}`);
-    }
+    const res = await api.importBoard(await file.text());
+    if (!res.ok) toast(`Import failed: ${res.error}`, 6000);
+    else toast(`Imported ${res.data.elements ?? ''} elements.`);
   });
 
   async function showHistory() {
@@ -64,13 +46,8 @@ export function buildMenu(roomId, actions) {
     list.replaceChildren();
     status.textContent = 'Loading…';
     dialog.showModal();
-    let versions = null;
-    try {
-      const res = await fetch(`${api}/versions`);
-      if (res.ok) versions = (await res.json()).versions;
-    } catch {
-      versions = null;
-    }
+    const res = await api.versions();
+    const versions = res.ok ? res.data.versions : null;
     if (!Array.isArray(versions)) {
       status.textContent = 'History is not available on this server.';
       return;
@@ -90,15 +67,12 @@ export function buildMenu(roomId, actions) {
       restore.className = 'btn';
       restore.textContent = 'Restore';
       restore.addEventListener('click', async () => {
-        // The server takes writes only as JSON from its own pages (a cross-site guard).
-        const res = await fetch(`${api}/versions/${encodeURIComponent(v.id)}/restore`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
-        }).catch(() => null);
-        if (res && res.ok) {
+        const done = await api.restore(v.id);
+        if (done.ok) {
           dialog.close();
           toast('Version restored.');
         } else {
-          toast(`Restore failed: ${res ? await errorMessage(res) : 'no connection'}`);
+          toast(`Restore failed: ${done.error}`);
         }
       });
       li.append(when, what, restore);
@@ -108,15 +82,18 @@ export function buildMenu(roomId, actions) {
 
   const handlers = {
     'export-png': actions.exportPng,
-    'export-svg': actions.exportSvg,
-    'export-json': async () => {
-      const res = await fetch(`${api}/export?format=json`).catch(() => null);
-      if (!res || !res.ok) {
-        toast('JSON export is not available on this server.');
-        return;
-      }
-      actions.download(await res.blob(), `${roomId}.json`);
+    'export-svg': async () => {
+      const res = await api.exportSvg();
+      if (!res.ok) toast(`SVG export failed: ${res.error}`);
+      else actions.download(res.blob, `lanboard-${roomId}.svg`);
     },
+    'export-json': async () => {
+      const res = await api.exportJson();
+      if (!res.ok) toast('JSON export is not available on this server.');
+      else actions.download(res.blob, `${roomId}.json`);
+    },
+    'order-front': () => actions.order('front'),
+    'order-back': () => actions.order('back'),
     'import-json': () => fileInput.click(),
     history: showHistory,
     fit: actions.fit,

@@ -1,39 +1,57 @@
-// The text tool's editor: a textarea over the canvas at the clicked point, in the board's
-// font size and color. Enter makes a new line; Escape, Ctrl+Enter or a click elsewhere commits.
+// The editor for texts and sticky notes: a textarea over the canvas at the element's place,
+// in its font size and color (over a note: the note's size and paper). Enter makes a new line;
+// Escape, Ctrl+Enter or a click elsewhere commits. It edits new elements and existing ones
+// alike: the page says what to do with the text.
 
-import { LIMITS } from '../protocol.js';
+import { LIMITS } from '../elements/index.js';
 
 /**
  * @param {object} view the board's View (for placing the editor on screen)
  * @param {HTMLCanvasElement} canvas the input canvas, whose presses must not steal focus
- * @param {(at: {x, y, fontSize, color}, text: string) => void} onCommit
  */
-export function buildTextEditor(view, canvas, onCommit) {
+export function buildTextEditor(view, canvas) {
   const editor = document.getElementById('text-editor');
   editor.maxLength = LIMITS.MAX_TEXT_CHARS;
-  let at = null;
+  let done = null;
 
   function commit() {
-    if (editor.hidden || !at) return;
+    if (editor.hidden || !done) return;
     const text = editor.value.replace(/\s+$/, '');
     editor.hidden = true;
-    const where = at;
-    at = null;
-    if (text.trim()) onCommit(where, text);
+    editor.classList.remove('note');
+    const finish = done;
+    done = null;
+    finish(text);
   }
 
-  function open(x, y, fontSize, color) {
+  /** Opens over `el` (its x, y, fontSize, strokeColor, and width/height/fillColor if any). */
+  function open(el, onDone) {
     if (!editor.hidden) commit();
-    at = { x, y, fontSize, color };
-    const [sx, sy] = view.toScreen(x, y);
+    done = onDone;
+    const [sx, sy] = view.toScreen(el.x, el.y);
+    const s = view.scale;
     editor.style.left = `${sx}px`;
     editor.style.top = `${sy}px`;
-    editor.style.fontSize = `${fontSize * view.scale}px`;
-    editor.style.color = color;
-    editor.value = '';
+    editor.style.fontSize = `${el.fontSize * s}px`;
+    editor.style.color = el.strokeColor;
+    const note = typeof el.width === 'number';
+    editor.classList.toggle('note', note);
+    if (note) {
+      editor.style.width = `${Math.abs(el.width) * s}px`;
+      editor.style.height = `${Math.abs(el.height) * s}px`;
+      editor.style.padding = `${Math.max(4, el.fontSize * 0.4) * s}px`;
+      editor.style.background = el.fillColor || '#fde68a';
+    } else {
+      editor.style.width = '';
+      editor.style.height = '';
+      editor.style.padding = '';
+      editor.style.background = '';
+    }
+    editor.value = el.text || '';
     editor.hidden = false;
     // The canvas cancels mousedown (below), so focus stays here once the pointer event ends.
     editor.focus();
+    editor.select();
   }
 
   editor.addEventListener('blur', commit);
@@ -46,6 +64,7 @@ export function buildTextEditor(view, canvas, onCommit) {
     e.stopPropagation(); // board shortcuts must not fire while typing
   });
   editor.addEventListener('input', () => {
+    if (editor.classList.contains('note')) return;
     editor.style.height = 'auto';
     editor.style.height = `${editor.scrollHeight}px`;
   });

@@ -1,24 +1,16 @@
-// The toolbar: tools, colors (with a custom one), stroke widths, undo and redo. Every control
-// is a real button with a label and a title, so it works from the keyboard too.
+// The toolbar: tools (built from tools/index.js, so it never names an element type), colors
+// (with a custom one), stroke widths, the fill choice, undo and redo, and the selection's
+// actions (front, back, duplicate, delete) while something is selected. Every control is a
+// real button with a label and a title, so it works from the keyboard too.
 
 import { TOOL_INFO } from '../tools/index.js';
 
-const ICONS = {
-  pen: '<path d="M4 20c3-1 4-3 6-6l7.5-7.5a2.1 2.1 0 013 3L13 17c-3 2-5 3-9 3z"/>',
-  line: '<path d="M5 19L19 5"/>',
-  arrow: '<path d="M5 19L19 5M10 5h9v9"/>',
-  rect: '<rect x="4" y="6" width="16" height="12" rx="1"/>',
-  ellipse: '<ellipse cx="12" cy="12" rx="8.5" ry="6.5"/>',
-  text: '<path d="M5 6V4h14v2M12 4v16M9 20h6"/>',
-  eraser: '<path d="M8 20h12M4.5 15.5l9-9a2 2 0 012.8 0l2.2 2.2a2 2 0 010 2.8L11 19H8z"/>',
-};
-
 export const COLORS = [
   ['#1e1e1e', 'Black'], ['#e03131', 'Red'], ['#2f9e44', 'Green'], ['#1971c2', 'Blue'],
-  ['#f08c00', 'Orange'], ['#9c36b5', 'Purple'],
+  ['#f08c00', 'Orange'], ['#9c36b5', 'Purple'], ['#facc15', 'Yellow'],
 ];
 
-/** Stroke widths with the font size the text tool uses for each. */
+/** Stroke widths with the font size the text tools use for each. */
 export const WIDTHS = [
   { width: 2, font: 18, label: 'Thin' },
   { width: 5, font: 28, label: 'Medium' },
@@ -29,19 +21,28 @@ function svgIcon(body) {
   return `<svg viewBox="0 0 24 24" aria-hidden="true">${body}</svg>`;
 }
 
-export function buildToolbar({ onTool, onStyle, onUndo, onRedo }) {
+function button(cls, label, title) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = cls;
+  b.title = title;
+  b.setAttribute('aria-label', label);
+  return b;
+}
+
+/**
+ * @param {object} on {tool(name), color(c), width(i), fill(bool), undo(), redo(),
+ *   front(), back(), duplicate(), remove()}
+ */
+export function buildToolbar(on) {
   const toolBox = document.getElementById('tool-buttons');
   const toolButtons = new Map();
   for (const info of TOOL_INFO) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'tool';
+    const b = button('tool', info.label, `${info.label} (${info.key.toUpperCase()})`);
     b.dataset.tool = info.name;
-    b.title = `${info.label} (${info.key.toUpperCase()})`;
-    b.setAttribute('aria-label', info.label);
     b.setAttribute('aria-pressed', 'false');
-    b.innerHTML = svgIcon(ICONS[info.name]); // our own constant markup
-    b.addEventListener('click', () => onTool(info.name));
+    b.innerHTML = svgIcon(info.icon); // our own constant markup
+    b.addEventListener('click', () => on.tool(info.name));
     toolBox.append(b);
     toolButtons.set(info.name, b);
   }
@@ -49,38 +50,33 @@ export function buildToolbar({ onTool, onStyle, onUndo, onRedo }) {
   const colorBox = document.getElementById('colors');
   const colorButtons = [];
   for (const [color, label] of COLORS) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'color';
+    const b = button('color', label, label);
     b.dataset.color = color;
-    b.title = label;
     b.setAttribute('role', 'radio');
-    b.setAttribute('aria-label', label);
     b.style.setProperty('--c', color);
-    b.addEventListener('click', () => onStyle({ color }));
+    b.addEventListener('click', () => on.color(color));
     colorBox.append(b);
     colorButtons.push(b);
   }
   const custom = document.getElementById('custom-color');
-  custom.addEventListener('input', () => onStyle({ color: custom.value }));
+  custom.addEventListener('change', () => on.color(custom.value));
 
   const widthBox = document.getElementById('widths');
   const widthButtons = [];
   WIDTHS.forEach((w, i) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'width';
-    b.title = `${w.label} (${i + 1})`;
+    const b = button('width', `${w.label} stroke`, `${w.label} (${i + 1})`);
     b.setAttribute('role', 'radio');
-    b.setAttribute('aria-label', `${w.label} stroke`);
     const dot = document.createElement('span');
     dot.className = 'width-dot';
     dot.style.setProperty('--w', `${Math.min(16, w.width + 2)}px`);
     b.append(dot);
-    b.addEventListener('click', () => onStyle({ widthIndex: i }));
+    b.addEventListener('click', () => on.width(i));
     widthBox.append(b);
     widthButtons.push(b);
   });
+
+  const fillBtn = document.getElementById('fill-btn');
+  fillBtn.addEventListener('click', () => on.fill(fillBtn.getAttribute('aria-pressed') !== 'true'));
 
   const styleBtn = document.getElementById('style-btn');
   const styleGroup = document.getElementById('style-group');
@@ -92,8 +88,15 @@ export function buildToolbar({ onTool, onStyle, onUndo, onRedo }) {
 
   const undoBtn = document.getElementById('undo-btn');
   const redoBtn = document.getElementById('redo-btn');
-  undoBtn.addEventListener('click', onUndo);
-  redoBtn.addEventListener('click', onRedo);
+  undoBtn.addEventListener('click', on.undo);
+  redoBtn.addEventListener('click', on.redo);
+
+  const selBar = document.getElementById('selection-bar');
+  const selCount = document.getElementById('selection-count');
+  for (const [id, fn] of [['front-btn', on.front], ['back-btn', on.back],
+    ['duplicate-btn', on.duplicate], ['delete-btn', on.remove]]) {
+    document.getElementById(id).addEventListener('click', fn);
+  }
 
   return {
     showTool(name) {
@@ -102,11 +105,12 @@ export function buildToolbar({ onTool, onStyle, onUndo, onRedo }) {
         b.setAttribute('aria-pressed', String(n === name));
       }
     },
+    /** style: {color, widthIndex, fill} */
     showStyle(style) {
       for (const b of colorButtons) {
-        const on = b.dataset.color.toLowerCase() === style.color.toLowerCase();
-        b.classList.toggle('active', on);
-        b.setAttribute('aria-checked', String(on));
+        const onIt = b.dataset.color.toLowerCase() === style.color.toLowerCase();
+        b.classList.toggle('active', onIt);
+        b.setAttribute('aria-checked', String(onIt));
       }
       custom.value = style.color.length === 7 ? style.color : custom.value;
       widthButtons.forEach((b, i) => {
@@ -114,11 +118,18 @@ export function buildToolbar({ onTool, onStyle, onUndo, onRedo }) {
         b.setAttribute('aria-checked', String(i === style.widthIndex));
         b.style.setProperty('--c', style.color);
       });
+      fillBtn.setAttribute('aria-pressed', String(Boolean(style.fill)));
+      fillBtn.style.setProperty('--c', style.color);
       document.getElementById('style-swatch').style.setProperty('--c', style.color);
     },
     showHistory(canUndo, canRedo) {
       undoBtn.disabled = !canUndo;
       redoBtn.disabled = !canRedo;
+    },
+    /** The selection's actions show while something is selected. */
+    showSelection(ids) {
+      selBar.hidden = ids.length === 0;
+      selCount.textContent = ids.length === 1 ? '1 selected' : `${ids.length} selected`;
     },
     closeStyle() {
       styleGroup.classList.remove('open');

@@ -1,0 +1,44 @@
+// The board page's HTTP calls to its own server. Each answers {ok, data|blob, error} and never
+// throws, so the menu can show one short message for any failure. Writes go as JSON: the
+// server takes writes only as JSON from its own pages (a cross-site guard).
+
+async function errorMessage(res) {
+  try {
+    const body = await res.json();
+    return body.message || body.error || `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+async function call(url, options, read) {
+  let res;
+  try {
+    res = await fetch(url, options);
+  } catch {
+    return { ok: false, error: 'no connection' };
+  }
+  if (!res.ok) return { ok: false, status: res.status, error: await errorMessage(res) };
+  try {
+    return { ok: true, ...(await read(res)) };
+  } catch (err) {
+    return { ok: false, error: String(err) };
+  }
+}
+
+const json = async (res) => ({ data: await res.json() });
+const blob = async (res) => ({ blob: await res.blob() });
+const post = (body) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+
+export function boardApi(roomId) {
+  const base = `/api/rooms/${encodeURIComponent(roomId)}`;
+  return {
+    exportJson: () => call(`${base}/export?format=json`, undefined, blob),
+    /** The one SVG exporter is the server's: the same file for every client. */
+    exportSvg: () => call(`${base}/export?format=svg`, undefined, blob),
+    importBoard: (text) => call(`${base}/import`, post(text), json),
+    versions: () => call(`${base}/versions`, undefined, json),
+    restore: (versionId) => call(`${base}/versions/${encodeURIComponent(versionId)}/restore`,
+      post('{}'), json),
+  };
+}

@@ -1,0 +1,500 @@
+// Tool ops -> the scene and the wire. Every local change goes through here: it is put on the
+// scene's local overlay at once, sent with a message built by protocol.js (through the
+// session, which paces it), and recorded in history so Undo can take it back.
+//
+// The selection lives here too: what is selected (sent to the others as `select`), a live drag
+// of it (`transform` previews at most ~30 a second, then one `update`), and the actions on it
+// (restyle, delete, duplicate, nudge, order, text edit). Element types are never named: the
+// registry (elements/index.js) answers for every type.
+
+import {
+  checkElement, LIMITS, transformElement, typeOf, wireElement,
+} from './elements/index.js';
+import { appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, transformMsg, updateMsg } from './protocol.js';
+import { undoPlan } from './undo.js';
+
+/** Appends of a stroke in progress go out at most this often (about 30 per second). */
+const APPEND_EVERY_MS = 33;
+/** Live drag previews go out at most this often (about 30 per second). */
+const TRANSFORM_EVERY_MS = 33;
+/** Duplicates and offset pastes land this far from their originals. */
+const COPY_OFFSET = 10;
+const MAX_IDS = LIMITS.MAX_IDS || 2000;
+
+function chunks(list, n = MAX_IDS) {
+  const out = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
+export class Controller {
+  /**
+   * @param {object} o
+   * @param {object} o.scene, o.session, o.history, o.renderer
+   * @param {object} o.tools name -> tool (tools/index.js)
+   * @param {() => string} o.newId
+   * @param {object} o.ui {notice(text), showHistory(u, r), showSelection(ids), openEditor(el, onDone)}
+   */
+  constructor({ scene, session, history, renderer, tools, newId, ui }) {
+    this.scene = scene;
+    this.session = session;
+    this.history = history;
+    this.renderer = renderer;
+    this.tools = tools;
+    this.newId = newId;
+    this.ui = ui;
+    this.toolName = 'pen';
+    this.style = { color: '#1e1e1e', width: 2, font: 18, fill: false };
+    this.selection = new Set();
+    this.scale = 1;
+    this.pointer = null; // last world point over the board, for pasting there
+    this._appendBuf = new Map();
+    this._appendTimer = null;
+    this._eraseGroups = new Map();
+    this._drag = null; // {ids, t, sentAt, timer}
+    this._pasteRepeat = 0;
+  }
+
+  get tool() {
+    return this.tools[this.toolName];
+  }
+
+  /** What a tool call gets: the style, ids, the scene and the selection. */
+  toolCtx() {
+    return {
+      style: this.style, newId: this.newId, scene: this.scene, scale: this.scale,
+      isSelected: (id) => this.selection.has(id),
+      selectionBox: () => (this.selection.size ? this.renderer.selectionBox() : null),
+    };
+  }
+
+  send(msg) {
+    return this.session.send(msg);
+  }
+
+  // ---- sending one change ----------------------------------------------------------
+
+  sendDraw(el, live = false) {
+    let msg;
+    try {
+      msg = drawMsg(el);
+    } catch (err) {
+      this.ui.notice(`Not drawn: ${err.message}`);
+      return false;
+    }
+    this.scene.localDraw(msg.data, this.send(msg), live);
+    return true;
+  }
+
+  /** Erases the ids still shown; returns the elements removed. */
+  sendErase(ids) {
+    const list = ids.filter((id) => this.scene.get(id));
+    if (!list.length) return [];
+    const elements = list.map((id) => this.scene.get(id));
+    let sent = true;
+    for (const msg of eraseMsgs(list)) sent = this.send(msg) && sent;
+    this.scene.localErase(list, sent);
+    return elements;
+  }
+
+  /** One `update` per 2,000 ids: {move?, scale?, set?} as on the wire. */
+  sendUpdate(ids, change) {
+    const list = ids.filter((id) => this.scene.get(id));
+    for (const part of chunks(list)) {
+      const msg = updateMsg(part, change);
+      this.scene.localUpdate(part, change, this.send(msg));
+    }
+    return list;
+  }
+
+  sendOrder(ids, to) {
+    for (const part of chunks(ids)) {
+      this.scene.localOrder(part, to, this.send(orderMsg(part, to)));
+    }
+  }
+
+  _flushAppends() {
+    clearTimeout(this._appendTimer);
+    this._appendTimer = null;
+    for (const [id, points] of this._appendBuf) {
+      this.scene.markResent('draw', id, this.send(appendMsg(id, points)));
+    }
+    this._appendBuf.clear();
+  }
+
+  /** Buffered appends are dropped after a reconnect: the full draw re-sent carries them. */
+  dropBufferedAppends() {
+    clearTimeout(this._appendTimer);
+    this._appendTimer = null;
+    this._appendBuf.clear();
+  }
+
+  // ---- history -----------------------------------------------------------------------
+
+  /** Records a change as before/after per id, taken around `doIt`. */
+  _recorded(label, ids, doIt, extra = {}) {
+    const before = new Map(ids.map((id) => [id, this.scene.get(id) ?? null]));
+    const result = doIt();
+    const after = new Map(ids.map((id) => [id, this.scene.get(id) ?? null]));
+    this.history.record({ label, before, after, ...extra }, this.scene);
+    this._showHistory();
+    return result;
+  }
+
+  _showHistory() {
+    this.ui.showHistory(this.history.canUndo, this.history.canRedo);
+  }
+
+  undo() {
+    this._play(this.history.undo(this.scene), 'undo');
+  }
+
+  redo() {
+    this._play(this.history.redo(this.scene), 'redo');
+  }
+
+  /** Sends what an undo or redo step asks for (see undo.js). */
+  _play(step, direction) {
+    this._showHistory();
+    if (!step) return;
+    const plan = undoPlan(step, direction, (id) => this.scene.get(id));
+    if (plan.erase.length) this.sendErase(plan.erase);
+    for (const el of plan.draw) this.sendDraw(el);
+    for (const u of plan.updates) this.sendUpdate(u.ids, u.change);
+    for (const o of plan.orders) this.sendOrder(o.ids, o.to);
+    if (step.skipped) this.ui.notice('Part of that was changed by someone else since, and kept.');
+    this.history.after?.(step, this.scene);
+    this._pruneSelection();
+    this.renderer.request();
+  }
+
+  // ---- tool ops ----------------------------------------------------------------------
+
+  apply(ops) {
+    for (const op of ops) {
+      switch (op.op) {
+        case 'begin':
+          this.sendDraw(op.element, true);
+          break;
+        case 'append': {
+          if (!this.scene.get(op.id)) break; // removed while drawn: nothing more goes out
+          this.scene.localAppend(op.id, op.points, undefined);
+          const buf = this._appendBuf.get(op.id);
+          if (buf) buf.push(...op.points);
+          else this._appendBuf.set(op.id, [...op.points]);
+          if (!this._appendTimer) {
+            this._appendTimer = setTimeout(() => this._flushAppends(), APPEND_EVERY_MS);
+          }
+          break;
+        }
+        case 'end': {
+          this._flushAppends();
+          const el = this.scene.get(op.id);
+          this.scene.endLive(op.id);
+          if (el) this.history.record({ label: 'draw', before: new Map([[op.id, null]]),
+            after: new Map([[op.id, el]]) }, this.scene);
+          break;
+        }
+        case 'cancel':
+          this._appendBuf.delete(op.id);
+          this.scene.endLive(op.id);
+          this.sendErase([op.id]);
+          break;
+        case 'draw':
+          this._recorded('draw', [op.element.id], () => this.sendDraw(op.element));
+          break;
+        case 'erase': {
+          const removed = this.sendErase(op.ids);
+          const group = this._eraseGroups.get(op.group) || [];
+          group.push(...removed);
+          this._eraseGroups.set(op.group, group);
+          break;
+        }
+        case 'endErase': {
+          const group = this._eraseGroups.get(op.group);
+          this._eraseGroups.delete(op.group);
+          if (group && group.length) {
+            this.history.record({ label: 'erase',
+              before: new Map(group.map((el) => [el.id, el])),
+              after: new Map(group.map((el) => [el.id, null])) }, this.scene);
+          }
+          this._pruneSelection();
+          break;
+        }
+        case 'preview':
+          this.renderer.markOverlay();
+          break;
+        case 'edit':
+          this.ui.openEditor(op.element, (text) => this._commitNew(op.element, text));
+          break;
+        case 'editExisting':
+          this.editText(op.id);
+          break;
+        case 'select':
+          this.select(op.ids, op.how);
+          break;
+        case 'marquee':
+          this.renderer.markOverlay();
+          break;
+        case 'drag':
+          this._dragStep(op.t);
+          break;
+        case 'dragEnd':
+          this._dragEnd(op.t);
+          break;
+        case 'dragCancel':
+          this._dragCancel();
+          break;
+        default:
+          break;
+      }
+    }
+    this._showHistory();
+    this.renderer.request();
+  }
+
+  _commitNew(element, text) {
+    if (!text.trim()) return;
+    this.apply([{ op: 'draw', element: { ...element, text } }]);
+  }
+
+  /** Double-click on an element with text: edit it in place; one `update {set: {text}}`. */
+  editText(id) {
+    const el = this.scene.get(id);
+    if (!el || !typeOf(el) || !Object.hasOwn(typeOf(el).fields, 'text')) return false;
+    this.select([id], 'replace');
+    this.ui.openEditor(el, (text) => {
+      const now = this.scene.get(id);
+      if (!now || now.text === text) return;
+      if (!text.trim() && typeOf(now).fields.text.required !== false && !now.width) {
+        this.deleteIds([id]); // an emptied text is gone; an emptied note stays as paper
+        return;
+      }
+      this._recorded('edit', [id], () => this.sendUpdate([id], { set: { text } }),
+        { change: { set: { text } } });
+    });
+    return true;
+  }
+
+  // ---- selection ---------------------------------------------------------------------
+
+  /** how: 'replace' | 'add' | 'toggle' | 'remove'. Sends `select` when the set changes. */
+  select(ids, how = 'replace') {
+    const next = how === 'replace' ? new Set() : new Set(this.selection);
+    for (const id of ids) {
+      if (!this.scene.get(id)) continue;
+      if (how === 'remove' || (how === 'toggle' && next.has(id))) next.delete(id);
+      else next.add(id);
+    }
+    this._setSelection(next);
+  }
+
+  selectAll() {
+    this._setSelection(new Set([...this.scene.elements()].map((el) => el.id)));
+  }
+
+  clearSelection() {
+    this._setSelection(new Set());
+  }
+
+  _setSelection(next) {
+    const same = next.size === this.selection.size && [...next].every((id) => this.selection.has(id));
+    if (same) return;
+    this.selection = next;
+    this.send(selectMsg([...next].slice(0, MAX_IDS)));
+    this.renderer.setSelection(next);
+    this.ui.showSelection([...next]);
+  }
+
+  /** Drops selected ids that are gone (erased here or by someone else). */
+  _pruneSelection() {
+    if (![...this.selection].some((id) => !this.scene.get(id))) return;
+    this._setSelection(new Set([...this.selection].filter((id) => this.scene.get(id))));
+  }
+
+  /** Selected ids in board order (the order messages and copies keep). */
+  selectedInOrder() {
+    const out = [];
+    for (const el of this.scene.elements()) if (this.selection.has(el.id)) out.push(el.id);
+    return out;
+  }
+
+  // ---- dragging the selection -----------------------------------------------------------
+
+  _dragStep(t) {
+    const ids = [...this.selection];
+    if (!ids.length) return;
+    if (!this._drag) this._drag = { ids, t, sentAt: 0, timer: null };
+    this._drag.t = t;
+    this.renderer.setDrag(this._drag.ids, t);
+    const wait = TRANSFORM_EVERY_MS - (performance.now() - this._drag.sentAt);
+    if (wait <= 0) this._sendTransform();
+    else if (!this._drag.timer) {
+      this._drag.timer = setTimeout(() => {
+        if (this._drag) {
+          this._drag.timer = null;
+          this._sendTransform();
+        }
+      }, wait);
+    }
+  }
+
+  _sendTransform() {
+    this._drag.sentAt = performance.now();
+    this.send(transformMsg(this._drag.t));
+  }
+
+  _dragEnd(t) {
+    const drag = this._drag;
+    this._drag = null;
+    if (!drag) return;
+    clearTimeout(drag.timer);
+    const change = {};
+    if ((t.sx ?? 1) !== 1 || (t.sy ?? 1) !== 1) change.scale = [t.sx ?? 1, t.sy ?? 1, t.ox ?? 0, t.oy ?? 0];
+    if (t.dx || t.dy) change.move = [t.dx || 0, t.dy || 0];
+    if (!change.scale && !change.move) {
+      this.send(transformMsg({}));
+      this.renderer.setDrag(null, null);
+      return;
+    }
+    // The update ends the others' preview too: the server sends it in place of a transform.
+    this._recorded(change.scale ? 'resize' : 'move', drag.ids,
+      () => this.sendUpdate(drag.ids, change), { change });
+    this.renderer.setDrag(null, null);
+  }
+
+  _dragCancel() {
+    const drag = this._drag;
+    this._drag = null;
+    if (!drag) return;
+    clearTimeout(drag.timer);
+    this.send(transformMsg({}));
+    this.renderer.setDrag(null, null);
+  }
+
+  // ---- actions on the selection -------------------------------------------------------
+
+  /** A toolbar style change: the next drawing uses it, and a selection takes it at once. */
+  restyle(set) {
+    const ids = this.selectedInOrder();
+    if (!ids.length) return;
+    this._recorded('restyle', ids, () => this.sendUpdate(ids, { set }), { change: { set } });
+    this.renderer.request();
+  }
+
+  nudge(dx, dy) {
+    const ids = this.selectedInOrder();
+    if (!ids.length) return;
+    const change = { move: [dx, dy] };
+    this._recorded('move', ids, () => this.sendUpdate(ids, change), { change });
+    this.renderer.request();
+  }
+
+  deleteIds(ids) {
+    if (!ids.length) return;
+    this._recorded('delete', ids, () => this.sendErase(ids));
+    this._pruneSelection();
+    this.renderer.request();
+  }
+
+  deleteSelection() {
+    this.deleteIds(this.selectedInOrder());
+  }
+
+  /** Bring to front or send to back; undo puts back what was above or below them. */
+  order(to) {
+    const ids = this.selectedInOrder();
+    if (!ids.length) return;
+    const board = [...this.scene.elements()].map((el) => el.id);
+    const chosen = new Set(ids);
+    let others;
+    if (to === 'front') {
+      const first = board.findIndex((id) => chosen.has(id));
+      others = board.slice(first).filter((id) => !chosen.has(id));
+    } else {
+      let last = -1;
+      board.forEach((id, i) => { if (chosen.has(id)) last = i; });
+      others = board.slice(0, last + 1).filter((id) => !chosen.has(id));
+    }
+    this._recorded('order', ids, () => this.sendOrder(ids, to),
+      { order: { ids, to, others } });
+    this.renderer.request();
+  }
+
+  /** New elements from copies (new ids), drawn, recorded and selected. */
+  placeCopies(elements, t) {
+    const made = [];
+    for (const src of elements) {
+      const el = { ...transformElement(wireElement(src), t), id: this.newId() };
+      if (!checkElement(el)) made.push(el);
+    }
+    if (!made.length) return 0;
+    const ids = made.map((el) => el.id);
+    this._recorded('paste', ids, () => { for (const el of made) this.sendDraw(el); });
+    this.select(ids, 'replace');
+    this.renderer.request();
+    return made.length;
+  }
+
+  duplicate() {
+    const els = this.selectedInOrder().map((id) => this.scene.get(id));
+    this.placeCopies(els, { dx: COPY_OFFSET, dy: COPY_OFFSET });
+  }
+
+  /** The selection as elements in board order, for the clipboard. */
+  selectedElements() {
+    return this.selectedInOrder().map((id) => wireElement(this.scene.get(id)));
+  }
+
+  /** Paste: centred on the pointer when it is over the board, else offset from the source. */
+  paste(elements) {
+    const valid = elements.filter((el) => !checkElement(el));
+    if (!valid.length) return 0;
+    let t;
+    const box = this.renderer.boxOfElements(valid);
+    if (this.pointer && box) {
+      t = { dx: Math.round(this.pointer.x - (box.x0 + box.x1) / 2),
+        dy: Math.round(this.pointer.y - (box.y0 + box.y1) / 2) };
+    } else {
+      this._pasteRepeat += 1;
+      t = { dx: COPY_OFFSET * this._pasteRepeat, dy: COPY_OFFSET * this._pasteRepeat };
+    }
+    const n = this.placeCopies(valid, t);
+    if (n < elements.length) this.ui.notice(`${elements.length - n} pasted elements were not valid.`);
+    return n;
+  }
+
+  // ---- tools -------------------------------------------------------------------------
+
+  setTool(name) {
+    if (!this.tools[name]) return false;
+    const current = this.tool;
+    if (current.active) this.apply(current.cancel(this.toolCtx()));
+    this.toolName = name;
+    this.renderer.setTool(this.tool);
+    if (name !== 'select') this.clearSelection();
+    return true;
+  }
+
+  /** After each frame of server messages: a stroke of ours that someone removed ends here. */
+  afterChanges() {
+    const tool = this.tool;
+    const id = tool.strokeId;
+    if (id && !this.scene.get(id)) {
+      tool.abandon();
+      this._appendBuf.delete(id);
+      this.scene.endLive?.(id);
+      this.ui.notice('Your stroke was removed: the board was cleared or it was erased.');
+    }
+    if (this._drag && this._drag.ids.some((id2) => !this.scene.get(id2))) {
+      this._drag.ids = this._drag.ids.filter((id2) => this.scene.get(id2));
+    }
+    this._pruneSelection();
+  }
+
+  /** A clear, restore or import starts a fresh page: nothing from before comes back by undo. */
+  boardReplaced() {
+    this.history.clear();
+    this._showHistory();
+  }
+}

@@ -1,0 +1,200 @@
+// The page's link to its room: opens the socket (net.js), turns frames into scene changes,
+// resumes after a drop and sends again whatever the server has not confirmed, and turns
+// refusals into convergence plus a short notice. Nothing here knows about tools or pixels.
+
+import { Connection } from './net.js';
+import { cursorMsg, drawMsg, eraseMsgs, socketUrl } from './protocol.js';
+
+/** A remote cursor that has not moved for this long is hidden. */
+const CURSOR_STALE_MS = 30000;
+/** Cursor positions go out at most this often (about 30 per second). */
+const CURSOR_EVERY_MS = 33;
+
+export class Session {
+  /**
+   * @param {object} o
+   * @param {string} o.roomId
+   * @param {string} o.name the user id asked for
+   * @param {object} o.scene
+   * @param {(text: string) => void} o.notice shows a short status line
+   * @param {() => void} o.changed something on the board or in presence changed
+   * @param {(state: string, detail?: object) => void} o.onState connection state for the UI
+   */
+  constructor({ roomId, name, scene, notice, changed, onState }) {
+    this.scene = scene;
+    this.notice = notice;
+    this.changed = changed;
+    this.me = { userId: name, color: null };
+    this.users = [];
+    this.cursors = new Map();
+    this.ready = false;
+    this.stats = { syncReceivedAt: 0, syncToFrameMs: null, syncElements: 0, frames: 0 };
+    /** Hooks the controller sets: after a catch-up, and after each frame of changes. */
+    this.afterCatchUp = () => {};
+    this.afterChanges = () => {};
+    /** Called before unconfirmed changes go out again as full draws (buffered appends go). */
+    this.onDropped = () => {};
+    this._cursorAt = 0;
+    this._cursorTimer = null;
+    this._nextCursor = null;
+    this._recoverTimer = null;
+    this.net = new Connection(
+      () => socketUrl(location, roomId, name, scene.synced ? scene.seq : null),
+      (messages, receivedAt) => this.onFrame(messages, receivedAt),
+      (state, detail) => {
+        if (state !== 'open') this.ready = false;
+        onState(state, detail);
+      },
+    );
+  }
+
+  connect() {
+    this.net.connect();
+  }
+
+  /** Sends a message when synced; false when it could not go (the change stays pending). */
+  send(msg) {
+    return this.ready && this.net.send(msg);
+  }
+
+  onFrame(messages, receivedAt) {
+    const { scene, stats } = this;
+    let caughtUp = false;
+    const now = performance.now();
+    for (const msg of messages) {
+      if (!msg || typeof msg.type !== 'string') continue;
+      switch (msg.type) {
+        case 'sync':
+          stats.syncParseMs = now - receivedAt;
+          scene.applySync(msg.data);
+          stats.syncApplyMs = performance.now() - now;
+          stats.syncAppliedAt = performance.now();
+          this._whoAmI(msg.data);
+          this.users = msg.data.users || this.users;
+          stats.syncReceivedAt = receivedAt;
+          stats.syncElements = (msg.data.elements || []).length;
+          stats.syncToFrameMs = null;
+          caughtUp = true;
+          break;
+        case 'resume':
+          scene.applyResume(msg.data);
+          this._whoAmI(msg.data);
+          caughtUp = true;
+          break;
+        case 'draw':
+        case 'append':
+        case 'erase':
+        case 'clear':
+        case 'update':
+        case 'order':
+          scene.applyChange(msg, now);
+          break;
+        case 'select':
+        case 'transform':
+          if (msg.userId !== this.me.userId) scene.applyEphemeral(msg, now);
+          break;
+        case 'cursor':
+          if (msg.userId !== this.me.userId && msg.data) {
+            this.cursors.set(msg.userId, { x: msg.data.x, y: msg.data.y, color: msg.data.color,
+              t: now });
+          }
+          break;
+        case 'userlist':
+          this.users = msg.data.users || [];
+          break;
+        case 'leave':
+          this.cursors.delete(msg.userId);
+          scene.applyEphemeral(msg, now);
+          break;
+        case 'ack':
+          scene.prunePendingErase();
+          break;
+        case 'error':
+          this.onRefused(msg.data || {});
+          break;
+        default:
+          break; // join, pong and types from newer servers
+      }
+    }
+    if (caughtUp) {
+      this.ready = true;
+      this.net.healthy();
+      this.resendUnconfirmed();
+      this.afterCatchUp();
+    }
+    this.afterChanges();
+    this._showNotices();
+    this.changed();
+  }
+
+  _whoAmI(data) {
+    this.me.userId = data.userId ?? this.me.userId;
+    this.me.color = data.color ?? this.me.color;
+  }
+
+  _showNotices() {
+    for (const text of this.scene.takeNotices()) this.notice(text);
+  }
+
+  /**
+   * The server refused or dropped a message. The scene converges (drops what the server
+   * does not have, puts back what it kept) and says what to tell the person. A rate-limit
+   * drop does not say which messages went: once our queue has drained and echoes had time
+   * to arrive, whatever is unconfirmed is sent again.
+   */
+  onRefused(err) {
+    this.scene.onRefused(err);
+    if (err.code === 'rate_limited') {
+      clearTimeout(this._recoverTimer);
+      const recover = () => {
+        if (this.net.queued) this._recoverTimer = setTimeout(recover, 500);
+        else if (this.ready) {
+          this.resendUnconfirmed(false);
+          this.changed();
+        }
+      };
+      this._recoverTimer = setTimeout(recover, 1500);
+    }
+  }
+
+  /** Our pointer, at most ~30 times a second (the latest position wins). */
+  cursor(x, y) {
+    this._nextCursor = [x, y];
+    const wait = CURSOR_EVERY_MS - (performance.now() - this._cursorAt);
+    if (wait <= 0) {
+      this._cursorAt = performance.now();
+      this.send(cursorMsg(x, y));
+      this._nextCursor = null;
+    } else if (!this._cursorTimer) {
+      this._cursorTimer = setTimeout(() => {
+        this._cursorTimer = null;
+        if (this._nextCursor) this.cursor(...this._nextCursor);
+      }, wait);
+    }
+  }
+
+  /** Sends again, as full draws and erases, every local change the server has not echoed. */
+  resendUnconfirmed(fullSync) {
+    // A full draw carries every point so far: buffered appends would add them twice.
+    this.onDropped();
+    const { draws, erases, updates } = this.scene.afterCatchUp(fullSync);
+    for (const el of draws) this.scene.markResent('draw', el.id, this.net.send(drawMsg(el)));
+    for (const msg of eraseMsgs(erases)) {
+      const sent = this.net.send(msg);
+      for (const id of msg.data.ids) this.scene.markResent('erase', id, sent);
+    }
+    for (const msg of updates || []) this.net.send(msg);
+  }
+
+  /** Forgets cursors that stopped moving; true when one went. */
+  expireCursors(now) {
+    let gone = false;
+    for (const [id, c] of this.cursors) {
+      if (now - c.t > CURSOR_STALE_MS) {
+        this.cursors.delete(id);
+        gone = true;
+      }
+    }
+    return gone;
+  }
+}
