@@ -1,30 +1,40 @@
 """`lanboard`: parse flags, start the server, open the browser, stop cleanly on a signal.
 
 Every startup problem ends here as one line on stderr and exit code 2.
+
+The server's modules (Tornado, zeroconf, the store) take about 0.3 s to import. They are
+imported inside main(), under its Ctrl+C guard, so that a Ctrl+C while LANBoard is starting is
+a quiet stop like any other rather than a KeyboardInterrupt traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import gc
 import logging
 import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from lanboard import __version__, datadir, instance, netapi, netinfo
-from lanboard.server import Server, StartupError
+from lanboard import __version__
 from lanboard.settings import Settings
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from lanboard.instance import Instance
+    from lanboard.server import Server
 
 log = logging.getLogger("lanboard")
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+
+#: The values LANBOARD_LOG_LEVEL takes (any case); anything else is a usage error.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 #: Signals that stop the server cleanly. SIGHUP: the terminal window was closed (a double-click
 #: on macOS or Linux opens one). SIGBREAK: Ctrl+Break in a Windows console.
@@ -82,13 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Settings:
     """Defaults, then LANBOARD_* variables, then flags."""
+    return _parse(argv, environ)[0]
+
+
+def _parse(argv: Sequence[str] | None,
+           environ: Mapping[str, str]) -> tuple[Settings, frozenset[str]]:
+    """The settings, and the keys of ENV that a flag or a variable set on purpose."""
     args = build_parser().parse_args(argv)
     values: dict[str, object] = {}
+    given: set[str] = set()
     for key, var in ENV.items():
         flag = getattr(args, key)
         if flag is not None:
             values[key] = flag
+            given.add(key)
         elif var in environ:
+            given.add(key)
             raw = environ[var]
             try:
                 if key == "port":
@@ -109,7 +128,20 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
     name = values.get("name")
     if isinstance(name, str) and not 0 < len(name.strip()) <= 63:
         raise UsageError("--name must be 1-63 characters")
-    return Settings(**values)  # type: ignore[arg-type]
+    log_level(environ)
+    return Settings(**values), frozenset(given)  # type: ignore[arg-type]
+
+
+def log_level(environ: Mapping[str, str]) -> int:
+    """LANBOARD_LOG_LEVEL as a logging level; unset or empty is INFO."""
+    raw = environ.get("LANBOARD_LOG_LEVEL", "").strip()
+    if not raw:
+        return logging.INFO
+    if raw.upper() not in LOG_LEVELS:
+        raise UsageError(f"LANBOARD_LOG_LEVEL must be one of "
+                         f"{', '.join(LOG_LEVELS).lower()}, not {raw!r}")
+    level: int = getattr(logging, raw.upper())
+    return level
 
 
 def _env_extras(environ: Mapping[str, str]) -> dict[str, object]:
@@ -132,9 +164,8 @@ def _env_extras(environ: Mapping[str, str]) -> dict[str, object]:
 
 
 def _configure_logging(settings: Settings) -> None:
-    level = os.environ.get("LANBOARD_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
+        level=log_level(os.environ),
         stream=sys.stdout if settings.headless else sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
@@ -143,8 +174,14 @@ def _configure_logging(settings: Settings) -> None:
 
 
 async def serve(settings: Settings, ready: asyncio.Event | None = None,
-                lock: instance.Instance | None = None) -> None:
+                lock: Instance | None = None) -> None:
     """Run until SIGINT or SIGTERM, then shut down within a few seconds."""
+    import asyncio
+    import gc
+
+    from lanboard import instance, netinfo
+    from lanboard.server import Server
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
@@ -169,7 +206,9 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
     local_line = asyncio.ensure_future(_print_local_name(server))
     if not settings.headless:
         local = instance.local_url(settings.host, server.port)
-        loop.run_in_executor(None, instance.open_browser, local)
+        # Not awaited: a browser command may run until the browser is closed.
+        opening = loop.run_in_executor(None, instance.open_browser, local)
+        opening.add_done_callback(lambda done: _say_if_no_browser(done, local))
     # Everything made while starting lives as long as the server; the cyclic collector need
     # not walk it again. Its full passes were the longest pauses in a busy room's loop.
     gc.collect()
@@ -182,8 +221,19 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
     await server.stop()
 
 
+def _say_if_no_browser(done: asyncio.Future[bool], url: str) -> None:
+    if not done.cancelled() and done.exception() is None and not done.result():
+        print(no_browser_text(url), flush=True)
+
+
+def no_browser_text(url: str) -> str:
+    return f"  No web browser could be opened here: open {url} in one yourself."
+
+
 def _share_text(server: Server) -> str:
     """The QR code (or why there is none), in what this terminal can show."""
+    from lanboard import netapi
+
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
         "\u2588\u2580\u2584".encode(encoding)
@@ -196,6 +246,8 @@ def _share_text(server: Server) -> str:
 
 
 async def _print_local_name(server: Server) -> None:
+    from lanboard import netapi
+
     line = await netapi.local_name_text(server.lan)
     if line:
         print(line, flush=True)
@@ -203,20 +255,36 @@ async def _print_local_name(server: Server) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        settings = parse_settings(argv, os.environ)
+        return _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl+C before the server's own signal handlers are in place: while importing,
+        # preparing the data directory or waiting for another LANBoard. Nothing has started,
+        # so there is nothing to save.
+        print("lanboard: stopped before the server started", file=sys.stderr, flush=True)
+        return EXIT_OK
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        settings, given = _parse(argv, os.environ)
     except UsageError as exc:
         print(f"lanboard: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     _configure_logging(settings)
+    import asyncio
+
+    from lanboard import datadir, instance
+    from lanboard.server import StartupError
+
     try:
         data_dir = datadir.prepare(datadir.resolve(settings))
     except datadir.DataDirError as exc:
         print(f"lanboard: error: {exc}", file=sys.stderr)
         _pause_if_double_clicked()
         return EXIT_USAGE
-    lock = instance.claim(data_dir)
+    lock = instance.claim(data_dir, on_wait=lambda info: _say_waiting(data_dir, info))
     if not isinstance(lock, instance.Instance):
-        return _hand_off(settings, data_dir, lock)
+        return _hand_off(settings, data_dir, lock, port_given="port" in given)
     try:
         asyncio.run(serve(settings, lock=lock))
     except StartupError as exc:
@@ -230,16 +298,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _hand_off(settings: Settings, data_dir: Path, url: str | None) -> int:
+def _say_waiting(data_dir: Path, info: Mapping[str, Any] | None) -> None:
+    """The hand-off has waited a while: say for what, rather than sit silent for 15 s."""
+    from lanboard import instance
+
+    who = "Another LANBoard"
+    if info is not None:
+        who += f" (process {info.get('pid')}, port {info.get('port')})"
+    print(f"{who} holds {data_dir} but does not answer yet; waiting up to "
+          f"{instance.HANDOFF_WAIT_SECONDS:.0f} s for it to answer or stop (Ctrl+C gives up).",
+          flush=True)
+
+
+def _hand_off(settings: Settings, data_dir: Path, url: str | None, port_given: bool) -> int:
     """A LANBoard already serves this data directory: show it rather than start a second."""
+    from lanboard import instance
+
     if url is None:
         print(f"lanboard: error: another LANBoard holds {data_dir} but does not answer; "
               "stop it or pick another --data-dir", file=sys.stderr)
         _pause_if_double_clicked()
         return EXIT_USAGE
+    if settings.headless and port_given:
+        # A script or a service asked for a server on that port. Saying "running" with
+        # exit 0 would make it think its own server started.
+        print(f"lanboard: error: not started on port {settings.port}: another LANBoard "
+              f"already serves {data_dir} at {url}; stop it, or pick another --data-dir",
+              file=sys.stderr)
+        return EXIT_USAGE
     print(f"LANBoard is already running at {url}", flush=True)
-    if not settings.headless:
-        instance.open_browser(url)
+    if not settings.headless and not instance.open_browser(url):
+        print(no_browser_text(url), flush=True)
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +38,10 @@ INSTANCE_ID = secrets.token_hex(8)
 
 #: How long a second launch waits for the holder of the lock to answer (it may be starting).
 HANDOFF_WAIT_SECONDS = 15.0
+
+#: After this long a waiting launch says what it waits for. A launch right after the last one
+#: closed usually gets the lock well within it, and then says nothing.
+WAIT_NOTICE_SECONDS = 1.0
 
 _WILDCARDS = ("0.0.0.0", "", "::")
 
@@ -148,14 +153,20 @@ def acquire(data_dir: Path) -> Instance | None:
     return Instance(data_dir, f)
 
 
-def claim(data_dir: Path, wait: float | None = None) -> Instance | str | None:
+def claim(data_dir: Path, wait: float | None = None,
+          on_wait: Callable[[dict[str, Any] | None], None] | None = None,
+          ) -> Instance | str | None:
     """Take the data directory for this process, or find the LANBoard that has it.
 
     Returns the Instance once the lock is ours, which includes a holder that was stopping
     and has now gone; the running board's URL when the holder answers; None when the holder
     neither answers nor lets go within `wait` seconds (default HANDOFF_WAIT_SECONDS).
+    `on_wait` is called once, with the holder's instance.json (or None), when the wait has
+    lasted WAIT_NOTICE_SECONDS.
     """
-    deadline = time.monotonic() + (HANDOFF_WAIT_SECONDS if wait is None else wait)
+    started = time.monotonic()
+    deadline = started + (HANDOFF_WAIT_SECONDS if wait is None else wait)
+    notice_at = started + WAIT_NOTICE_SECONDS
     while True:
         lock = acquire(data_dir)
         if lock is not None:
@@ -163,8 +174,12 @@ def claim(data_dir: Path, wait: float | None = None) -> Instance | str | None:
         url = find_running(data_dir, wait=0)
         if url is not None:
             return url
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             return None
+        if on_wait is not None and now >= notice_at:
+            on_wait(read_info(data_dir))
+            on_wait = None
         time.sleep(0.2)
 
 

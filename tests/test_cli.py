@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 from testkit import start_server
 
-from lanboard.cli import UsageError, main, parse_settings
+from lanboard.cli import UsageError, log_level, main, parse_settings
 
 
 def test_defaults():
@@ -39,10 +42,61 @@ def test_environment_twins_and_flags_win():
     ([], {"LANBOARD_PORT": "x"}),
     ([], {"LANBOARD_HEADLESS": "maybe"}),
     (["--name", ""], {}),
+    ([], {"LANBOARD_LOG_LEVEL": "verbose"}),
+    ([], {"LANBOARD_LOG_LEVEL": "20"}),
 ])
 def test_bad_values_raise_usage_errors(argv, env):
     with pytest.raises(UsageError):
         parse_settings(argv, env)
+
+
+@pytest.mark.parametrize("value, level", [("", logging.INFO), ("debug", logging.DEBUG),
+                                          ("WARNING", logging.WARNING), (" error ", logging.ERROR)])
+def test_log_levels_in_any_case_are_accepted(value, level):
+    parse_settings([], {"LANBOARD_LOG_LEVEL": value})
+    assert log_level({"LANBOARD_LOG_LEVEL": value}) == level
+
+
+def test_a_bad_log_level_is_one_line_exit_2_naming_the_variable():
+    out = subprocess.run([sys.executable, "-m", "lanboard", "--headless"], capture_output=True,
+                         text=True, timeout=30, env={**os.environ, "LANBOARD_LOG_LEVEL": "verbose"})
+    assert out.returncode == 2
+    assert out.stderr == ("lanboard: error: LANBOARD_LOG_LEVEL must be one of debug, info, "
+                          "warning, error, critical, not 'verbose'\n")
+
+
+def test_ctrl_c_while_the_server_modules_load_is_a_quiet_stop(tmp_path):
+    """Ctrl+C in the first moments, while Tornado and the rest are imported: simulated by an
+    import hook that raises KeyboardInterrupt when tornado is first imported."""
+    script = textwrap.dedent("""
+        import sys
+
+        class CtrlC:
+            def find_spec(self, name, path=None, target=None):
+                if name == "tornado":
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, CtrlC())
+        from lanboard.cli import main
+        raise SystemExit(main(sys.argv[1:]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script, "--headless", "--no-mdns", "--port", "0",
+                          "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                         timeout=30)
+    assert "Traceback" not in out.stderr and "KeyboardInterrupt" not in out.stderr
+    assert (out.returncode, out.stderr) == (0, "lanboard: stopped before the server started\n")
+
+
+def test_importing_the_cli_loads_no_server_module():
+    """What `lanboard` imports before main() runs is outside main's Ctrl+C guard: keep it to
+    the settings."""
+    out = subprocess.run([sys.executable, "-c", "import sys, lanboard.cli; print(sorted(m for m "
+                          "in sys.modules if m.split('.')[0] in ('lanboard', 'tornado', "
+                          "'zeroconf', 'asyncio', 'platformdirs')))"],
+                         capture_output=True, text=True, timeout=30, check=True)
+    assert out.stdout.strip() == "['lanboard', 'lanboard.cli', 'lanboard.limits', " \
+                                 "'lanboard.settings']"
 
 
 def test_main_prints_one_line_and_exits_2_on_a_bad_flag(capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -16,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from testkit import ServerProcess, browser_script, start_server
+from testkit import ServerProcess, attach, browser_script, start_server
 
 from lanboard import cli, instance
 
@@ -164,10 +165,70 @@ def test_second_headless_launch_says_where_and_opens_no_browser(tmp_path):
     first = start_server(data)
     try:
         script, record = browser_script(tmp_path)
-        second = launch(data, "--headless", "--port", "0", env={"BROWSER": str(script)})
+        second = launch(data, "--headless", env={"BROWSER": str(script)})
         assert second.returncode == 0, second.stderr
         assert f"already running at {first.url}/" in second.stdout
         assert not record.exists()
+    finally:
+        first.stop()
+
+
+@pytest.mark.parametrize("how", ["other port", "same port", "any port", "variable"])
+def test_second_headless_launch_asked_for_a_port_fails_with_2(tmp_path, how):
+    """A script that asked for a server on a port must not be told it started one."""
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        args, env = {
+            "other port": (["--port", str(first.port + 1)], {}),
+            "same port": (["--port", str(first.port)], {}),
+            "any port": (["--port", "0"], {}),
+            "variable": ([], {"LANBOARD_PORT": "8123"}),
+        }[how]
+        second = launch(data, "--headless", *args, env=env)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert second.stdout == ""
+        err = second.stderr
+        assert err.count("\n") == 1 and err.startswith("lanboard: error: not started on port")
+        assert f"already serves {data} at {first.url}/" in err
+        assert health(first)["app"] == "lanboard"  # the first is untouched
+    finally:
+        assert first.stop() == 0
+
+
+def no_browser_env(tmp_path: Path) -> dict[str, str]:
+    """No display and a BROWSER that fails: webbrowser finds nothing it can start."""
+    failing = tmp_path / "no-browser.sh"
+    failing.write_text("#!/bin/sh\nexit 1\n")
+    failing.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return {**env, "BROWSER": str(failing), "PYTHONUNBUFFERED": "1"}
+
+
+def test_a_start_that_cannot_open_a_browser_says_so_with_the_url(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lanboard", "--no-mdns", "--host", "127.0.0.1", "--port", "0",
+         "--data-dir", str(tmp_path / "data")], env=no_browser_env(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    server = attach(proc, output)
+    assert server is not None, output
+    try:
+        assert server.saw(f"No web browser could be opened here: open {server.url}/ in one")
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_hand_off_that_cannot_open_a_browser_says_so(tmp_path):
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "lanboard", "--no-mdns", "--data-dir", str(data)],
+            env=no_browser_env(tmp_path), capture_output=True, text=True, timeout=30)
+        assert second.returncode == 0, second.stderr
+        assert f"already running at {first.url}/" in second.stdout
+        assert f"No web browser could be opened here: open {first.url}/" in second.stdout
     finally:
         first.stop()
 
@@ -216,6 +277,71 @@ def test_a_lock_holder_that_never_answers_is_one_line_exit_2(tmp_path, monkeypat
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not answer" in err
+
+
+def test_claim_says_once_what_it_waits_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(instance, "WAIT_NOTICE_SECONDS", 0.3)
+    held = instance.acquire(tmp_path)
+    assert held is not None
+    held.publish("127.0.0.1", 9)  # a port nothing answers on: the holder looks frozen
+    notices: list[dict[str, object] | None] = []
+    try:
+        assert instance.claim(tmp_path, wait=1.5, on_wait=notices.append) is None
+    finally:
+        held.release()
+    assert len(notices) == 1
+    assert notices[0] is not None and notices[0]["pid"] == os.getpid()
+
+
+def waiting_launch(tmp_path: Path) -> tuple[instance.Instance, ServerProcess]:
+    """A headless launch on a data directory whose holder does not answer, read up to the
+    line that says it is waiting."""
+    held = instance.acquire(tmp_path)
+    assert held is not None
+    held.publish("127.0.0.1", 9)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
+         "--port", "0", "--data-dir", str(tmp_path)],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    waiting = re.compile(r"Another LANBoard \(process (\d+), port 9\) holds .* but does not "
+                         r"answer yet; waiting up to 15 s")
+    output: list[str] = []
+    server = attach(proc, output, pattern=waiting)
+    if server is None:
+        held.release()
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("no waiting line:\n" + "".join(output))
+    assert server.port == os.getpid()  # the pattern's group: the holder's process id
+    return held, server
+
+
+def test_a_launch_waiting_on_a_silent_holder_says_so_and_starts_when_it_lets_go(tmp_path):
+    held, server = waiting_launch(tmp_path)
+    try:
+        held.release()
+        assert server.saw("is running at http://127.0.0.1:", timeout=20), server.output
+    finally:
+        held.release()
+        assert server.stop() == 0
+        assert server.proc.stderr is not None
+        server.proc.stderr.close()
+
+
+def test_ctrl_c_while_waiting_stops_without_a_traceback(tmp_path):
+    held, server = waiting_launch(tmp_path)
+    try:
+        server.proc.send_signal(signal.SIGINT)
+        assert server.proc.wait(10) == 0
+        assert server.proc.stderr is not None
+        err = server.proc.stderr.read()
+        server.proc.stderr.close()
+    finally:
+        held.release()
+        server.release()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err == "lanboard: stopped before the server started\n"
 
 
 def test_a_launch_while_the_last_one_is_still_stopping_takes_over(tmp_path):
