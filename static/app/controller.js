@@ -90,11 +90,9 @@ export class Controller {
   sendErase(ids) {
     const list = ids.filter((id) => this.scene.get(id));
     if (!list.length) return [];
-    const elements = list.map((id) => this.scene.get(id));
     let sent = true;
     for (const msg of eraseMsgs(list)) sent = this.send(msg) && sent;
-    this.scene.localErase(list, sent);
-    return elements;
+    return this.scene.localErase(list, sent);
   }
 
   /** One `update` per 2,000 ids: {move?, scale?, set?} as on the wire. */
@@ -117,7 +115,8 @@ export class Controller {
     clearTimeout(this._appendTimer);
     this._appendTimer = null;
     for (const [id, points] of this._appendBuf) {
-      this.scene.markResent('draw', id, this.send(appendMsg(id, points)));
+      if (this.scene.isGone(id)) continue; // removed while drawn: nothing more goes out
+      this.scene.markResent('append', id, this.send(appendMsg(id, points)));
     }
     this._appendBuf.clear();
   }
@@ -133,9 +132,9 @@ export class Controller {
 
   /** Records a change as before/after per id, taken around `doIt`. */
   _recorded(label, ids, doIt, extra = {}) {
-    const before = new Map(ids.map((id) => [id, this.scene.get(id) ?? null]));
+    const before = new Map(ids.map((id) => [id, this.scene.snapshot(id) ?? null]));
     const result = doIt();
-    const after = new Map(ids.map((id) => [id, this.scene.get(id) ?? null]));
+    const after = new Map(ids.map((id) => [id, this.scene.snapshot(id) ?? null]));
     this.history.record({ label, before, after, ...extra }, this.scene);
     this._showHistory();
     return result;
@@ -177,8 +176,8 @@ export class Controller {
           this.sendDraw(op.element, true);
           break;
         case 'append': {
-          if (!this.scene.get(op.id)) break; // removed while drawn: nothing more goes out
-          this.scene.localAppend(op.id, op.points, undefined);
+          // False when the stroke is gone (removed while drawn): nothing more goes out.
+          if (!this.scene.localAppend(op.id, op.points, undefined)) break;
           const buf = this._appendBuf.get(op.id);
           if (buf) buf.push(...op.points);
           else this._appendBuf.set(op.id, [...op.points]);
@@ -189,8 +188,8 @@ export class Controller {
         }
         case 'end': {
           this._flushAppends();
-          const el = this.scene.get(op.id);
           this.scene.endLive(op.id);
+          const el = this.scene.snapshot(op.id);
           if (el) this.history.record({ label: 'draw', before: new Map([[op.id, null]]),
             after: new Map([[op.id, el]]) }, this.scene);
           break;
@@ -478,18 +477,19 @@ export class Controller {
 
   /** After each frame of server messages: a stroke of ours that someone removed ends here. */
   afterChanges() {
+    // The scene ends it and says why (takeNotices, shown by the session); the tool forgets it.
     const tool = this.tool;
     const id = tool.strokeId;
-    if (id && !this.scene.get(id)) {
+    if (id && this.scene.isGone(id)) {
       tool.abandon();
       this._appendBuf.delete(id);
-      this.scene.endLive?.(id);
-      this.ui.notice('Your stroke was removed: the board was cleared or it was erased.');
     }
     if (this._drag && this._drag.ids.some((id2) => !this.scene.get(id2))) {
       this._drag.ids = this._drag.ids.filter((id2) => this.scene.get(id2));
     }
     this._pruneSelection();
+    this.history.sync(this.scene);
+    this._showHistory();
   }
 
   /** A clear, restore or import starts a fresh page: nothing from before comes back by undo. */

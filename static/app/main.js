@@ -12,7 +12,7 @@ import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
 import { LIMITS } from './elements/index.js';
 import { download, exportPng, unionBounds } from './export.js';
-import { History } from './history.js';
+import { UndoHistory as History } from './undo.js';
 import { Input } from './input.js';
 import { bindKeyboard } from './keyboard.js';
 import { cleanUserId, clearMsg, idMaker } from './protocol.js';

@@ -261,7 +261,8 @@ export class Renderer {
       this.overlayDirty = true;
     }
     // Repaint the overlay while anything on it moves, and once more after it stops.
-    const previews = this.scene.previewed();
+    if (changes.overlay) this.overlayDirty = true;
+    const previews = [...this.scene.previewed()];
     const motion = this.scene.live.size > 0 || this._drag !== null || previews.length > 0;
     if (this.overlayDirty || motion || this.overlayHadMotion) this.paintOverlay(previews);
     this.overlayHadMotion = motion;
@@ -346,7 +347,7 @@ export class Renderer {
     ctx.drawImage(this.snapshot, 0, 0);
   }
 
-  paintOverlay(previews = this.scene.previewed()) {
+  paintOverlay(previews = [...this.scene.previewed()]) {
     const t0 = performance.now();
     this.overlayDirty = false;
     const ctx = this.octx;
@@ -358,7 +359,7 @@ export class Renderer {
       if (el && !(this._drag && this._drag.ids.has(id))) this._draw(ctx, el);
     }
     // The others' live drags, as the scene computes them from their transforms.
-    for (const p of previews) this._draw(ctx, p.el || p);
+    for (const el of previews) this._draw(ctx, el);
     if (this._drag) this._paintDrag(ctx);
     const preview = this._tool && this._tool.preview;
     if (preview) this._draw(ctx, preview);

@@ -3,7 +3,7 @@
 // refusals into convergence plus a short notice. Nothing here knows about tools or pixels.
 
 import { Connection } from './net.js';
-import { cursorMsg, drawMsg, eraseMsgs, socketUrl } from './protocol.js';
+import { cursorMsg, drawMsg, eraseMsgs, orderMsg, socketUrl, updateMsg } from './protocol.js';
 
 /** A remote cursor that has not moved for this long is hidden. */
 const CURSOR_STALE_MS = 30000;
@@ -133,7 +133,7 @@ export class Session {
   }
 
   _showNotices() {
-    for (const text of this.scene.takeNotices()) this.notice(text);
+    for (const n of this.scene.takeNotices()) this.notice(n.message);
   }
 
   /**
@@ -143,8 +143,9 @@ export class Session {
    * to arrive, whatever is unconfirmed is sent again.
    */
   onRefused(err) {
-    this.scene.onRefused(err);
-    if (err.code === 'rate_limited') {
+    const res = this.scene.onRefused(err);
+    if (res.notice) this.notice(res.notice);
+    if (res.resend) {
       clearTimeout(this._recoverTimer);
       const recover = () => {
         if (this.net.queued) this._recoverTimer = setTimeout(recover, 500);
@@ -177,13 +178,22 @@ export class Session {
   resendUnconfirmed(fullSync) {
     // A full draw carries every point so far: buffered appends would add them twice.
     this.onDropped();
-    const { draws, erases, updates } = this.scene.afterCatchUp(fullSync);
-    for (const el of draws) this.scene.markResent('draw', el.id, this.net.send(drawMsg(el)));
+    const { scene, net } = this;
+    const { draws, erases, updates, orders } = scene.afterCatchUp(fullSync);
+    for (const el of draws) scene.markResent('draw', el.id, net.send(drawMsg(el)));
     for (const msg of eraseMsgs(erases)) {
-      const sent = this.net.send(msg);
-      for (const id of msg.data.ids) this.scene.markResent('erase', id, sent);
+      const sent = net.send(msg);
+      for (const id of msg.data.ids) scene.markResent('erase', id, sent);
     }
-    for (const msg of updates || []) this.net.send(msg);
+    // Someone else's element goes back as an update (a draw would make it ours).
+    for (const u of updates) {
+      const sent = net.send(updateMsg(u.ids, { set: u.set }));
+      for (const id of u.ids) scene.markResent('update', id, sent);
+    }
+    for (const o of orders) {
+      const sent = net.send(orderMsg(o.ids, o.to));
+      for (const id of o.ids) scene.markResent('order', id, sent);
+    }
   }
 
   /** Forgets cursors that stopped moving; true when one went. */

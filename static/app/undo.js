@@ -76,3 +76,92 @@ export function undoPlan(step, direction, shown) {
   plan.updates.push(...groups.values());
   return plan;
 }
+
+/**
+ * Undo and redo of this page's own actions, safe in a crowd (the page's adapter over the
+ * scene's bookkeeping: scene.lastChange(id) and scene.epoch). An action is {label, before,
+ * after, change?, order?} as the controller records it.
+ * - A step skips every element someone else changed or removed after our action.
+ * - Any clear (ours or anyone's; a restore and an import start with one) empties both stacks.
+ */
+export class UndoHistory {
+  constructor(limit = 200) {
+    this.limit = limit;
+    this.done = [];
+    this.undone = [];
+    this.epoch = null;
+  }
+
+  /** Empties both stacks if the board was cleared since the last call. */
+  sync(scene) {
+    this._sync(scene);
+  }
+
+  _sync(scene) {
+    if (this.epoch !== scene.epoch) {
+      this.done = [];
+      this.undone = [];
+      this.epoch = scene.epoch;
+    }
+  }
+
+  record(action, scene) {
+    this._sync(scene);
+    this.done.push({ ...action, seq: scene.seq });
+    if (this.done.length > this.limit) this.done.shift();
+    this.undone = [];
+  }
+
+  get canUndo() {
+    return this.done.length > 0;
+  }
+
+  get canRedo() {
+    return this.undone.length > 0;
+  }
+
+  /** The ids of an action nobody else has touched since `seq`; the rest is skipped. */
+  _untouched(action, scene, expect) {
+    const keep = [];
+    for (const [id, want] of expect) {
+      const last = scene.lastChange(id);
+      const shown = scene.get(id);
+      const byOther = last && last.userId !== scene.userId && last.seq > action.seq;
+      // Expected on the board but gone: someone removed it (ours would have been recorded).
+      const removed = want && !shown;
+      if (!byOther && !removed) keep.push(id);
+    }
+    return keep;
+  }
+
+  _step(action, scene, expect) {
+    const keep = new Set(this._untouched(action, scene, expect));
+    const pick = (m) => new Map([...m].filter(([id]) => keep.has(id)));
+    return { ...action, before: pick(action.before), after: pick(action.after),
+      skipped: keep.size < expect.size };
+  }
+
+  /** The latest action, less what others changed since: for undoPlan(step, 'undo'). */
+  undo(scene) {
+    this._sync(scene);
+    const action = this.done.pop();
+    if (!action) return null;
+    const step = this._step(action, scene, action.after);
+    this.undone.push({ ...action, seq: scene.seq });
+    return step;
+  }
+
+  redo(scene) {
+    this._sync(scene);
+    const action = this.undone.pop();
+    if (!action) return null;
+    const step = this._step(action, scene, action.before);
+    this.done.push({ ...action, seq: scene.seq });
+    return step;
+  }
+
+  clear() {
+    this.done = [];
+    this.undone = [];
+  }
+}

@@ -107,7 +107,8 @@ export function selectTool() {
         box = onHandle.sel;
         return [];
       }
-      const id = ctx.scene.hitTopmost(pt.x, pt.y, HIT_PX / ctx.scale);
+      const hit = ctx.scene.hitTopmost(pt.x, pt.y, HIT_PX / ctx.scale);
+      const id = hit ? hit.id : null;
       if (id && pt.shiftKey) {
         mode = null;
         return [{ op: 'select', ids: [id], how: 'toggle' }];
@@ -167,8 +168,8 @@ export function selectTool() {
       return was && moved ? [{ op: 'dragCancel' }] : [];
     },
     dblclick(ctx, pt) {
-      const id = ctx.scene.hitTopmost(pt.x, pt.y, HIT_PX / ctx.scale);
-      return id ? [{ op: 'editExisting', id }] : [];
+      const hit = ctx.scene.hitTopmost(pt.x, pt.y, HIT_PX / ctx.scale);
+      return hit ? [{ op: 'editExisting', id: hit.id }] : [];
     },
   };
   return tool;
