@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lanboard import elements, limits
 from lanboard.errors import BAD_ELEMENT, BOARD_FULL, NOT_FOUND, ProtocolError
@@ -28,8 +28,26 @@ from lanboard.protocol import (
     validate_update,
 )
 
-if TYPE_CHECKING:
-    from lanboard.room import Room
+
+class Room(Protocol):
+    """The board as the kinds change it (`lanboard.room.Room` is the one implementation)."""
+
+    elements: dict[str, bytes]
+    seq: int
+    #: Results a check computed for the message being handled, for its apply.
+    prepared: dict[str, dict[str, Any]]
+
+    def put(self, eid: str, encoded: bytes) -> None: ...
+    def decoded(self, eid: str) -> dict[str, Any] | None: ...
+    def extend(self, eid: str, points: list[list[float]]) -> None: ...
+    def drop(self, eid: str) -> None: ...
+    def drop_all(self) -> None: ...
+    def reorder(self, ids: list[str], front: bool) -> list[tuple[str, bytes]]: ...
+    def save_version(self, reason: str) -> None: ...
+    def relay(self, peer: Peer, kind: str, frame: bytes) -> None: ...
+    def select(self, peer: Peer, frame: bytes | None) -> None: ...
+    def end_preview(self, user_id: str) -> None: ...
+    def tell(self, peer: Peer, message: bytes) -> None: ...
 
 #: Roles in increasing rights. Everyone is a student until the teacher console hands out
 #: the others; a peer below a kind's role gets `forbidden`.
