@@ -230,7 +230,7 @@ export class Scene {
     return this.previews.selections();
   }
 
-  /** Elements others are dragging, as their drag shows them (draw these on the overlay). */
+  /** Elements others are dragging, as their drag shows them (an array; draw on the overlay). */
   previewed() {
     return this.previews.previewed(this.version);
   }

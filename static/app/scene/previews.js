@@ -101,10 +101,13 @@ export class Previews {
   }
 
   /**
-   * Every element some user is dragging, as their preview shows it. `boardVersion` is the
-   * scene's version: a preview computed at the same version is reused.
+   * Every element some user is dragging, as their preview shows it (an array; the same one
+   * while nothing changed). `boardVersion` is the scene's version: a preview computed at the
+   * same version is reused.
    */
-  * previewed(boardVersion) {
+  previewed(boardVersion) {
+    let out = null;
+    let parts = 0;
     for (const u of this.users.values()) {
       if (!u.t) continue;
       if (!u.cache || u.at !== boardVersion) {
@@ -120,8 +123,10 @@ export class Previews {
           }
         }
       }
-      yield* u.cache;
+      parts += 1;
+      out = parts === 1 ? u.cache : out.concat(u.cache);
     }
+    return out || [];
   }
 
   get active() {

@@ -6,6 +6,8 @@
 // since overtaken with someone else's newer change to the same element is dropped instead of
 // re-sent: the server's board wins, and every screen ends up the same.
 
+import { orderMsg, updateMsg } from '../protocol.js';
+import { LIMITS } from '../elements/fields.js';
 import { sameElement } from './compare.js';
 
 /** Refusals after which the refused message's local changes are dropped. */
@@ -47,6 +49,11 @@ function setAll(el, server) {
   return set;
 }
 
+/**
+ * What to send again: {draws: elements (send each as a draw, then markResent('draw', id,
+ * sent)), erases: ids (markResent('erase', ...)), updates: update messages, orders: order
+ * messages (send them as they are)}.
+ */
 export function afterCatchUp(scene, fullSync) {
   const draws = [];
   const updates = [];
@@ -73,11 +80,16 @@ export function afterCatchUp(scene, fullSync) {
     p.baseSeq = scene.seq;
     // Someone else's element is re-sent as an update, which keeps its creator (a draw would
     // make it ours, and its author could no longer extend it).
+    let update = null;
     if (server && server.userId !== undefined && server.userId !== scene.userId) {
-      updates.push({ ids: [id], set: setAll(p.el, server) });
-    } else {
-      draws.push(p.el);
+      try {
+        update = updateMsg([id], { set: setAll(p.el, server) });
+      } catch {
+        update = null; // not expressible as a set: a draw it is
+      }
     }
+    if (update) updates.push(update);
+    else draws.push(p.el);
   }
   const erases = [];
   for (const [id, e] of scene.pendingErase) {
@@ -89,22 +101,23 @@ export function afterCatchUp(scene, fullSync) {
       erases.push(id);
     }
   }
+  // A lost order is sent again as a message and its overlay dropped: the echo (if it comes)
+  // reorders the confirmed board, and if it never goes out the page shows the server's order.
   const orders = [];
   const byTo = { front: [], back: [] };
   for (const [id, o] of scene.pendingOrder) {
-    if (!scene.get(id)) {
-      scene.pendingOrder.delete(id);
-    } else if (o.unsent || o.outstanding > 0) {
-      o.outstanding = 0;
-      o.unsent = false;
+    if (scene.get(id) && (o.unsent || o.outstanding > 0)) {
       byTo[o.to === 'back' ? 'back' : 'front'].push(id);
-    } else if (fullSync) {
-      scene.pendingOrder.delete(id); // a full sync holds the server's order already
     }
   }
   const rank = (a, b) => scene.rankOf(a) - scene.rankOf(b);
-  if (byTo.back.length) orders.push({ ids: byTo.back.sort(rank), to: 'back' });
-  if (byTo.front.length) orders.push({ ids: byTo.front.sort(rank), to: 'front' });
+  for (const to of ['back', 'front']) {
+    const list = byTo[to].sort(rank);
+    for (let i = 0; i < list.length; i += LIMITS.MAX_IDS) {
+      orders.push(orderMsg(list.slice(i, i + LIMITS.MAX_IDS), to));
+    }
+  }
+  scene.pendingOrder.clear();
   scene._orderCache = null;
   scene.finder.reset(scene.elements());
   scene._changed(true);
