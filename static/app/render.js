@@ -364,7 +364,7 @@ export class Renderer {
     const preview = this._tool && this._tool.preview;
     if (preview) this._draw(ctx, preview);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    this._paintRemoteSelections(ctx);
+    this._paintRemoteSelections(ctx, previews);
     this._paintSelection(ctx);
     const marquee = this._tool && this._tool.marquee;
     if (marquee) this._marquee(ctx, marquee);
@@ -423,24 +423,30 @@ export class Renderer {
     }
   }
 
-  _paintRemoteSelections(ctx) {
+  /** Each other person's selection, outlined in their color where their drag shows it. */
+  _paintRemoteSelections(ctx, previews) {
+    const moved = new Map();
+    for (const el of previews) moved.set(el.id, el);
     for (const sel of this.scene.remoteSelections()) {
       const ids = sel.ids || [];
       if (!ids.length) continue;
       ctx.strokeStyle = sel.color || '#6b7280';
       ctx.lineWidth = 2;
       ctx.setLineDash([]);
-      const t = sel.transform || null;
-      if (ids.length <= OUTLINE_EACH_MAX) {
-        for (const id of ids) {
-          const el = this.scene.get(id);
-          const b = el && this.boundsOf(el);
+      const els = [];
+      for (const id of ids) {
+        const el = moved.get(id) || this.scene.get(id);
+        if (el) els.push(el);
+      }
+      if (els.length <= OUTLINE_EACH_MAX) {
+        for (const el of els) {
+          const b = this.boundsOf(el);
           if (!b) continue;
-          const s = this._screenBox(transformBox(b, t));
+          const s = this._screenBox(b);
           ctx.strokeRect(s.x - 1, s.y - 1, s.w + 2, s.h + 2);
         }
       }
-      const box = transformBox(this.boxOf(ids), t);
+      const box = this.boxOfElements(els);
       if (!box) continue;
       const s = this._screenBox(box);
       ctx.setLineDash([6, 4]);
