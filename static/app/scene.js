@@ -78,7 +78,8 @@ export class Scene {
     this._notices = [];
     /** first id of a local message -> ids it carried (to drop them if it is refused). */
     this._sent = new Map();
-    this.finder = new Finder((id) => this.get(id), (id) => this.rankOf(id));
+    this.finder = new Finder((id) => this.get(id), (id) => this.rankOf(id),
+      () => this.elements());
     this.previews = new Previews((id) => this.get(id));
   }
 
@@ -128,10 +129,14 @@ export class Scene {
       const el = this.get(id);
       if (el) yield el;
     }
-    for (const [id, el] of this.confirmed) {
-      if (this.pendingErase.has(id) || this.pendingOrder.has(id)) continue;
-      const p = this.pendingDraw.get(id);
-      yield p ? p.el : el;
+    if (!this.pendingErase.size && !this.pendingOrder.size && !this.pendingDraw.size) {
+      yield* this.confirmed.values(); // the usual case: no overlay to look up per element
+    } else {
+      for (const [id, el] of this.confirmed) {
+        if (this.pendingErase.has(id) || this.pendingOrder.has(id)) continue;
+        const p = this.pendingDraw.get(id);
+        yield p ? p.el : el;
+      }
     }
     for (const id of high) {
       const el = this.get(id);
@@ -204,6 +209,14 @@ export class Scene {
     return this.finder.idsNear(x, y, r);
   }
 
+  /**
+   * Builds the spatial index now (it is built on first use after a sync). Call it once the
+   * board is painted, from an idle callback, so the first pointer move does not pay for it.
+   */
+  warmUp() {
+    this.finder.warm();
+  }
+
   /** Bounds {x0, y0, x1, y1} of a displayed element, from the index (no recomputation). */
   boundsOf(id) {
     return this.finder.boxOf(id);
@@ -257,7 +270,7 @@ export class Scene {
     this._owned.clear();
     this.previews.reset();
     this._orderCache = null;
-    this.finder.reset(this.elements());
+    this.finder.invalidate();
     this._changed(true);
     this._overlay = true;
     this._lastCatchUp = 'sync';
@@ -417,7 +430,7 @@ export class Scene {
     this._owned.clear();
     this.epoch += 1;
     this._orderCache = null;
-    this.finder.reset(this.elements());
+    this.finder.invalidate();
     this._changed(true);
   }
 
@@ -490,7 +503,10 @@ export class Scene {
       this.ownLive.delete(id);
       this.live.delete(id);
       this._gone.add(id);
-      if (reason) this._notices.push({ kind: 'strokeGone', id, reason, message });
+      // toString: a caller that shows notices as text gets the message.
+      if (reason) {
+        this._notices.push({ kind: 'strokeGone', id, reason, message, toString: () => message });
+      }
     }
     this.finder.touch(id);
   }

@@ -17,24 +17,38 @@ export class Finder {
   /**
    * @param {(id: string) => object | undefined} get the displayed element
    * @param {(id: string) => number} rankOf its place in board order (higher is on top)
+   * @param {() => Iterable<object>} all every displayed element (to build the index from)
    */
-  constructor(get, rankOf) {
+  constructor(get, rankOf, all) {
     this.getEl = get;
     this.rankOf = rankOf;
+    this.all = all;
     this.index = new SpatialIndex();
     /** id -> {el, box}: the element object the index entry was made for, and its bounds. */
     this.held = new Map();
+    // Built on first use, not at sync: a 100,000-element board costs about a second of
+    // bounds and inserts on a slow machine, which must not delay the first paint. The page
+    // calls warm() once the board is shown; a query before that builds it on the spot.
+    this.stale = true;
   }
 
-  /** Rebuilds from every displayed element (a sync, a clear). */
-  reset(elements) {
+  /** The board was replaced (a sync, a clear): rebuild before the next query. */
+  invalidate() {
+    this.stale = true;
     this.index.clear();
     this.held.clear();
-    for (const el of elements) this._put(el.id, el, bounds(el));
+  }
+
+  /** Builds the index now if it is stale. */
+  warm() {
+    if (!this.stale) return;
+    this.stale = false;
+    for (const el of this.all()) this._put(el.id, el, bounds(el));
   }
 
   /** Brings id's entry in step with the displayed element (added, changed or gone). */
   touch(id) {
+    if (this.stale) return; // the rebuild reads the current state
     const el = this.getEl(id);
     if (!el) {
       if (this.held.delete(id)) this.index.remove(id);
@@ -50,6 +64,7 @@ export class Finder {
    * the new points' box only, O(added), however long the stroke already is.
    */
   grow(id, el, added) {
+    if (this.stale) return;
     const h = this.held.get(id);
     if (!h || !h.box) {
       this._put(id, el, bounds(el));
@@ -66,6 +81,7 @@ export class Finder {
 
   /** The bounds of a displayed element, as the index holds them (cached, no recomputation). */
   boxOf(id) {
+    this.warm();
     const h = this.held.get(id);
     return h ? h.box : null;
   }
@@ -83,6 +99,7 @@ export class Finder {
 
   /** The topmost displayed element whose drawing is within `tol` of (x, y), or null. */
   hitTopmost(x, y, tol = 0, skip = null) {
+    this.warm();
     let best = null;
     let bestRank = -Infinity;
     for (const id of this.index.queryPoint(x, y, tol)) {
@@ -100,6 +117,7 @@ export class Finder {
 
   /** Ids of elements whose bounds lie entirely inside the box, in board order. */
   idsInBox(x0, y0, x1, y1) {
+    this.warm();
     const box = { x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1),
       y1: Math.max(y0, y1) };
     const out = [];
@@ -112,6 +130,7 @@ export class Finder {
 
   /** Ids of elements whose drawing is within r of (x, y) (the eraser), in board order. */
   idsNear(x, y, r) {
+    this.warm();
     const out = [];
     for (const id of this.index.queryPoint(x, y, r)) {
       const h = this.held.get(id);

@@ -119,7 +119,6 @@ export function afterCatchUp(scene, fullSync) {
   }
   scene.pendingOrder.clear();
   scene._orderCache = null;
-  scene.finder.reset(scene.elements());
   scene._changed(true);
   return { draws, erases, updates, orders };
 }
