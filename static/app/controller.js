@@ -11,7 +11,6 @@ import {
   checkElement, LIMITS, transformElement, typeOf, wireElement,
 } from './elements/index.js';
 import { appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, transformMsg, updateMsg } from './protocol.js';
-import { undoPlan } from './undo.js';
 
 /** Appends of a stroke in progress go out at most this often (about 30 per second). */
 const APPEND_EVERY_MS = 33;
@@ -145,24 +144,32 @@ export class Controller {
   }
 
   undo() {
-    this._play(this.history.undo(this.scene), 'undo');
+    const had = this.history.canUndo;
+    const step = this.history.undo(this.scene);
+    if (!step && had) this.ui.notice('Nothing undone: someone else has changed that since.');
+    this._play(step);
   }
 
   redo() {
-    this._play(this.history.redo(this.scene), 'redo');
+    const had = this.history.canRedo;
+    const step = this.history.redo(this.scene);
+    if (!step && had) this.ui.notice('Nothing redone: someone else has changed that since.');
+    this._play(step);
   }
 
-  /** Sends what an undo or redo step asks for (see undo.js). */
-  _play(step, direction) {
-    this._showHistory();
-    if (!step) return;
-    const plan = undoPlan(step, direction, (id) => this.scene.get(id));
-    if (plan.erase.length) this.sendErase(plan.erase);
-    for (const el of plan.draw) this.sendDraw(el);
-    for (const u of plan.updates) this.sendUpdate(u.ids, u.change);
-    for (const o of plan.orders) this.sendOrder(o.ids, o.to);
+  /** Sends what an undo or redo step asks for (its plan comes from history.js). */
+  _play(step) {
+    if (!step) {
+      this._showHistory();
+      return;
+    }
+    if (step.erase.length) this.sendErase(step.erase);
+    for (const el of step.draw) this.sendDraw(el);
+    for (const u of step.updates) this.sendUpdate(u.ids, u.change);
+    for (const o of step.orders) this.sendOrder(o.ids, o.to);
     if (step.skipped) this.ui.notice('Part of that was changed by someone else since, and kept.');
-    this.history.after?.(step, this.scene);
+    this.history.after(step, this.scene);
+    this._showHistory();
     this._pruneSelection();
     this.renderer.request();
   }
@@ -488,8 +495,7 @@ export class Controller {
       this._drag.ids = this._drag.ids.filter((id2) => this.scene.get(id2));
     }
     this._pruneSelection();
-    this.history.sync(this.scene);
-    this._showHistory();
+    this._showHistory(); // a clear by anyone empties history (canUndo looks at scene.epoch)
   }
 
   /** A clear, restore or import starts a fresh page: nothing from before comes back by undo. */

@@ -12,7 +12,7 @@ import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
 import { LIMITS } from './elements/index.js';
 import { download, exportPng, unionBounds } from './export.js';
-import { UndoHistory as History } from './undo.js';
+import { History } from './history.js';
 import { Input } from './input.js';
 import { bindKeyboard } from './keyboard.js';
 import { cleanUserId, clearMsg, idMaker } from './protocol.js';
@@ -38,7 +38,7 @@ const roomId = decodeURIComponent(location.pathname.replace(/^\/room\//, '').spl
 function start(name) {
   const scene = new Scene();
   const view = new View();
-  const history = new History();
+  const history = new History(200, scene);
   const tools = makeTools();
   const staticCanvas = document.getElementById('board-canvas');
   const overlay = document.getElementById('overlay-canvas');
