@@ -109,3 +109,28 @@ test('the element a sync delivered is never grown in place (first append copies 
   assert.deepEqual(delivered.points, [[0, 0]]);
   assert.equal(s.get('p').points.length, 2);
 });
+
+test('pointer queries and drag previews never walk the whole board', () => {
+  const s = synced(Array.from({ length: 2000 }, (_, i) => rect(`e${i}`, (i % 50) * 20,
+    Math.floor(i / 50) * 20)), 2000);
+  s.warmUp();
+  let walks = 0;
+  const all = s.elements.bind(s);
+  s.elements = function* counted() {
+    walks += 1;
+    yield* all();
+  };
+  for (let i = 0; i < 200; i += 1) {
+    s.hitTopmost(i * 3, i * 2, 4);
+    s.idsNear(i * 3, i * 2, 10);
+    s.idsInBox(i, i, i + 100, i + 100);
+  }
+  s.applyEphemeral({ type: 'select', userId: 'bob', data: { ids: ['e1', 'e2'], color: '#000000' } });
+  for (let i = 0; i < 30; i += 1) {
+    s.applyEphemeral({ type: 'transform', userId: 'bob', data: { dx: i, dy: 0 } });
+    s.previewed();
+  }
+  s.localUpdate(['e5'], { move: [1, 1] }, true);
+  s.applyChange({ type: 'append', userId: 'bob', seq: 2001, data: { id: 'nope', points: [[0, 0]] } });
+  assert.equal(walks, 0);
+});
