@@ -42,21 +42,19 @@ PAN_JS = """async (frames) => {
   const lb = window.__lanboard;
   const times = [];
   const intervals = [];
-  const before = lb.renderer.afterFrame;
   let last = null;
   await new Promise((resolve) => {
     let n = 0;
-    lb.renderer.afterFrame = (stats) => {
-      before(stats);
+    const off = lb.renderer.onFrame((stats) => {
       times.push(stats.lastFrameMs);
       const now = performance.now();
       if (last !== null) intervals.push(now - last);
       last = now;
       n += 1;
-      if (n >= frames) { lb.renderer.afterFrame = before; resolve(); return; }
+      if (n >= frames) { off(); resolve(); return; }
       lb.view.panBy(-6, -3);
       lb.renderer.request();
-    };
+    });
     lb.view.panBy(-6, -3);
     lb.renderer.request();
   });

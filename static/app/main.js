@@ -254,6 +254,9 @@ function start(name) {
       requestAnimationFrame(() => {
         stats.syncToFrameMs = performance.now() - stats.syncReceivedAt;
       });
+      // The spatial index (hit tests, the eraser) is built once the board is on screen.
+      const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 50));
+      idle(() => scene.warmUp());
     }
   });
 
