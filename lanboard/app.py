@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tornado.web
 from tornado import httputil
 
 from lanboard import boardapi, limits
-from lanboard.guard import Guard, HostAllowlist, RejectionLog
+from lanboard.guard import AccessLog, Guard, HostAllowlist, RejectionLog
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.netapi import routes as net_routes
@@ -21,10 +21,14 @@ from lanboard.web import (
     HealthHandler,
     HostRefused,
     ManifestHandler,
+    NotFound,
     PageHandler,
     RoomsHandler,
     StaticHandler,
 )
+
+if TYPE_CHECKING:
+    from lanboard.tornado_internals import HandlerDelegate
 
 
 class LanboardApp(tornado.web.Application):
@@ -37,11 +41,22 @@ class LanboardApp(tornado.web.Application):
         self.rejections = rejections
 
     def find_handler(self, request: httputil.HTTPServerRequest,
-                     **kwargs: Any) -> tornado.web._HandlerDelegate:
+                     **kwargs: Any) -> HandlerDelegate:
         if not self.hosts.allows(request.host):
             self.rejections.note(request.remote_ip or "?", "bad_host", repr(request.host)[:80])
             return self.get_handler_delegate(request, HostRefused)
         return super().find_handler(request, **kwargs)
+
+
+def access_logger(log: AccessLog) -> Any:
+    """Tornado's `log_function`: the access log, bounded and rate-limited per IP."""
+
+    def log_request(handler: tornado.web.RequestHandler) -> None:
+        req = handler.request
+        log.note(handler.get_status(), req.method or "?", req.uri or "", req.remote_ip or "?",
+                 1000.0 * req.request_time())
+
+    return log_request
 
 
 def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = None,
@@ -75,5 +90,7 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
         websocket_max_message_size=limits.MAX_FRAME_BYTES,
         websocket_ping_interval=limits.PING_INTERVAL_SECONDS,
         websocket_ping_timeout=limits.PING_TIMEOUT_SECONDS,
+        default_handler_class=NotFound,
+        log_function=access_logger(AccessLog()),
         **extra,
     )

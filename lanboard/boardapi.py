@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from lanboard import limits, svg
 from lanboard.guard import Guard
@@ -13,7 +12,7 @@ from lanboard.hub import Hub
 from lanboard.protocol import ProtocolError, clean_user_id, dumps, validate_element
 from lanboard.room import Room
 from lanboard.store import Element, StoreError
-from lanboard.web import BaseHandler
+from lanboard.web import BaseHandler, same_origin
 
 #: The `lanboard` field of an exported board file.
 FILE_FORMAT = 1
@@ -53,47 +52,73 @@ def _bad(message: str) -> Any:
 
 
 class BoardHandler(BaseHandler):
-    """Shared by the board routes: finds the room, and checks writes come from our pages."""
+    """Shared by the board routes: checks a request in full before any board is loaded (a
+    refused request loads and creates nothing), and checks writes come from our pages."""
 
     def initialize(self, hub: Hub, guard: Guard) -> None:
         self.hub = hub
         self.guard = guard
 
-    def find_room(self, room_id: str, create: bool = False) -> Room | None:
-        """The room, loading it from the store; None (after a 4xx) when there is none and
-        `create` is not set."""
-        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
-            self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, "
-                      "'_' and '-'")
-            return None
+    def good_id(self, room_id: str) -> bool:
+        if limits.ROOM_ID_PATTERN.fullmatch(room_id):
+            return True
+        self.fail(400, "bad_room", "a room id is 1-64 characters of letters, digits, '_' and "
+                  "'-'")
+        return False
+
+    def exists(self, room_id: str) -> bool | None:
+        """Whether the board is loaded or stored; None (after a 503) when the store fails."""
         try:
-            missing = room_id not in self.hub.rooms and self.hub.store.load(room_id) is None
-            if missing and not create:
-                self.fail(404, "no_board", f"there is no board {room_id!r}")
-                return None
-            return self.hub.room(room_id)
+            return room_id in self.hub.rooms or self.hub.store.load(room_id) is not None
         except StoreError as exc:
             self.fail(503, "storage_error", str(exc))
             return None
 
+    def load(self, room_id: str) -> Room | None:
+        """The room, loaded (or created) through the hub, whose cap holds here too; None
+        after a 503."""
+        try:
+            return self.hub.room(room_id)
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+        except ProtocolError as err:
+            self.fail(503, err.code, err.message)
+        return None
+
+    def find_room(self, room_id: str) -> Room | None:
+        """An existing board, loaded; None after a 4xx or 5xx."""
+        if not self.good_id(room_id):
+            return None
+        found = self.exists(room_id)
+        if found is None:
+            return None
+        if not found:
+            self.fail(404, "no_board", f"there is no board {room_id!r}")
+            return None
+        return self.load(room_id)
+
+    def may_replace(self, room_id: str) -> bool:
+        """Whether the board may be replaced now (see Guard.allow_replace); a 429 if not."""
+        if self.guard.allow_replace(room_id):
+            return True
+        self.fail(429, "rate_limited", f"this board was just replaced; wait "
+                  f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
+        return False
+
     def replace(self, room: Room, elements: list[Element], reason: str) -> None:
-        """Make the board `elements` for everyone (the old board saved as a version first),
-        unless it was replaced too often just now."""
-        if not self.guard.allow_replace(room.id):
-            self.fail(429, "rate_limited", f"this board was just replaced; wait "
-                      f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
-            return
+        """Make the board `elements` for everyone (the old board saved as a version first)."""
         self.hub.replace(room, elements, reason)
         self.finish({"seq": room.seq, "elements": len(elements)})
 
     def same_origin_json(self) -> bool:
         """Writes must be JSON from a page of this server: a form on another site can send
         neither, so this stops cross-site requests."""
-        if not self.request.headers.get("Content-Type", "").startswith("application/json"):
+        media = self.request.headers.get("Content-Type", "").split(";", 1)[0]
+        if media.strip().lower() != "application/json":
             self.fail(415, "bad_content_type", "send the board file as application/json")
             return False
         origin = self.request.headers.get("Origin")
-        if origin and urlsplit(origin).netloc != self.request.host:
+        if origin is not None and not same_origin(origin, self.request):
             self.fail(403, "bad_origin", "requests from other sites are refused")
             return False
         return True
@@ -101,14 +126,21 @@ class BoardHandler(BaseHandler):
 
 class VersionsHandler(BoardHandler):
     def get(self, room_id: str) -> None:
-        room = self.find_room(room_id)
-        if room is None:
+        # History is read from the store: listing it loads no board.
+        if not self.good_id(room_id):
             return
         try:
-            versions = self.hub.store.versions(room.id)
+            versions = self.hub.store.versions(room_id)
         except StoreError as exc:
             self.fail(503, "storage_error", str(exc))
             return
+        if not versions:
+            found = self.exists(room_id)
+            if found is None:
+                return
+            if not found:
+                self.fail(404, "no_board", f"there is no board {room_id!r}")
+                return
         self.finish({"versions": [
             {"id": v.id, "time": v.time, "seq": v.seq, "elements": v.elements,
              "reason": v.reason} for v in versions]})
@@ -116,18 +148,21 @@ class VersionsHandler(BoardHandler):
 
 class RestoreHandler(BoardHandler):
     def post(self, room_id: str, version_id: str) -> None:
-        room = self.find_room(room_id)
-        if room is None or not self.same_origin_json():
+        if not self.good_id(room_id) or not self.same_origin_json():
             return
         try:
-            elements = self.hub.store.version(room.id, int(version_id))
+            elements = self.hub.store.version(room_id, int(version_id))
         except StoreError as exc:
             self.fail(503, "storage_error", str(exc))
             return
         if elements is None:
-            self.fail(404, "no_version", f"board {room.id!r} has no version {version_id}")
+            self.fail(404, "no_version", f"board {room_id!r} has no version {version_id}")
             return
-        self.replace(room, elements, "before-restore")
+        if not self.may_replace(room_id):
+            return
+        room = self.load(room_id)
+        if room is not None:
+            self.replace(room, elements, "before-restore")
 
 
 class ExportHandler(BoardHandler):
@@ -154,22 +189,29 @@ class ExportHandler(BoardHandler):
 
 
 class ImportHandler(BoardHandler):
-    """Replace the board with a board file. The board as it was is saved in History first."""
+    """Replace the board with a board file. The board as it was is saved in History first.
+    The request is checked in full (id, size, type, origin, the file, the rate) before the
+    board is loaded or created."""
 
     def post(self, room_id: str) -> None:
+        if not self.good_id(room_id):
+            return
         if len(self.request.body) > limits.MAX_IMPORT_BYTES:
             self.fail(413, "too_large", f"a board file is at most "
                       f"{limits.MAX_IMPORT_BYTES // 2**20} MiB")
             return
-        room = self.find_room(room_id, create=True)
-        if room is None or not self.same_origin_json():
+        if not self.same_origin_json():
             return
         try:
             elements = parse_board_file(self.request.body)
         except ProtocolError as err:
             self.fail(400, err.code, err.message)
             return
-        self.replace(room, elements, "before-import")
+        if not self.may_replace(room_id):
+            return
+        room = self.load(room_id)
+        if room is not None:
+            self.replace(room, elements, "before-import")
 
 
 def routes(hub: Hub, guard: Guard) -> list[Any]:

@@ -114,7 +114,11 @@ def _highlighter_svg(el: dict[str, Any]) -> str:
 
 def _text_lines(x: float, y: float, lines: list[str], size: float, color: str) -> str:
     step = size * LINE_HEIGHT
-    spans = "".join(f'<tspan x="{num(x)}" dy="{num(step if i else 0)}">{escape(t)}</tspan>'
+    # Boards stored before _text refused them may still hold characters XML forbids: each
+    # becomes U+FFFD, so the file stays well-formed whatever is stored.
+    forbidden = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
+    spans = "".join(f'<tspan x="{num(x)}" dy="{num(step if i else 0)}">'
+                    f'{escape(re.sub(forbidden, chr(0xFFFD), t))}</tspan>'
                     for i, t in enumerate(lines))
     return (f'<text x="{num(x)}" y="{num(y)}" font-size="{num(size)}" '
             f'font-family="sans-serif" dominant-baseline="hanging" '
@@ -238,6 +242,12 @@ def _text(obj: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or len(value) > limits.MAX_TEXT_CHARS:
         raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a string of at most "
                             f"{limits.MAX_TEXT_CHARS} characters", _ref(obj))
+    # XML 1.0 has no way to write these (not even as &#...;), so a text holding one would
+    # make the SVG export invalid: Chromium renders only what comes before it.
+    bad = re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]", value)
+    if bad is not None:
+        raise ProtocolError(BAD_ELEMENT, f"'{key}' holds U+{ord(bad.group()):04X}, a control "
+                            "character XML cannot carry", _ref(obj))
     return value
 
 

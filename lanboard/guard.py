@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lanboard import limits
 
@@ -202,5 +203,140 @@ class RejectionLog:
             self._seen.clear()
         self._seen[key] = (now, 0)
         extra = f" (+{skipped} more since last logged)" if skipped else ""
-        log.warning("rejected ip=%s code=%s %s%s", ip, code, detail, extra)
+        log.warning("rejected ip=%s code=%s %s%s", clip(ip, 64), clip(code, 40),
+                    clip(detail, limits.LOG_URI_CHARS), extra)
         return True
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` with control characters escaped, cut to `limit` characters with a count of the
+    rest, for a log line a hostile request cannot lengthen."""
+    if text.isprintable() and len(text) <= limit:
+        return text
+    safe = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    if len(safe) <= limit:
+        return safe
+    return f"{safe[:limit]}...(+{len(safe) - limit} chars)"
+
+
+class AccessLog:
+    """The access log: one line per request, of bounded length. Errors (4xx, 5xx) are logged
+    at most once per IP and status every `interval` seconds with a count of those skipped,
+    as RejectionLog does; other answers at most ACCESS_LOG_BURST at once per IP, then
+    ACCESS_LOG_PER_SECOND a second."""
+
+    def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 1024) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.max_keys = max_keys
+        self.logger = logging.getLogger("tornado.access")
+        self._errors: dict[tuple[str, int], tuple[float, int]] = {}
+        self._ok: dict[str, tuple[TokenBucket, int]] = {}
+
+    def note(self, status: int, method: str, uri: str, ip: str, ms: float) -> bool:
+        """Log one answered request, unless this IP's budget is spent; True when logged."""
+        level = logging.INFO if status < 400 else logging.WARNING if status < 500 \
+            else logging.ERROR
+        if not self.logger.isEnabledFor(level):
+            return False
+        now = self.clock()
+        if status >= 400:
+            key = (ip, status)
+            last, skipped = self._errors.get(key, (-1e9, 0))
+            if now - last < self.interval:
+                self._errors[key] = (last, skipped + 1)
+                return False
+            if len(self._errors) >= self.max_keys:
+                self._errors.clear()
+            self._errors[key] = (now, 0)
+        else:
+            if ip not in self._ok and len(self._ok) >= self.max_keys:
+                self._ok.clear()
+            bucket, skipped = self._ok.get(ip) or (
+                TokenBucket(limits.ACCESS_LOG_PER_SECOND, limits.ACCESS_LOG_BURST), 0)
+            if not bucket.take(now):
+                self._ok[ip] = (bucket, skipped + 1)
+                return False
+            self._ok[ip] = (bucket, 0)
+        extra = f" (+{skipped} more since last logged)" if skipped else ""
+        self.logger.log(level, "%d %s %s (%s) %.2fms%s", status, clip(method, 16),
+                        clip(uri, limits.LOG_URI_CHARS), clip(ip, 64), ms, extra)
+        return True
+
+
+class LineLimit(logging.Filter):
+    """Bounds what a library logs about a request: each message cut to LOG_LINE_CHARS, and
+    each message template at most LOG_TEMPLATE_BURST at once, then one a second, with a
+    count of those skipped. Tornado and asyncio log one line per malformed request or failed
+    accept, and put the request's own bytes in some of them."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.clock = clock
+        self._seen: dict[tuple[str, str], tuple[TokenBucket, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg)[:100])
+        if key not in self._seen and len(self._seen) >= 1024:
+            self._seen.clear()
+        bucket, skipped = self._seen.get(key) or (
+            TokenBucket(1.0, limits.LOG_TEMPLATE_BURST), 0)
+        if not bucket.take(self.clock()):
+            self._seen[key] = (bucket, skipped + 1)
+            return False
+        self._seen[key] = (bucket, 0)
+        message = record.getMessage()
+        extra = f" (+{skipped} like it not logged)" if skipped else ""
+        if len(message) > limits.LOG_LINE_CHARS or extra:
+            record.msg = clip(message, limits.LOG_LINE_CHARS) + extra
+            record.args = None
+        return True
+
+
+def bound_logs(names: Iterable[str] = ("tornado.general", "tornado.application",
+                                       "asyncio")) -> None:
+    """Put one LineLimit on each of these loggers (once, however many servers start)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, LineLimit) for f in logger.filters):
+            logger.addFilter(LineLimit())
+
+
+class SocketCap:
+    """Open TCP connections per IP, capped at MAX_TCP_PER_IP, counted at accept, before
+    Tornado reads a byte. The host's own machine (loopback) is not capped (`trust_loopback`),
+    like the upgrade cap: benchmarks open a thousand clients from it. Entries are anything
+    with a `closed()` method; closed ones are pruned when an IP reaches its cap."""
+
+    def __init__(self, per_ip: int | None = None, trust_loopback: bool = True) -> None:
+        self.per_ip = per_ip if per_ip is not None else limits.MAX_TCP_PER_IP
+        self.trust_loopback = trust_loopback
+        self._open: dict[str, list[Any]] = {}
+
+    def admit(self, ip: str) -> bool:
+        """Whether one more connection from `ip` may be taken now."""
+        if self.trust_loopback and is_loopback(ip):
+            return True
+        held = self._open.get(ip)
+        if held is None or len(held) < self.per_ip:
+            return True
+        held[:] = [s for s in held if not s.closed()]
+        return len(held) < self.per_ip
+
+    def add(self, ip: str, stream: Any) -> None:
+        if self.trust_loopback and is_loopback(ip):
+            return
+        self._open.setdefault(ip, []).append(stream)
+
+    def prune(self) -> None:
+        """Forget closed connections (the sweep calls this once a second)."""
+        for ip in list(self._open):
+            held = [s for s in self._open[ip] if not s.closed()]
+            if held:
+                self._open[ip] = held
+            else:
+                del self._open[ip]
+
+    def count(self, ip: str) -> int:
+        return sum(1 for s in self._open.get(ip, ()) if not s.closed())

@@ -59,9 +59,13 @@ class Hub:
         self._last_fanout = 0
 
     def room(self, room_id: str) -> Room:
-        """The loaded room, loading it from the store (or creating it) on first use."""
+        """The loaded room, loading it from the store (or creating it) on first use; raises
+        ProtocolError `server_busy` when MAX_LOADED_ROOMS are loaded already."""
         room = self.rooms.get(room_id)
         if room is None:
+            if len(self.rooms) >= limits.MAX_LOADED_ROOMS:  # the cap holds on every path
+                raise ProtocolError("server_busy", f"{limits.MAX_LOADED_ROOMS} boards are "
+                                    "open; try later")
             room = Room(room_id)
             room.reset_to(self.store.load(room_id))
             room.empty_since = room.version_at = self._clock()

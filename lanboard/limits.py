@@ -125,3 +125,31 @@ COALESCE_MIN_PEERS = 20
 #: COALESCE_MAX_SECONDS.
 FLUSH_SPACING = 2.0
 COALESCE_MAX_SECONDS = 0.025
+
+#: A connection that has not sent a whole request head within this many seconds, or has sat
+#: idle this long between keep-alive requests, is closed (Tornado uses one timeout for both).
+HEADER_TIMEOUT_SECONDS = 10.0
+
+#: A request body (an import) must arrive within this many seconds: 64 MiB at ~0.5 MB/s.
+BODY_TIMEOUT_SECONDS = 120.0
+
+#: Most TCP connections one IP may hold open, upgraded or not (loopback is not capped).
+MAX_TCP_PER_IP = 64
+
+#: A failed accept (out of descriptors: EMFILE) pauses accepting this long instead of
+#: spinning, and is logged at most once per ACCEPT_ERROR_LOG_SECONDS with a count.
+ACCEPT_PAUSE_SECONDS = 0.1
+ACCEPT_ERROR_LOG_SECONDS = 10.0
+
+#: Longest request path in an access or rejection log line; the rest is cut and counted.
+LOG_URI_CHARS = 200
+
+#: Longest message Tornado or asyncio may log about a request; longer ones are cut.
+LOG_LINE_CHARS = 500
+
+#: Identical library log messages logged at once, before the rest wait (one a second).
+LOG_TEMPLATE_BURST = 20.0
+
+#: Successful requests logged per IP: this many at once, then this many a second.
+ACCESS_LOG_BURST = 50.0
+ACCESS_LOG_PER_SECOND = 5.0

@@ -6,14 +6,16 @@ import asyncio
 import errno
 import logging
 import socket
+import time
 
 import tornado.httpserver
 import tornado.ioloop
+import tornado.iostream
 import tornado.netutil
 
-from lanboard import datadir
+from lanboard import datadir, limits, tornado_internals
 from lanboard.app import make_app
-from lanboard.guard import Guard, HostAllowlist, RateLimits
+from lanboard.guard import Guard, HostAllowlist, RateLimits, SocketCap, bound_logs
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
 from lanboard.settings import Settings
@@ -29,8 +31,118 @@ PORT_TRIES = 20
 CLOSE_GOING_AWAY = 1001
 
 
+#: How many connections one read event of a listening socket accepts at most.
+ACCEPT_BATCH = 128
+
+#: accept() errors that mean "out of something for now" (descriptors, buffers, memory): the
+#: connection waits in the kernel's queue while accepting pauses.
+ACCEPT_SHORTAGE = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+
+
 class StartupError(Exception):
     """The server cannot start; the message is one line for the person who started it."""
+
+
+def raise_descriptor_limit() -> tuple[int, int]:
+    """Raise the soft limit on open files to the hard one, where the OS allows it: a systemd
+    service gets 1,024 by default, which a thousand idle sockets use up. Returns the limit
+    before and after."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0, 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        except (ValueError, OSError) as exc:
+            log.warning("cannot raise the open-file limit from %d: %s", soft, exc)
+            return soft, soft
+        return soft, want
+    return soft, soft
+
+
+class Acceptor:
+    """Accepts connections for the HTTP server itself, instead of Tornado's accept handler,
+    which logs a traceback per failed accept and, out of descriptors, retries at once forever
+    (32 MB of log in 10 s). Here a shortage pauses accepting for ACCEPT_PAUSE_SECONDS and is
+    logged at most once per ACCEPT_ERROR_LOG_SECONDS, and each IP but loopback may hold at most
+    MAX_TCP_PER_IP connections."""
+
+    def __init__(self, http: tornado.httpserver.HTTPServer, cap: SocketCap) -> None:
+        self.http = http
+        self.cap = cap
+        self.loop = asyncio.get_running_loop()
+        self.sockets: list[socket.socket] = []
+        self._paused: set[socket.socket] = set()
+        self._logged_at = -1e9
+        self._failures = 0
+        self._refused = 0
+
+    def add(self, sockets: list[socket.socket]) -> None:
+        for sock in sockets:
+            sock.setblocking(False)
+            self.sockets.append(sock)
+            self.loop.add_reader(sock.fileno(), self._accept, sock)
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            if sock not in self._paused:
+                self.loop.remove_reader(sock.fileno())
+            sock.close()
+        self.sockets = []
+
+    def _accept(self, sock: socket.socket) -> None:
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, address = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                self._failed(sock, exc)
+                return
+            ip = address[0] if isinstance(address, tuple) else "?"
+            if not self.cap.admit(ip):
+                self._refused += 1
+                conn.close()
+                self._note(f"refused a connection from {ip}: it holds "
+                           f"{limits.MAX_TCP_PER_IP} already")
+                continue
+            try:
+                stream = tornado.iostream.IOStream(conn, max_buffer_size=self.http.max_buffer_size,
+                                                   read_chunk_size=self.http.read_chunk_size)
+            except OSError:
+                conn.close()
+                continue
+            self.cap.add(ip, stream)
+            self.http.handle_stream(stream, address)
+
+    def _failed(self, sock: socket.socket, exc: OSError) -> None:
+        self._failures += 1
+        if exc.errno not in ACCEPT_SHORTAGE:
+            self._note(f"accept failed: {exc}")
+            return
+        self._note(f"accept failed: {exc.strerror or exc} (out of descriptors?); pausing "
+                   f"accepts for {limits.ACCEPT_PAUSE_SECONDS:g} s")
+        # The queued connection keeps the socket readable: without the pause, the loop would
+        # call back at once, forever.
+        self.loop.remove_reader(sock.fileno())
+        self._paused.add(sock)
+        self.loop.call_later(limits.ACCEPT_PAUSE_SECONDS, self._resume, sock)
+
+    def _resume(self, sock: socket.socket) -> None:
+        if sock in self._paused and sock in self.sockets:
+            self._paused.discard(sock)
+            self.loop.add_reader(sock.fileno(), self._accept, sock)
+
+    def _note(self, message: str) -> None:
+        now = time.monotonic()
+        if now - self._logged_at < limits.ACCEPT_ERROR_LOG_SECONDS:
+            return
+        self._logged_at = now
+        log.warning("%s (failed accepts %d, refused connections %d so far)", message,
+                    self._failures, self._refused)
 
 
 def bind(host: str, port: int) -> tuple[list[socket.socket], int]:
@@ -78,10 +190,14 @@ class Server:
         #: Addresses, port and mDNS (see netapi.py); discovery starts in start().
         self.lan = LanPresence(settings, self.hub)
         rates = RateLimits(settings.rate_changes, settings.rate_cursors, settings.rate_clears)
-        self.app = make_app(self.hub, lan=self.lan, guard=Guard(rates),
+        self.guard = Guard(rates)
+        self.app = make_app(self.hub, lan=self.lan, guard=self.guard,
                             hosts=HostAllowlist(settings.allowed_hosts))
+        #: TCP connections per IP, counted at accept.
+        self.sockets = SocketCap()
         self.port = 0
         self._http: tornado.httpserver.HTTPServer | None = None
+        self._acceptor: Acceptor | None = None
         self._sweep: tornado.ioloop.PeriodicCallback | None = None
 
     async def start(self) -> None:
@@ -90,12 +206,28 @@ class Server:
         except StartupError:
             self.store.close()
             raise
-        self._http = tornado.httpserver.HTTPServer(self.app, xheaders=False)
-        self._http.add_sockets(sockets)
-        self._sweep = tornado.ioloop.PeriodicCallback(self.hub.sweep, 1000)
+        before, after = raise_descriptor_limit()
+        if after != before:
+            log.info("open-file limit raised from %d to %d", before, after)
+        bound_logs()
+        tornado_internals.check()
+        self._http = tornado.httpserver.HTTPServer(
+            self.app, xheaders=False,
+            # Tornado's one timeout for a request head and for an idle keep-alive connection.
+            idle_connection_timeout=limits.HEADER_TIMEOUT_SECONDS,
+            body_timeout=limits.BODY_TIMEOUT_SECONDS,
+            # Bodies past the import limit are refused before they are read into memory.
+            max_body_size=limits.MAX_IMPORT_BYTES + 1024 * 1024)
+        self._acceptor = Acceptor(self._http, self.sockets)
+        self._acceptor.add(sockets)
+        self._sweep = tornado.ioloop.PeriodicCallback(self._every_second, 1000)
         self._sweep.start()
         log.info("server listening host=%s port=%d", self.settings.host, self.port)
         await self.lan.start(self.port)
+
+    def _every_second(self) -> None:
+        self.hub.sweep()
+        self.sockets.prune()
 
     async def stop(self) -> None:
         """Stop accepting, say goodbye to every client, save every board."""
@@ -103,8 +235,8 @@ class Server:
         await self.lan.stop()
         if self._sweep is not None:
             self._sweep.stop()
-        if self._http is not None:
-            self._http.stop()
+        if self._acceptor is not None:
+            self._acceptor.close()
         for peer in self.hub.peers():
             peer.transport.close(CLOSE_GOING_AWAY, "server shutting down")
         self.hub.close()

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import contextlib
+import base64
+import binascii
 import logging
 import secrets
 import struct
 from typing import Any
 
-from tornado.iostream import IOStream, StreamClosedError
-from tornado.websocket import WebSocketHandler, WebSocketProtocol, _WebSocketParams
+from tornado.iostream import IOStream
+from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
-from lanboard import limits
-from lanboard.errors import RATE_LIMITED
+from lanboard import limits, tornado_internals
+from lanboard.errors import RATE_LIMITED, ProtocolError
 from lanboard.guard import ClientGuard, Guard, RejectionLog
 from lanboard.hub import Hub, Verdict
 from lanboard.peer import Peer
 from lanboard.protocol import clean_user_id
 from lanboard.room import Room
 from lanboard.store import StoreError
-from lanboard.wsreader import BatchReadingProtocol
+from lanboard.web import json_error, same_origin
 
 log = logging.getLogger(__name__)
 
 #: Close code for a client that kept flooding past its rate limits.
 CLOSE_POLICY = 1008
+
+#: Close code for a board that could not be loaded just after the upgrade.
+CLOSE_TRY_LATER = 1013
 
 #: The last frame written and its wire form. A room's shared frame goes to every v2 peer in one
 #: flush, one after another, so its header is built (and the frame copied) once per flush.
@@ -50,25 +54,6 @@ def _wire(frame: bytes) -> bytes:
     return wire
 
 
-def _send(stream: IOStream, data: bytes) -> None:
-    """Write to the socket at once when nothing is queued before it; queue what is left."""
-    sock = stream.socket if type(stream) is IOStream else None
-    if sock is not None and not len(stream._write_buffer) and not stream._connecting:
-        try:
-            sent = sock.send(data)
-        except (BlockingIOError, InterruptedError):
-            sent = 0
-        except OSError:
-            sent = 0  # the stream's own write below meets the error and closes cleanly
-        if sent == len(data):
-            return
-        rest: bytes | memoryview = memoryview(data)[sent:] if sent else data
-    else:
-        rest = data
-    with contextlib.suppress(StreamClosedError):
-        stream.write(rest)
-
-
 class BoardSocket(WebSocketHandler):
     """`/ws/{roomId}?userId=NAME[&since=SEQ][&v=2]`. Never raises out of on_message: Tornado
     would drop the client. Rejected input gets an `error` frame instead."""
@@ -84,24 +69,41 @@ class BoardSocket(WebSocketHandler):
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         room_id = args[0]
-        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
-            self.set_status(400)
-            self.finish({"error": "bad_room", "message": "a room id is 1-64 characters of "
-                         "letters, digits, '_' and '-'"})
-            return
-        since = self.get_argument("since", None)
-        if since is not None and not (since.isdigit() and len(since) < 19):
-            self.set_status(400)
-            self.finish({"error": "bad_since", "message": "since must be a whole number >= 0"})
-            return
-        refusal = self._admit_connection(room_id)
+        # Everything is checked before anything is loaded: a plain GET, an <img> on another
+        # site or a refused upgrade must never load or create a board.
+        refusal = self._check_request(room_id) or self._admit_connection(room_id)
         if refusal is not None:
             status, code, message = refusal
             self.rejections.note(self.request.remote_ip or "?", code, message)
+            if status == 426:
+                self.set_header("Sec-WebSocket-Version", "13")
             self.set_status(status)
             self.finish({"error": code, "message": message})
             return
         await super().get(*args, **kwargs)
+
+    def _check_request(self, room_id: str) -> tuple[int, str, str] | None:
+        """What Tornado checks of an upgrade, and ours, as a JSON answer a person can read."""
+        if not limits.ROOM_ID_PATTERN.fullmatch(room_id):
+            return 400, "bad_room", ("a room id is 1-64 characters of letters, digits, '_' "
+                                     "and '-'")
+        since = self.get_argument("since", None)
+        if since is not None and not (since.isdigit() and len(since) < 19):
+            return 400, "bad_since", "since must be a whole number >= 0"
+        headers = self.request.headers
+        if headers.get("Upgrade", "").lower() != "websocket":
+            return 400, "not_websocket", (f"this address is a board's WebSocket; open "
+                                          f"/room/{room_id} in a browser instead")
+        if "upgrade" not in (t.strip().lower() for t in headers.get("Connection", "").split(",")):
+            return 400, "not_websocket", "a WebSocket upgrade needs 'Connection: Upgrade'"
+        origin = headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):
+            return 403, "bad_origin", "sockets from other sites are refused"
+        if headers.get("Sec-WebSocket-Version") != "13":
+            return 426, "bad_version", "only WebSocket version 13 is spoken here"
+        if not _valid_key(headers.get("Sec-WebSocket-Key", "")):
+            return 400, "bad_key", "Sec-WebSocket-Key must be 16 bytes in base64"
+        return None
 
     def _admit_connection(self, room_id: str) -> tuple[int, str, str] | None:
         """Caps on connections and rooms, checked before the upgrade so a refusal is a plain
@@ -109,17 +111,28 @@ class BoardSocket(WebSocketHandler):
         refusal = self.hub.refusal(room_id)
         if refusal is not None:
             return refusal
-        try:
-            self.hub.room(room_id)
-        except StoreError as exc:
-            return 503, "storage_error", str(exc)
         ip = self.request.remote_ip or "?"
         why = self.guard.connect(ip)
         if why is not None:
             return 429, "too_many_connections", why
+        try:
+            self.hub.room(room_id)
+        except (StoreError, ProtocolError) as exc:
+            self.guard.disconnect(ip)
+            if isinstance(exc, ProtocolError):
+                return 503, exc.code, exc.message
+            return 503, "storage_error", str(exc)
         self.counted = True
         self.limiter = self.guard.client(ip)
         return None
+
+    def check_origin(self, origin: str) -> bool:
+        # Tornado's own check compares host and port only; the scheme must match too.
+        return same_origin(origin, self.request)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # 405 and the like, before any upgrade: JSON like every other route.
+        json_error(self, status_code, **kwargs)
 
     def on_finish(self) -> None:
         self._uncount()
@@ -130,13 +143,7 @@ class BoardSocket(WebSocketHandler):
             self.guard.disconnect(self.request.remote_ip or "?")
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
-        if self.request.headers.get("Sec-WebSocket-Version") != "13":
-            return None
-        params = _WebSocketParams(ping_interval=self.ping_interval,
-                                  ping_timeout=self.ping_timeout,
-                                  max_message_size=self.max_message_size,
-                                  compression_options=self.get_compression_options())
-        return BatchReadingProtocol(self, False, params)
+        return tornado_internals.protocol_for(self) or super().get_websocket_protocol()
 
     def get_compression_options(self) -> dict[str, Any] | None:
         # Live frames are small and latency-bound; compressing each costs more than it saves.
@@ -155,7 +162,11 @@ class BoardSocket(WebSocketHandler):
         since = self.get_argument("since", None)
         self.peer = Peer(user_id, self, batched=self.get_argument("v", "1") == "2",
                          since=int(since) if since is not None else None, guard=self.limiter)
-        self.room = self.hub.room(room_id)
+        try:
+            self.room = self.hub.room(room_id)  # loaded by get(), unless swept since
+        except (StoreError, ProtocolError) as exc:
+            self.close(CLOSE_TRY_LATER, str(exc)[:100])
+            return
         self.hub.join(self.room, self.peer)
         log.debug("room joined room=%s user=%s", room_id, user_id)
 
@@ -173,11 +184,10 @@ class BoardSocket(WebSocketHandler):
         self.rejections.note(ip, "flood", f"user={peer.user_id} disconnected")
         conn = self.ws_connection  # close() forgets it
         self.close(CLOSE_POLICY, "flooding: too many messages too fast")
-        if conn is not None:
-            # Stop reading now. Tornado would otherwise decode and dispatch every frame the
-            # flooder already queued until its close frame came back (or 5 s passed); the
-            # close frame still goes out and the socket closes at 5 s.
-            conn.client_terminated = True
+        # Stop reading now. Tornado would otherwise decode and dispatch every frame the
+        # flooder already queued until its close frame came back (or 5 s passed); the
+        # close frame still goes out and the socket closes at 5 s.
+        tornado_internals.stop_reading(conn)
 
     def on_close(self) -> None:
         self._uncount()
@@ -204,7 +214,7 @@ class BoardSocket(WebSocketHandler):
             return
         stream = self._open_stream()
         if stream is not None:
-            _send(stream, _wire(frame))
+            tornado_internals.send(stream, _wire(frame))
 
     def write_parts(self, parts: list[bytes]) -> None:
         stream = self._open_stream()
@@ -212,13 +222,19 @@ class BoardSocket(WebSocketHandler):
             return
         # Tornado's stream keeps pieces over 2 KiB by reference, so every joiner of a big
         # board shares one copy of its elements instead of holding its own.
-        _send(stream, _header(sum(len(p) for p in parts)))
+        tornado_internals.send(stream, _header(sum(len(p) for p in parts)))
         for part in parts:
-            _send(stream, part)
+            tornado_internals.send(stream, part)
 
     def backlog(self) -> int:
-        conn = self.ws_connection
-        stream = getattr(conn, "stream", None)
-        if stream is None or stream.closed():
-            return 0
-        return int(stream._total_write_index - stream._total_write_done_index)
+        return tornado_internals.backlog(getattr(self.ws_connection, "stream", None))
+
+
+def _valid_key(key: str) -> bool:
+    """RFC 6455 4.1: the key is 16 random bytes, base64-encoded (24 characters)."""
+    if len(key.strip()) != 24:
+        return False
+    try:
+        return len(base64.b64decode(key.strip(), validate=True)) == 16
+    except (binascii.Error, ValueError):
+        return False

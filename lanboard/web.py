@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import tornado.web
+from tornado import httputil
 
 from lanboard import PROTOCOL_VERSION, __version__, instance, limits
 from lanboard.hub import Hub
@@ -26,12 +29,49 @@ def security_headers(handler: tornado.web.RequestHandler) -> None:
     handler.set_header("X-Frame-Options", "DENY")
 
 
+def json_error(handler: tornado.web.RequestHandler, status_code: int, **kwargs: Any) -> None:
+    """Every HTTP error as JSON `{error, message}`, never Tornado's HTML page, and never the
+    text of an exception behind a 500."""
+    reason = http.client.responses.get(status_code, "Error")
+    message = reason
+    exc = kwargs.get("exc_info", (None, None, None))[1]
+    if status_code < 500 and isinstance(exc, tornado.web.HTTPError) and exc.log_message:
+        try:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        except (TypeError, ValueError):
+            message = exc.log_message
+    handler.set_header("Content-Type", "application/json; charset=utf-8")
+    handler.finish({"error": reason.lower().replace(" ", "_").replace("-", "_"),
+                    "message": message[:200], "status": status_code})
+
+
+def same_origin(origin: str, request: httputil.HTTPServerRequest) -> bool:
+    """Whether an Origin header names this very server as the request reached it: the same
+    scheme, host and port (a browser leaves out the default port, in both headers)."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        return False
+    if (parts.scheme != request.protocol or not parts.hostname or parts.path or parts.query
+            or parts.username is not None):
+        return False
+    default = 443 if parts.scheme == "https" else 80
+    ours = urlsplit(f"{request.protocol}://{request.host}")
+    try:
+        our_port = ours.port
+    except ValueError:
+        return False
+    return (parts.hostname == (ours.hostname or "") and
+            (port or default) == (our_port or default))
+
+
 class BaseHandler(tornado.web.RequestHandler):
     def set_default_headers(self) -> None:
         security_headers(self)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.finish({"error": self._reason.lower().replace(" ", "_"), "status": status_code})
+        json_error(self, status_code, **kwargs)
 
     def fail(self, status: int, code: str, message: str) -> None:
         """Finish with a JSON error a person can read."""
@@ -42,6 +82,9 @@ class BaseHandler(tornado.web.RequestHandler):
 class StaticHandler(tornado.web.StaticFileHandler):
     def set_default_headers(self) -> None:
         security_headers(self)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        json_error(self, status_code, **kwargs)
 
     def set_extra_headers(self, path: str) -> None:
         # Assets change with every release and are small: always revalidate.
@@ -137,6 +180,13 @@ class RoomsHandler(BaseHandler):
                               "elements": len(room.elements), "seq": room.seq, "loaded": True}
         listed = sorted(rooms.values(), key=lambda r: (-r["userCount"], r["id"]))
         self.finish({"rooms": listed})
+
+
+class NotFound(BaseHandler):
+    """Every path no route matches, whatever the method."""
+
+    def prepare(self) -> None:
+        self.fail(404, "not_found", "there is nothing at this address")
 
 
 class HostRefused(BaseHandler):

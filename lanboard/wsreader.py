@@ -1,100 +1,122 @@
-"""A WebSocket frame reader that parses every frame a read brings in, in one pass, straight
-from the socket's readiness callback.
+"""RFC 6455 client frames parsed from a byte stream, every complete frame of a read in one
+pass. Pure code: no Tornado (the glue that feeds it from the socket is in tornado_internals.py).
 
 Tornado reads each frame with three or four awaits (header, length, mask, payload), each a
-Future and a loop callback, and even one `read_bytes` per socket read costs a Future, a task
-wake-up on the next loop turn and, most of the time, a second `recv` that finds nothing.
-With thirty people drawing, most of the server's time went there. This reader keeps the
-stream's event registration but answers its read events itself: one `recv` of up to
-READ_CHUNK bytes, then every complete frame in the buffer, in the same loop turn. Dispatch
-(text decoding, close, ping, pong) stays Tornado's own `_handle_message`, and writes stay the
-stream's. It relies on WebSocketProtocol13's and IOStream's internals (tornado>=6.4,<7; the
-protocol, flood, slow-consumer and fuzz tests cover it).
+Future and a loop callback. With thirty people drawing, most of the server's time went there,
+so the server answers the socket's read events itself and hands each chunk to `feed`, which
+unmasks every complete frame in the buffer in the same loop turn.
+
+A broken frame is answered by the book: `fail(1002)` for a protocol error (reserved bits, an
+unmasked client frame, a long or fragmented control frame, a stray continuation, an unknown
+opcode, a bad close frame), `fail(1007)` for text or a close reason that is not UTF-8, and
+`fail(1009)` for a message over the size limit. After a failure or a close frame, nothing more
+is parsed.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 
-from tornado.ioloop import IOLoop
-from tornado.iostream import StreamClosedError
-from tornado.util import _websocket_mask
-from tornado.websocket import WebSocketProtocol13
+#: Close codes a peer may send and so may be echoed back (RFC 6455 7.4 and the IANA registry):
+#: 1004-1006 and 1015 are reserved and never sent, 1016-2999 are unassigned, 5000+ undefined.
+SENDABLE_CODES = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
 
-#: Bytes asked of the socket per read event; a busy sender waits for the next loop turn.
-READ_CHUNK = 64 * 1024
+#: Close codes for the failures this parser detects.
+PROTOCOL_ERROR = 1002
+INVALID_PAYLOAD = 1007
+TOO_BIG = 1009
+
+TEXT, BINARY, CLOSE, PING, PONG = 0x1, 0x2, 0x8, 0x9, 0xA
 
 
-class BatchReadingProtocol(WebSocketProtocol13):
-    """WebSocketProtocol13 with a reader that handles every complete frame per read. It also
-    refuses unmasked client frames, which RFC 6455 forbids and Tornado lets through."""
+def sendable(code: int) -> bool:
+    """Whether a close code may appear on the wire."""
+    return code in SENDABLE_CODES or 3000 <= code <= 4999
 
-    async def _receive_frame_loop(self) -> None:
-        stream = self.stream
+
+class FrameError(Exception):
+    """A frame that ends the connection: the close code and reason to send first."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+def parse_close(payload: bytes) -> tuple[int | None, str | None]:
+    """The code and reason of a close frame's payload; FrameError when it is malformed (a
+    1-byte payload or a code that must not be sent: 1002; a reason not UTF-8: 1007)."""
+    if not payload:
+        return None, None
+    if len(payload) == 1:
+        raise FrameError(PROTOCOL_ERROR, "a close payload is empty or at least 2 bytes")
+    code = int.from_bytes(payload[:2], "big")
+    if not sendable(code):
+        raise FrameError(PROTOCOL_ERROR, f"close code {code} must not be sent")
+    try:
+        reason = payload[2:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrameError(INVALID_PAYLOAD, "the close reason is not UTF-8") from None
+    return code, reason or None
+
+
+class FrameParser:
+    """Feed it bytes from a client; it calls `message(str | bytes)` for each whole text or
+    binary message, `close(code, reason)` for a valid close frame, `control(opcode, payload)`
+    for a ping or pong, and `fail(code, reason)` once for a frame that ends the connection."""
+
+    __slots__ = ("_buf", "_frag", "_frag_opcode", "_unmask", "close", "control", "fail",
+                 "max_size", "message", "stopped")
+
+    def __init__(self, max_size: int, message: Callable[[str | bytes], object],
+                 close: Callable[[int | None, str | None], object],
+                 control: Callable[[int, bytes], object],
+                 fail: Callable[[int, str], object],
+                 unmask: Callable[[bytes, bytes], bytes] | None = None) -> None:
         self._buf = bytearray()
-        try:
-            if stream._read_buffer_size:  # frames the client sent right behind its handshake
-                self._take(await stream.read_bytes(stream._read_buffer_size))
-            if not self.client_terminated and not stream.closed():
-                # A read the stream thinks is pending keeps it listening for reads even while
-                # it has writes queued; the stream fails this future when it closes.
-                closed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-                stream._read_future = closed
-                stream._handle_read = self._on_readable  # type: ignore[method-assign]
-                stream._add_io_state(IOLoop.READ)
-                await closed
-        except StreamClosedError:
-            self._abort()
-        finally:
-            self.handler.on_ws_connection_close(self.close_code, self.close_reason)
+        self.max_size = max_size
+        self.message = message
+        self.close = close
+        self.control = control
+        self.fail = fail
+        #: Set after a failure or a close frame, or by the owner (a flooder): parse no more.
+        self.stopped = False
+        self._frag_opcode = 0
+        self._frag: bytearray | None = None
+        self._unmask = unmask or unmask_bytes
 
-    def _on_readable(self) -> None:
-        stream = self.stream
-        try:
-            chunk = stream.socket.recv(READ_CHUNK)
-        except (BlockingIOError, InterruptedError):
+    def feed(self, chunk: bytes) -> None:
+        if self.stopped:
             return
-        except OSError as exc:
-            stream.close(exc_info=exc)
-            return
-        if not chunk:
-            stream.close()
-            return
-        self._take(chunk)
-
-    def _take(self, chunk: bytes) -> None:
-        self._wire_bytes_in += len(chunk)
         buf = self._buf
         buf += chunk
-        used = self._frames(buf)
+        try:
+            used = self._frames(buf)
+        except FrameError as err:
+            self.stopped = True
+            buf.clear()
+            self.fail(err.code, err.reason)
+            return
         if used > 0:
             del buf[:used]
-        if self.client_terminated and not self.stream.closed():
-            self._stop_reading()
-
-    def _stop_reading(self) -> None:
-        """Read nothing more from a client the server gave up on (a flooder): its frames stay
-        in the kernel, whose full buffers stop it sending, until the close goes out. Tornado's
-        loop still counts the fd as a reader, so it never registers it again; closing the
-        stream unregisters it as usual."""
-        loop = getattr(self.stream.io_loop, "asyncio_loop", None)
-        if loop is not None:
-            loop.remove_reader(self.stream.fileno())
 
     def _frames(self, buf: bytearray) -> int:
-        """Handle the complete frames at the start of `buf`; return the bytes used, or -1
-        when the connection was aborted."""
+        """Handle the complete frames at the start of `buf`; return the bytes used."""
         pos, size = 0, len(buf)
-        while not self.client_terminated and size - pos >= 2:
+        while not self.stopped and size - pos >= 2:
             b0, b1 = buf[pos], buf[pos + 1]
             fin, opcode, length = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
-            if b0 & 0x70 or not b1 & 0x80:
-                # Reserved bits (no extension was agreed), or an unmasked client frame.
-                self._abort()
-                return -1
-            if opcode & 0x8 and (length >= 126 or not fin):
-                self._abort()  # control frames are short and never fragmented
-                return -1
+            if b0 & 0x70:
+                raise FrameError(PROTOCOL_ERROR, "reserved bits set (no extension agreed)")
+            if not b1 & 0x80:
+                raise FrameError(PROTOCOL_ERROR, "client frames must be masked")
+            if opcode & 0x8:
+                if length >= 126 or not fin:
+                    raise FrameError(PROTOCOL_ERROR, "control frames are short and whole")
+                if opcode not in (CLOSE, PING, PONG):
+                    raise FrameError(PROTOCOL_ERROR, f"unknown opcode {opcode}")
+            elif opcode > BINARY:
+                raise FrameError(PROTOCOL_ERROR, f"unknown opcode {opcode}")
             head = 2
             if length == 126:
                 if size - pos < 4:
@@ -104,34 +126,50 @@ class BatchReadingProtocol(WebSocketProtocol13):
                 if size - pos < 10:
                     break
                 length, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
-            pending = self._fragmented_message_buffer
-            if length + (len(pending) if pending is not None else 0) > \
-                    self.params.max_message_size:
-                self.close(1009, "message too big")
-                self._abort()
-                return -1
+            pending = self._frag
+            if length + (len(pending) if pending is not None else 0) > self.max_size:
+                raise FrameError(TOO_BIG, "message too big")
             start = pos + head + 4
             end = start + length
             if end > size:
                 break
-            data = _websocket_mask(bytes(buf[start - 4:start]), bytes(buf[start:end]))
+            data = self._unmask(bytes(buf[start - 4:start]), bytes(buf[start:end]))
             pos = end
-            if not opcode & 0x8:
-                if opcode == 0:  # continuation
-                    if pending is None:
-                        self._abort()
-                        return -1
-                    pending.extend(data)
-                    if not fin:
-                        continue
-                    opcode, data = int(self._fragmented_message_opcode), bytes(pending)  # type: ignore[call-overload]
-                    self._fragmented_message_buffer = None
-                elif pending is not None:
-                    self._abort()  # a new message before the last one finished
-                    return -1
-                elif not fin:
-                    self._fragmented_message_opcode = opcode  # type: ignore[assignment]
-                    self._fragmented_message_buffer = bytearray(data)
+            if opcode & 0x8:
+                if opcode == CLOSE:
+                    code, reason = parse_close(data)
+                    self.stopped = True
+                    self.close(code, reason)
+                else:
+                    self.control(opcode, data)
+                continue
+            if opcode == 0:  # continuation
+                if pending is None:
+                    raise FrameError(PROTOCOL_ERROR, "a continuation frame continues nothing")
+                pending.extend(data)
+                if not fin:
                     continue
-            self._handle_message(opcode, data)
+                opcode, data = self._frag_opcode, bytes(pending)
+                self._frag = None
+            elif pending is not None:
+                raise FrameError(PROTOCOL_ERROR, "a new message before the last one ended")
+            elif not fin:
+                self._frag_opcode, self._frag = opcode, bytearray(data)
+                continue
+            if opcode == TEXT:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise FrameError(INVALID_PAYLOAD, "text frames must be UTF-8") from None
+                self.message(text)
+            else:
+                self.message(data)
         return pos
+
+
+def unmask_bytes(key: bytes, data: bytes) -> bytes:
+    """XOR `data` with the 4-byte `key` (the reader passes Tornado's C version instead)."""
+    n = len(data)
+    whole = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "little") ^ int.from_bytes(whole, "little")).to_bytes(
+        n, "little")
