@@ -27,6 +27,7 @@ want node nodejs                 # node --test of the browser's ES modules
 want objdump binutils            # PyInstaller reads each library's dependencies with objdump
 want pdftotext poppler-utils     # PDF export tests (pdftotext, pdftoppm)
 want redis-server redis-server   # tests of the shared-store backend
+want pipx pipx                   # the README's install command, tried by tests/test_install.py
 
 python=${PYTHON:-python3}
 venv=.venv
@@ -71,7 +72,7 @@ stamp=$venv/.lanboard-deps
 key=$(deps_key | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$key" ]; then
   say "installing LANBoard and its test and build dependencies into $venv" \
-      "(pip install -e '.[test,build]'; the first time this downloads about 150 MB)..."
+      "(pip install -e '.[test,build]'; the first time takes a minute or two and about 400 MB)..."
   "$py" -m pip install --disable-pip-version-check --no-input --progress-bar off \
       -e '.[test,build]' | { grep --line-buffered -v '^Requirement already satisfied' || true; }
   printf '%s\n' "$key" > "$stamp"
