@@ -100,7 +100,7 @@ export function selectTool() {
       moved = false;
       t = null;
       clickedId = null;
-      const onHandle = pt.shiftKey ? null : handleAt(ctx, pt);
+      const onHandle = handleAt(ctx, pt); // Shift on a handle keeps the aspect ratio
       if (onHandle) {
         mode = 'resize';
         handle = onHandle.h;
