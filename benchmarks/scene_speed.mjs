@@ -156,7 +156,8 @@ for (const len of [100, 1000, 10000, 19000]) {
 if (JSON_OUT) {
   console.log(JSON.stringify(results));
 } else {
-  console.log(`scene on ${N.toLocaleString('en')} elements: sync ${results.syncMs.toFixed(0)} ms, ` +
+  console.log(`scene on ${N.toLocaleString('en')} elements: sync ` +
+    `${results.syncMs.toFixed(0)} ms, ` +
     `spatial index built after the first paint ${results.indexMs.toFixed(0)} ms`);
   console.log(`  hitTopmost   ${fmt(results.hit)}   | scan of the board ${fmt(results.hitScan)}`);
   console.log(`  idsNear      ${fmt(results.eraser)}   (eraser, r = 10)`);

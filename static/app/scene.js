@@ -21,20 +21,16 @@
 //   local elements and local orders not yet echoed show above (front) or below (back) it all.
 // - The spatial index (scene/finder.js) holds exactly the displayed elements, live strokes too.
 
-import { applyUpdate, typeOf } from './elements/index.js';
-import { LIMITS } from './elements/fields.js';
 import { Board } from './scene/board.js';
 import { sameElement } from './scene/compare.js';
 import { Finder } from './scene/finder.js';
+import {
+  serverAppend, serverClear, serverDraw, serverErase, serverOrder, serverUpdate,
+} from './scene/incoming.js';
+import { localAppend, localDraw, localErase, localOrder, localUpdate } from './scene/local.js';
 import { Previews } from './scene/previews.js';
 import { afterCatchUp, markResent, onRefused } from './scene/recovery.js';
 
-/** A new remote stroke with this few points is one being drawn: keep it on the overlay. */
-const LIVE_START_POINTS = 4;
-/** Ranks of local elements and orders not yet echoed: above (or below) every confirmed one. */
-const PENDING_BASE = 2 ** 48;
-/** How many recent local messages are remembered (by their first id) to undo a refusal. */
-const SENT_MEMORY = 512;
 
 const NOTICES = {
   erased: 'Someone erased the stroke you were drawing.',
@@ -296,188 +292,27 @@ export class Scene {
     const at = { seq: msg.seq, userId: msg.userId, mine };
     switch (msg.type) {
       case 'draw':
-        this._serverDraw(data, at, now);
+        serverDraw(this, data, at, now);
         break;
       case 'append':
-        this._serverAppend(data, at, now);
+        serverAppend(this, data, at, now);
         break;
       case 'erase':
-        this._serverErase(Array.isArray(data.ids) ? data.ids : [], at);
+        serverErase(this, Array.isArray(data.ids) ? data.ids : [], at);
         break;
       case 'clear':
-        this._serverClear();
+        serverClear(this);
         break;
       case 'update':
-        this._serverUpdate(data, at);
+        serverUpdate(this, data, at);
         break;
       case 'order':
-        this._serverOrder(data, at);
+        serverOrder(this, data, at);
         break;
       default:
         return false;
     }
     return true;
-  }
-
-  _note(id, at, content) {
-    if (typeof at.seq !== 'number') return;
-    this._last.set(id, { seq: at.seq, userId: at.userId });
-    if (content && !at.mine) this._lastOther.set(id, at.seq);
-  }
-
-  _serverDraw(el, at, now) {
-    if (!el || typeof el.id !== 'string') return;
-    const id = el.id;
-    const existed = this.confirmed.has(id);
-    this.confirmed.set(id, el);
-    this._owned.delete(id);
-    this._note(id, at, true);
-    if (!existed) this._orderCache = null;
-    const p = this.pendingDraw.get(id);
-    if (p && at.mine) {
-      p.outstanding = Math.max(0, p.outstanding - 1);
-      p.fullDraws = Math.max(0, p.fullDraws - 1);
-      p.seen = true;
-      this._settle(id, p);
-      return;
-    }
-    if (p || this.pendingErase.has(id)) return; // hidden by the overlay
-    this.finder.touch(id);
-    if (!typeOf(el)) return; // stored, never drawn
-    if (this.live.has(id)) {
-      this.live.set(id, now);
-      this._changed(false);
-    } else if (!existed && at.userId !== undefined && Array.isArray(el.points) &&
-               el.points.length <= LIVE_START_POINTS) {
-      this.live.set(id, now);
-      this._changed(false);
-    } else if (existed) {
-      this._changed(true);
-    } else {
-      this._changed(false, id);
-    }
-  }
-
-  _serverAppend(data, at, now) {
-    const id = data.id;
-    const el = this.confirmed.get(id);
-    if (!el || !Array.isArray(el.points) || !Array.isArray(data.points)) return;
-    const next = { ...el, points: this._grown(this._owned.get(id), el.points, data.points) };
-    this._owned.set(id, next.points);
-    this.confirmed.set(id, next);
-    this._note(id, at, true);
-    const p = this.pendingDraw.get(id);
-    if (p && at.mine) {
-      p.outstanding = Math.max(0, p.outstanding - 1);
-      this._settle(id, p);
-      return;
-    }
-    if (p || this.pendingErase.has(id)) return;
-    this.finder.grow(id, next, data.points);
-    const wasLive = this.live.has(id);
-    this.live.set(id, now);
-    this._changed(!wasLive);
-  }
-
-  /** `points` plus `added`: pushed in place when `owned` is that very array, else copied once. */
-  _grown(owned, points, added) {
-    const arr = owned === points ? points : points.slice();
-    for (const pt of added) arr.push(pt);
-    return arr;
-  }
-
-  _serverErase(ids, at) {
-    let visible = false;
-    for (const id of ids) {
-      if (this.confirmed.delete(id)) visible = true;
-      this._last.delete(id);
-      this._lastOther.delete(id);
-      this._owned.delete(id);
-      this.pendingErase.delete(id);
-      this.pendingOrder.delete(id);
-      const p = this.pendingDraw.get(id);
-      if (p && !this._survives(p)) {
-        this._dropEntry(id, at.mine ? null : 'erased');
-        visible = true;
-      }
-      if (!this.ownLive.has(id)) this.live.delete(id);
-      this.finder.touch(id);
-    }
-    this._orderCache = null;
-    if (visible) this._changed(true);
-  }
-
-  /** A local entry whose full draw is still to reach the server outlives an erase or clear. */
-  _survives(p) {
-    return p.fullDraws > 0 || (p.unsent && !p.seen);
-  }
-
-  _serverClear() {
-    for (const [id, p] of this.pendingDraw) {
-      if (this._survives(p)) {
-        p.seen = false;
-        p.base = undefined;
-      } else {
-        this._dropEntry(id, 'cleared');
-      }
-    }
-    this.confirmed.clear();
-    this.pendingErase.clear();
-    this.pendingOrder.clear();
-    for (const id of this.live.keys()) if (!this.ownLive.has(id)) this.live.delete(id);
-    this._last.clear();
-    this._lastOther.clear();
-    this._owned.clear();
-    this.epoch += 1;
-    this._orderCache = null;
-    this.finder.invalidate();
-    this._changed(true);
-  }
-
-  _serverUpdate(data, at) {
-    const change = { move: data.move, scale: data.scale, set: data.set };
-    let visible = false;
-    for (const id of Array.isArray(data.ids) ? data.ids : []) {
-      const el = this.confirmed.get(id);
-      if (!el) continue;
-      let next;
-      try {
-        next = applyUpdate(el, change);
-      } catch {
-        continue; // a type this page does not know keeps its old state
-      }
-      this.confirmed.set(id, next);
-      this._owned.delete(id);
-      this._note(id, at, true);
-      const p = this.pendingDraw.get(id);
-      if (p && at.mine) {
-        p.outstanding = Math.max(0, p.outstanding - 1);
-        visible = this._settle(id, p) || visible;
-      } else if (!p) {
-        this.finder.touch(id);
-        visible = visible || !this.pendingErase.has(id);
-      }
-    }
-    // The server sends a user's update in place of (and so after) any preview still waiting.
-    if (at.userId !== undefined && this.previews.end(at.userId)) visible = true;
-    if (visible) this._changed(true);
-    this._overlay = true;
-  }
-
-  _serverOrder(data, at) {
-    const ids = (Array.isArray(data.ids) ? data.ids : []).filter((id) => this.confirmed.has(id));
-    if (data.to === 'back') this.confirmed.back(ids);
-    else this.confirmed.front(ids);
-    for (const id of ids) {
-      this._note(id, at, false);
-      const o = at.mine ? this.pendingOrder.get(id) : undefined;
-      if (o) {
-        o.outstanding = Math.max(0, o.outstanding - 1);
-        if (!o.outstanding && !o.unsent) this.pendingOrder.delete(id);
-      }
-    }
-    this._orderCache = null;
-    if (ids.length) this._changed(true);
   }
 
   /**
@@ -532,45 +367,6 @@ export class Scene {
     else this._changed(true);
   }
 
-  // ---- local changes (the caller sends the messages; `sent` says whether it could) -------
-
-  /** The pending entry of id, made on first use over what the server has (if anything). */
-  _entry(id) {
-    let p = this.pendingDraw.get(id);
-    if (!p) {
-      const base = this.confirmed.get(id);
-      this._counter += 1;
-      p = {
-        el: base, outstanding: 0, unsent: false, fullDraws: 0, seen: base !== undefined,
-        base, baseSeq: this.seq, rank: PENDING_BASE + this._counter, ownArr: null,
-        erased: false, resending: false,
-      };
-      this.pendingDraw.set(id, p);
-      this._orderCache = null;
-    }
-    return p;
-  }
-
-  _count(entry, sent, fullDraw) {
-    if (sent) {
-      entry.outstanding += 1;
-      if (fullDraw) entry.fullDraws += 1;
-    } else {
-      entry.unsent = true;
-    }
-  }
-
-  /** Remembers which ids a message sent now carried, by its first id (refusals name that). */
-  _remember(ids) {
-    for (let i = 0; i < ids.length; i += LIMITS.MAX_IDS) {
-      const chunk = ids.slice(i, i + LIMITS.MAX_IDS);
-      const known = this._sent.get(chunk[0]);
-      if (known) for (const id of chunk) known.add(id);
-      else this._sent.set(chunk[0], new Set(chunk));
-    }
-    while (this._sent.size > SENT_MEMORY) this._sent.delete(this._sent.keys().next().value);
-  }
-
   /** Stop growing id's points array in place: someone keeps the element. */
   _release(id) {
     this._owned.delete(id);
@@ -578,26 +374,11 @@ export class Scene {
     if (p) p.ownArr = null;
   }
 
+  // ---- local changes (scene/local.js; the caller sends the messages) --------------------
+
+  /** A local draw (`live`: an own stroke being drawn, shown on the overlay). */
   localDraw(el, sent, live = false) {
-    const wasShown = this.pendingDraw.has(el.id) || this.confirmed.has(el.id);
-    const p = this._entry(el.id);
-    p.el = el;
-    p.ownArr = null;
-    p.baseSeq = this.seq;
-    this._count(p, sent, true);
-    this.pendingErase.delete(el.id);
-    this._gone.delete(el.id);
-    this._remember([el.id]);
-    this.finder.touch(el.id);
-    if (live) {
-      this.ownLive.add(el.id);
-      this.live.set(el.id, 0);
-      this._changed(wasShown);
-    } else if (wasShown) {
-      this._changed(true);
-    } else {
-      this._changed(false, el.id);
-    }
+    localDraw(this, el, sent, live);
   }
 
   /**
@@ -605,17 +386,7 @@ export class Scene {
    * cleared by someone else meanwhile): the caller must send nothing for it.
    */
   localAppend(id, points, sent) {
-    const p = this.pendingDraw.get(id);
-    if (!p || !p.el || !Array.isArray(p.el.points) || this._gone.has(id)) return false;
-    const arr = this._grown(p.ownArr, p.el.points, points);
-    p.ownArr = arr;
-    p.el = { ...p.el, points: arr };
-    // `sent` undefined: the points are buffered and counted by markResent when they go out.
-    if (sent === true) p.outstanding += 1;
-    else if (sent === false) p.unsent = true;
-    this.finder.grow(id, p.el, points);
-    this._changed(false);
-    return true;
+    return localAppend(this, id, points, sent);
   }
 
   /**
@@ -623,53 +394,17 @@ export class Scene {
    * as on the wire. Returns [[before, after], ...] for the elements it changed.
    */
   localUpdate(ids, change, sent) {
-    const out = [];
-    for (const id of new Set(ids)) {
-      const el = this.get(id);
-      if (!el) continue;
-      let next;
-      try {
-        next = applyUpdate(el, change);
-      } catch {
-        continue;
-      }
-      this._release(id);
-      const p = this._entry(id);
-      p.el = next;
-      p.baseSeq = this.seq;
-      this._count(p, sent, false);
-      this.finder.touch(id);
-      out.push([el, next]);
-    }
-    if (out.length) {
-      this._remember(out.map(([, after]) => after.id));
-      this._changed(true);
-    }
-    return out;
+    return localUpdate(this, ids, change, sent);
   }
 
   /** Brings ids to the front or sends them to the back. Returns the ids, in board order. */
   localOrder(ids, to, sent) {
-    const list = [...new Set(ids)].filter((id) => this.get(id));
-    list.sort((a, b) => this.rankOf(a) - this.rankOf(b));
-    const place = (id) => {
-      const o = this.pendingOrder.get(id) || { rank: 0, to, outstanding: 0, unsent: false };
-      this._counter += 1;
-      o.rank = to === 'back' ? -(PENDING_BASE + this._counter) : PENDING_BASE + this._counter;
-      o.to = to;
-      if (sent) o.outstanding += 1;
-      else o.unsent = true;
-      this.pendingOrder.set(id, o);
-    };
-    // Back: the first of the list must end lowest, so it takes the last (lowest) rank.
-    if (to === 'back') [...list].reverse().forEach(place);
-    else list.forEach(place);
-    if (list.length) {
-      this._remember(list);
-      this._orderCache = null;
-      this._changed(true);
-    }
-    return list;
+    return localOrder(this, ids, to, sent);
+  }
+
+  /** Hides ids at once; returns the elements that were shown (for undo). */
+  localErase(ids, sent) {
+    return localErase(this, ids, sent);
   }
 
   /** A stroke of ours is finished: it leaves the overlay once its echoes are back. */
@@ -691,31 +426,6 @@ export class Scene {
       this.finder.touch(id);
       this._changed(true);
     }
-  }
-
-  /** Hides ids at once; returns the elements that were shown (for undo). */
-  localErase(ids, sent) {
-    const removed = [];
-    for (const id of new Set(ids)) {
-      const shown = this.get(id);
-      if (shown) {
-        this._release(id);
-        removed.push(shown);
-      }
-      const e = this.pendingErase.get(id) || { outstanding: 0, unsent: false };
-      if (sent) e.outstanding += 1;
-      else e.unsent = true;
-      this.pendingErase.set(id, e);
-      // A local element never sent needs no erase on the wire; forget it.
-      const p = this.pendingDraw.get(id);
-      if (p && !this.confirmed.has(id) && p.outstanding === 0) this.pendingDraw.delete(id);
-      else if (p && !this.confirmed.has(id)) p.erased = true;
-      this.finder.touch(id);
-    }
-    this._remember([...new Set(ids)]);
-    this._orderCache = null;
-    this._changed(true);
-    return removed;
   }
 
   // ---- after a reconnect or a refusal (scene/recovery.js) --------------------------------

@@ -67,7 +67,8 @@ export function afterCatchUp(scene, fullSync) {
     p.outstanding = 0;
     p.fullDraws = 0;
     p.unsent = false;
-    if (needed && ((!server && p.seen) || (server && theirsIsNewer(scene, id, p, server, fullSync)))) {
+    const overtaken = server ? theirsIsNewer(scene, id, p, server, fullSync) : p.seen;
+    if (needed && overtaken) {
       // Erased, or changed by someone else, while our change was lost: the server's wins.
       scene._dropEntry(id, server ? null : 'erased');
       continue;
