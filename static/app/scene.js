@@ -176,7 +176,11 @@ export class Scene {
     return this._last.get(id);
   }
 
-  /** Notices for the person (a stroke removed while drawn): [{kind, id, reason, message}]. */
+  /**
+   * Notices for the person, each said once: [{kind: 'strokeGone', id, reason, message}] for an
+   * own stroke the server removed while it was drawn (end the stroke), [{kind: 'refused', code,
+   * ids, message}] for a refused change. String(notice) is its message.
+   */
   takeNotices() {
     const out = this._notices;
     this._notices = [];
@@ -446,7 +450,8 @@ export class Scene {
 
   /**
    * An `error` frame for one of our messages. Returns {resend: true} for rate_limited (send
-   * what is unconfirmed again later), else {dropped: ids, notice: text or ''}.
+   * what is unconfirmed again later), else {dropped: ids, notice: text or ''}; the notice is
+   * also queued for takeNotices(), so showing those is enough.
    */
   onRefused(err) {
     return onRefused(this, err || {});

@@ -117,6 +117,9 @@ for (const code of ['bad_element', 'board_full', 'forbidden', 'storage_error']) 
     assert.equal(s.get('a').x, 0);
     assert.equal(s.get('b').x, 20);
     assert.equal(s.get('c').x, 41); // another message, still in flight
+    const notices = s.takeNotices();
+    assert.deepEqual(notices.map((n) => [n.kind, n.code]), [['refused', code]]);
+    assert.equal(String(notices[0]), out.notice);
   });
 }
 
@@ -178,6 +181,7 @@ test('a stroke erased by someone while I draw it goes away with a notice', () =>
   assert.deepEqual(s.takeNotices().map((n) => n.reason), ['erased']);
   // Its appends come back not_found: no second notice.
   assert.equal(s.onRefused({ code: 'not_found', ref: 'p' }).notice, '');
+  assert.deepEqual(s.takeNotices(), []);
   assert.deepEqual(s.takeNotices(), []);
   assert.equal(s.settled, true);
 });

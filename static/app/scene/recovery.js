@@ -141,6 +141,12 @@ export function markResent(scene, kind, id, sent) {
   if (kind !== 'append') entry.resending = false;
 }
 
+/**
+ * An `error` frame for one of our messages. rate_limited: {resend: true} (send what is
+ * unconfirmed again later). Otherwise the refused message's overlay entries are dropped (the
+ * page shows the server's board) and {dropped: ids, notice} is returned; the notice is also
+ * queued for takeNotices().
+ */
 export function onRefused(scene, err) {
   if (err.code === 'rate_limited') return { resend: true, dropped: [], notice: '' };
   if (!DROP_CODES.has(err.code) || typeof err.ref !== 'string') {
@@ -169,6 +175,12 @@ export function onRefused(scene, err) {
   if (err.code === 'not_found' && !dropped.length) return { dropped, notice: '' };
   scene._orderCache = null;
   scene._changed(true);
-  // A stroke that ended says so through takeNotices (the UI ends the stroke there).
-  return { dropped, notice: strokeEnded ? '' : notice };
+  // Said once, through takeNotices, like a stroke removed while drawn (a stroke that ended
+  // here already queued its notice). The returned text is the same, for callers that show it
+  // themselves instead.
+  if (!strokeEnded) {
+    scene._notices.push({ kind: 'refused', code: err.code, ids: dropped, message: notice,
+      toString: () => notice });
+  }
+  return { dropped, notice };
 }
