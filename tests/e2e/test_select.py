@@ -345,3 +345,41 @@ def test_undo_never_brings_back_what_a_clear_removed(
     final = same_everywhere(ann, bob)
     assert [e["text"] for e in final] == ["Fresh title"]
     assert len(server_board(board_server.url, "undo-clear")) == 1
+
+
+def test_order_front_and_back_with_undo_and_escape_clears(
+        new_context: Any, board_server: Any) -> None:
+    ann, bob = pair(new_context, board_server.url, "sel-order")
+    first = rect(ann, 300, 200, 400, 280)
+    second = rect(ann, 350, 240, 450, 320)
+    ann.keyboard.press("v")
+    ann.mouse.click(330, 200)
+    ann.keyboard.press("Control+Shift+BracketRight")
+    assert [e["id"] for e in same_everywhere(ann, bob)] == [second, first]
+    ann.keyboard.press("Control+z")
+    assert [e["id"] for e in same_everywhere(ann, bob)] == [first, second]
+    ann.mouse.click(440, 320)  # the second one's bottom edge
+    ann.click("#back-btn")  # the selection bar's button
+    assert [e["id"] for e in same_everywhere(ann, bob)] == [second, first]
+    ann.keyboard.press("Escape")
+    assert ann.evaluate("() => window.__lanboard.selection") == []
+    assert ann.is_hidden("#selection-bar")
+
+
+def test_highlighter_keeps_its_own_color_and_width(
+        new_context: Any, board_server: Any) -> None:
+    page = open_board(new_context(), board_server.url, "highlight", "Hal")
+    page.keyboard.press("h")
+    drag(page, wave(200, 300))
+    page.keyboard.press("p")
+    drag(page, wave(200, 400))
+    settled(page)
+    hl, pen = board(page)
+    assert (hl["elementType"], hl["strokeColor"]) == ("highlighter", "#facc15")
+    assert hl["strokeWidth"] >= 16
+    assert (pen["elementType"], pen["strokeColor"], pen["strokeWidth"]) == ("path", "#1e1e1e", 2)
+    page.wait_for_timeout(100)
+    yellow = page.evaluate("""([x, y]) => { const c = document.getElementById('board-canvas');
+        const d = c.getContext('2d').getImageData(x, y, 1, 1).data; return [...d]; }""",
+                           [int(wave(200, 300)[4][0]), 306])
+    assert yellow[3] > 0 and yellow[3] < 200, yellow  # translucent ink
