@@ -169,11 +169,12 @@ export class History {
   _step(board, from, to, direction) {
     this._fresh(board);
     const b = this.board;
-    const shown = (id) => (b ? b.get(id) : undefined);
     while (from.length) {
       const step = from.pop();
       // Undo expects what the action left; redo what the undo left (or the state before).
       const expect = direction === 'undo' ? step.after : step.left || step.before;
+      // Without a board to look at, the elements are taken to be as the action left them.
+      const shown = (id) => (b ? b.get(id) : expect.get(id) ?? undefined);
       const target = direction === 'undo' ? step.before : step.after;
       const ids = [...expect.keys()].filter((id) => !b || asIs(shown(id), expect.get(id)));
       if (!ids.length) continue; // someone else changed all of it: skip to the one before

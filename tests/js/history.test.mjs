@@ -254,3 +254,10 @@ test('the older push form still works, and the limit drops the oldest', () => {
   scene.localErase(['2'], true);
   assert.equal(h.undo(), null);
 });
+
+test('without a board to look at, undo and redo still say what to send', () => {
+  const h = new History();
+  h.push({ kind: 'draw', element: rect('x') });
+  assert.deepEqual(h.undo().erase, ['x']);
+  assert.deepEqual(h.redo().draw.map((e) => e.id), ['x']);
+});
