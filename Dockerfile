@@ -25,7 +25,8 @@ COPY icons/ icons/
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.13-slim-bookworm
-# The wheel is mounted for this one step rather than copied: no layer keeps it.
+# The wheel is mounted for this one step rather than copied, so no layer keeps it (RUN --mount
+# needs BuildKit, the default builder since Docker 23).
 RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
     pip install --no-cache-dir /wheels/*.whl \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin lanboard \
