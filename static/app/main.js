@@ -52,7 +52,8 @@ function start(name) {
     roomId, name, scene, notice,
     changed: () => {
       presence.show(session.users, session.me.userId);
-      renderer.setCursors(session.cursors);
+      if (session.takeCursorsMoved()) renderer.setCursors(session.cursors);
+      else renderer.request();
     },
     onState: connection.show,
   });

@@ -27,6 +27,8 @@ export class Session {
     this.me = { userId: name, color: null };
     this.users = [];
     this.cursors = new Map();
+    /** True when a cursor moved or left since the page last looked (takeCursorsMoved). */
+    this._cursorsMoved = false;
     this.ready = false;
     this.stats = { syncReceivedAt: 0, syncToFrameMs: null, syncElements: 0, frames: 0 };
     /** Hooks the controller sets: after a catch-up, and after each frame of changes. */
@@ -97,6 +99,7 @@ export class Session {
           if (msg.userId !== this.me.userId && msg.data) {
             this.cursors.set(msg.userId, { x: msg.data.x, y: msg.data.y, color: msg.data.color,
               t: now });
+            this._cursorsMoved = true;
           }
           break;
         case 'userlist':
@@ -104,6 +107,7 @@ export class Session {
           break;
         case 'leave':
           this.cursors.delete(msg.userId);
+          this._cursorsMoved = true;
           scene.applyEphemeral(msg, now);
           break;
         case 'ack':
@@ -194,6 +198,13 @@ export class Session {
       const sent = net.send(orderMsg(o.ids, o.to));
       for (const id of o.ids) scene.markResent('order', id, sent);
     }
+  }
+
+  /** Whether remote cursors changed since the last call (the overlay repaints only then). */
+  takeCursorsMoved() {
+    const moved = this._cursorsMoved;
+    this._cursorsMoved = false;
+    return moved;
   }
 
   /** Forgets cursors that stopped moving; true when one went. */
