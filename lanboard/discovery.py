@@ -238,7 +238,7 @@ class MdnsDiscovery:
 
     async def wait_registered(self, timeout: float) -> bool:
         if self._register_task is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(self._register_task), timeout)
         return self.registered
 
@@ -272,7 +272,7 @@ class MdnsDiscovery:
         try:
             # Closing unregisters every service first, which sends the goodbyes.
             await asyncio.wait_for(zc.async_close(), timeout=3)
-        except (TimeoutError, OSError) as exc:
+        except (asyncio.TimeoutError, OSError) as exc:
             log.warning("mdns did not close cleanly: %s", exc or "timeout")
 
     async def _pick_host_name(self, zc: Zeroconf, skip: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -220,12 +221,12 @@ async def test_a_clear_and_a_cursor_flood_from_loopback_are_limited_too(connect,
             seen[m["type"]] += 1
         if m["type"] == "draw" and m["data"]["id"] == "marker":
             break
-    with contextlib.suppress(TimeoutError):
+    with contextlib.suppress(asyncio.TimeoutError):
         while True:  # cursors of the last turn may follow the marker
             m = await bob.recv(0.3)
             seen[m["type"]] = seen.get(m["type"], 0) + 1
     errors = []
-    with contextlib.suppress(TimeoutError):
+    with contextlib.suppress(asyncio.TimeoutError):
         while True:
             m = await ann.recv(0.3)
             if m["type"] == "error":

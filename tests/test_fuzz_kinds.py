@@ -22,7 +22,7 @@ SCALARS = st.none() | st.booleans() | NUMBERS | st.text(max_size=6)
 ANY = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                    | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=8)
 IDS = st.lists(st.sampled_from(["e0", "e1", "e2", "e3", "gone"]) | ANY, max_size=4)
-FIELDS = st.sampled_from(sorted(elements.SETTABLE) + ["id", "userId", "elementType", "zz"])
+FIELDS = st.sampled_from([*sorted(elements.SETTABLE), "id", "userId", "elementType", "zz"])
 
 DATA = {
     "update": st.fixed_dictionaries({"ids": IDS}, optional={

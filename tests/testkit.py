@@ -56,7 +56,7 @@ class Client:
             while True:
                 msg = await self.recv(wait)
                 assert msg["type"] not in kinds, msg
-        except TimeoutError:
+        except asyncio.TimeoutError:
             pass
 
     def send(self, kind: str, data: Any = None, **extra: Any) -> None:
@@ -248,7 +248,7 @@ class CursorProbe:
         while not self._stop.is_set() or self.sent_at:
             try:
                 m = await self.bob.recv(self.patience)
-            except TimeoutError:
+            except asyncio.TimeoutError:
                 return
             if m["type"] == "cursor" and m["userId"] == "ann":
                 now, j = time.monotonic(), int(m["data"]["x"])
@@ -257,6 +257,6 @@ class CursorProbe:
 
     async def _drain(self) -> None:
         while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(asyncio.TimeoutError):
                 await self.ann.recv(0.5)
             self.ann.inbox.clear()
