@@ -312,6 +312,11 @@ export class Controller {
     this.ui.showSelection([...next]);
   }
 
+  /** After a reconnect: the others dropped our selection when we left; tell them again. */
+  resendSelection() {
+    if (this.selection.size) this.send(selectMsg([...this.selection].slice(0, MAX_IDS)));
+  }
+
   /** Drops selected ids that are gone (erased here or by someone else). */
   _pruneSelection() {
     if (![...this.selection].some((id) => !this.scene.get(id))) return;

@@ -78,7 +78,10 @@ function start(name) {
       openEditor: (el, done) => editor.open(el, done),
     },
   });
-  session.afterCatchUp = () => connection.show('connected');
+  session.afterCatchUp = () => {
+    connection.show('connected');
+    controller.resendSelection();
+  };
   session.afterChanges = () => controller.afterChanges();
   session.onDropped = () => controller.dropBufferedAppends();
 

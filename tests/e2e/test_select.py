@@ -96,6 +96,20 @@ def test_select_and_move_reaches_the_peer_live_and_ends_identical(
     assert moved["userId"] == "Ann"
     assert not [*bob.evaluate("() => [...window.__lanboard.scene.previewed()]")]
     assert [e for e in server_board(board_server.url, "sel-move") if e["id"] == box_id][0]["x"] == 400
+
+    # Shift+click adds the stroke, Shift+click again takes it out; a box on empty canvas
+    # around both selects both, and one that only crosses the stroke selects nothing of it.
+    stroke_id = next(e["id"] for e in final if e["id"] != box_id)
+    ann.keyboard.down("Shift")
+    ann.mouse.click(300, 400)
+    assert sorted(ann.evaluate("() => window.__lanboard.selection")) == sorted([box_id, stroke_id])
+    ann.mouse.click(300, 400)
+    ann.keyboard.up("Shift")
+    assert ann.evaluate("() => window.__lanboard.selection") == [box_id]
+    drag(ann, [(250, 180), (400, 300), (560, 440)])
+    assert sorted(ann.evaluate("() => window.__lanboard.selection")) == sorted([box_id, stroke_id])
+    drag(ann, [(250, 180), (400, 300), (520, 360)])
+    assert ann.evaluate("() => window.__lanboard.selection") == [box_id]
     assert not ann.errors and not bob.errors, ann.errors + bob.errors
 
 
