@@ -1,11 +1,11 @@
 // The element registry: one definition per element type, asked for validation, bounds, ink hit
-// tests, painting, SVG, transforms and `set`. (Parity with the server's schema and arithmetic is
+// tests, painting, transforms and `set`. (Parity with the server's schema and arithmetic is
 // tests/test_schema_parity.py.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  applySet, applyUpdate, bounds, checkElement, drawElement, elementSvg, hitTest, newElement,
+  applySet, applyUpdate, bounds, checkElement, drawElement, hitTest, newElement,
   schemaJSON, transformElement, TYPES, typeOf, wireElement,
 } from '../../static/app/elements/index.js';
 import { KINDS, LIMITS } from '../../static/app/elements/fields.js';
@@ -45,7 +45,7 @@ test('every type is listed once with the whole definition, and its sample is val
   assert.deepEqual([...TYPES.keys()].sort(), Object.keys(SAMPLES).sort());
   for (const [type, def] of TYPES) {
     assert.equal(def.type, type);
-    for (const fn of ['defaults', 'bounds', 'hit', 'draw', 'transform', 'svg']) {
+    for (const fn of ['defaults', 'bounds', 'hit', 'draw', 'transform']) {
       assert.equal(typeof def[fn], 'function', `${type}.${fn}`);
     }
     assert.equal(typeof def.resizable, 'boolean');
@@ -222,14 +222,6 @@ test('wrapText keeps hard newlines and breaks words longer than a line', () => {
   assert.deepEqual(wrapText('a\n\nb', 7, m), ['a', '', 'b']);
   assert.deepEqual(wrapText('abcdefghij x', 4, m), ['abcd', 'efgh', 'ij x']);
   assert.deepEqual(wrapText('', 4, m), ['']);
-});
-
-test('every type exports SVG; text is escaped and a highlighter is translucent', () => {
-  for (const type of TYPES.keys()) assert.match(elementSvg(sample(type)), /^<[a-z]/, type);
-  assert.match(elementSvg(sample('text', { text: '<b>&' })), /&lt;b&gt;&amp;/);
-  assert.match(elementSvg(sample('sticky', { text: '<i>' })), /&lt;i&gt;/);
-  assert.match(elementSvg(sample('highlighter')), /opacity="0.35"/);
-  assert.equal(elementSvg({ id: 'u', elementType: 'mystery' }), '');
 });
 
 test('schemaJSON lists the limits and every field of every type but id and elementType', () => {

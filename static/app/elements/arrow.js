@@ -2,7 +2,7 @@
 
 import { transformFields } from './fields.js';
 import { segmentBounds, nearSegment, beginSegment, SEGMENT_FIELDS } from './segment.js';
-import { segmentDistance, svgNum, svgStroke } from './shapes.js';
+import { segmentDistance } from './shapes.js';
 
 export function arrowHeadSize(strokeWidth) {
   return Math.max(10, strokeWidth * 4);
@@ -47,13 +47,4 @@ export default {
     ctx.stroke();
   },
   transform: (el, t) => transformFields(SEGMENT_FIELDS, el, t),
-  svg(el) {
-    let d = `M${svgNum(el.x1)} ${svgNum(el.y1)}L${svgNum(el.x2)} ${svgNum(el.y2)}`;
-    if (hasHead(el)) {
-      const [a, b] = arrowHead(el.x1, el.y1, el.x2, el.y2, el.strokeWidth);
-      d += `M${svgNum(a[0])} ${svgNum(a[1])}L${svgNum(el.x2)} ${svgNum(el.y2)}` +
-        `L${svgNum(b[0])} ${svgNum(b[1])}`;
-    }
-    return `<path d="${d}" fill="none" ${svgStroke(el)}/>`;
-  },
 };

@@ -2,7 +2,7 @@
 
 import { transformFields } from './fields.js';
 import { BOX_FIELDS, boxBounds } from './box.js';
-import { escapeXml, normRect, segmentDistance, svgNum, svgStroke } from './shapes.js';
+import { normRect, segmentDistance } from './shapes.js';
 
 function hit(el, x, y, tol) {
   const n = normRect(el.x, el.y, el.width, el.height);
@@ -40,10 +40,4 @@ export default {
     ctx.stroke();
   },
   transform: (el, t) => transformFields(BOX_FIELDS, el, t),
-  svg(el) {
-    const r = normRect(el.x, el.y, el.width, el.height);
-    const fill = el.fillColor ? escapeXml(el.fillColor) : 'none';
-    return `<ellipse cx="${svgNum(r.x + r.width / 2)}" cy="${svgNum(r.y + r.height / 2)}" ` +
-      `rx="${svgNum(r.width / 2)}" ry="${svgNum(r.height / 2)}" fill="${fill}" ${svgStroke(el)}/>`;
-  },
 };

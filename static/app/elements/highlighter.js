@@ -3,7 +3,7 @@
 // show darker) of even width at about a third opacity, with round caps and joins.
 
 import { field, fieldTable, transformFields } from './fields.js';
-import { paintStroke, strokeBounds, strokeHit, strokeSvg } from './strokes.js';
+import { paintStroke, strokeBounds, strokeHit } from './strokes.js';
 
 const FIELDS = fieldTable({ points: field('points') });
 const ALPHA = 0.35;
@@ -27,6 +27,5 @@ export default {
     return ok;
   },
   transform: (el, t) => transformFields(FIELDS, el, t),
-  svg: (el) => strokeSvg(el, { pressure: false, attrs: `opacity="${ALPHA}"` }),
 };
 

@@ -1,5 +1,5 @@
 // The element registry: the one list of element types the page knows. Everything else asks a
-// type's definition (its fields, bounds, hit test, drawing, SVG, transform) through the
+// type's definition (its fields, bounds, hit test, drawing, transform) through the
 // functions here and never switches on elementType. Adding a type is a module in this folder
 // plus one line in DEFINITIONS (and its row in lanboard/elements.py; the schema parity test
 // holds the two in step). Pure module: no DOM, so node imports it for tests and benchmarks.
@@ -84,12 +84,6 @@ export function drawElement(ctx, el) {
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
   return def.draw(ctx, el) !== false;
-}
-
-/** One element as SVG markup, or '' for a type this page does not know. */
-export function elementSvg(el) {
-  const def = typeOf(el);
-  return def ? def.svg(el) : '';
 }
 
 /**

@@ -2,8 +2,6 @@
 // DOM (so bounds and hit tests run under node and agree on every screen), word wrapping and the
 // font. Pure module: no DOM.
 
-import { escapeXml, svgNum } from './shapes.js';
-
 /** Average glyph width as a share of the font size; good enough for bounds and hit tests. */
 export const GLYPH_WIDTH = 0.6;
 export const LINE_HEIGHT = 1.25;
@@ -73,14 +71,4 @@ export function paintLines(ctx, lines, x, y, fontSize) {
   for (let i = 0; i < lines.length; i += 1) {
     ctx.fillText(lines[i], x, y + i * fontSize * LINE_HEIGHT);
   }
-}
-
-/** SVG <text> of lines top-down from (x, y). */
-export function linesSvg(lines, x, y, fontSize, color) {
-  const spans = lines.map((line, i) =>
-    `<tspan x="${svgNum(x)}" y="${svgNum(y + i * fontSize * LINE_HEIGHT)}">` +
-    `${escapeXml(line)}</tspan>`);
-  return `<text font-family="${escapeXml(FONT_FAMILY)}" font-size="${svgNum(fontSize)}" ` +
-    `dominant-baseline="hanging" fill="${escapeXml(color)}" ` +
-    `xml:space="preserve">${spans.join('')}</text>`;
 }

@@ -2,7 +2,6 @@
 
 import { transformFields } from './fields.js';
 import { segmentBounds, nearSegment, beginSegment, SEGMENT_FIELDS } from './segment.js';
-import { svgNum, svgStroke } from './shapes.js';
 
 export default {
   type: 'line',
@@ -16,6 +15,4 @@ export default {
     ctx.stroke();
   },
   transform: (el, t) => transformFields(SEGMENT_FIELDS, el, t),
-  svg: (el) => `<path d="M${svgNum(el.x1)} ${svgNum(el.y1)}L${svgNum(el.x2)} ${svgNum(el.y2)}" ` +
-    `fill="none" ${svgStroke(el)}/>`,
 };

@@ -2,7 +2,7 @@
 // vary their width along the stroke. Grows by `append` while it is drawn.
 
 import { field, fieldTable, transformFields } from './fields.js';
-import { paintStroke, strokeBounds, strokeHit, strokeSvg } from './strokes.js';
+import { paintStroke, strokeBounds, strokeHit } from './strokes.js';
 
 const FIELDS = fieldTable({ points: field('points') });
 
@@ -15,5 +15,4 @@ export default {
   hit: strokeHit,
   draw: (ctx, el) => paintStroke(ctx, el),
   transform: (el, t) => transformFields(FIELDS, el, t),
-  svg: (el) => strokeSvg(el),
 };

@@ -2,7 +2,7 @@
 
 import { transformFields } from './fields.js';
 import { BOX_FIELDS, boxBounds, boxHit } from './box.js';
-import { escapeXml, normRect, svgNum, svgStroke } from './shapes.js';
+import { normRect } from './shapes.js';
 
 export default {
   type: 'rect',
@@ -24,10 +24,4 @@ export default {
     ctx.stroke();
   },
   transform: (el, t) => transformFields(BOX_FIELDS, el, t),
-  svg(el) {
-    const r = normRect(el.x, el.y, el.width, el.height);
-    const fill = el.fillColor ? escapeXml(el.fillColor) : 'none';
-    return `<rect x="${svgNum(r.x)}" y="${svgNum(r.y)}" width="${svgNum(r.width)}" ` +
-      `height="${svgNum(r.height)}" fill="${fill}" ${svgStroke(el)}/>`;
-  },
 };

@@ -75,19 +75,3 @@ export function nearPolyline(points, x, y, tol) {
   }
   return false;
 }
-
-/** SVG number: two decimals at most, as the canvas and export round. */
-export function svgNum(v) {
-  return (Math.round(v * 100) / 100).toString();
-}
-
-export function escapeXml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({
-    '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;',
-  })[c]);
-}
-
-/** `stroke="..." stroke-width="..."` for an element's SVG. */
-export function svgStroke(el) {
-  return `stroke="${escapeXml(el.strokeColor)}" stroke-width="${svgNum(el.strokeWidth)}"`;
-}

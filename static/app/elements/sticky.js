@@ -2,10 +2,8 @@
 // wrapped to the note's width, hard newlines kept, and clipped to the note. Text in strokeColor.
 
 import { field, fieldTable, transformFields } from './fields.js';
-import {
-  estimateWidth, LINE_HEIGHT, linesSvg, paintLines, useFont, wrapText,
-} from './lettering.js';
-import { escapeXml, inBox, normRect, padBox, rectBox, svgNum } from './shapes.js';
+import { paintLines, useFont, wrapText } from './lettering.js';
+import { inBox, normRect, padBox, rectBox } from './shapes.js';
 
 export const STICKY_PAPER = '#fde68a';
 
@@ -58,14 +56,4 @@ export default {
     ctx.restore();
   },
   transform: (el, t) => transformFields(FIELDS, el, t),
-  svg(el) {
-    const r = normRect(el.x, el.y, el.width, el.height);
-    const m = margin(el);
-    const lines = wrapText(el.text, r.width - 2 * m, (s) => estimateWidth(s, el.fontSize));
-    // Only the lines that start inside the note: the canvas clips the rest.
-    const fit = Math.max(0, Math.floor((r.height - m) / (el.fontSize * LINE_HEIGHT)));
-    return `<g><rect x="${svgNum(r.x)}" y="${svgNum(r.y)}" width="${svgNum(r.width)}" ` +
-      `height="${svgNum(r.height)}" fill="${escapeXml(el.fillColor || STICKY_PAPER)}"/>` +
-      `${linesSvg(lines.slice(0, fit), r.x + m, r.y + m, el.fontSize, el.strokeColor)}</g>`;
-  },
 };

@@ -1,7 +1,7 @@
-// Freehand strokes (a list of points): the bounds, hit test, canvas painting and SVG shared by
-// the pen-like element types. Pure module: no DOM.
+// Freehand strokes (a list of points): the bounds, hit test and canvas painting shared by the
+// pen-like element types. Pure module: no DOM.
 
-import { escapeXml, nearPolyline, padBox, pointsBox, svgNum } from './shapes.js';
+import { nearPolyline, padBox, pointsBox } from './shapes.js';
 
 /** The width of a pressure stroke at pressure p (0-1; a point without pressure counts 0.5). */
 export function pressureWidth(w, p) {
@@ -100,39 +100,3 @@ export function paintStroke(ctx, el, { pressure = true } = {}) {
   else paintEvenStroke(ctx, el);
   return true;
 }
-
-function pathData(pts) {
-  let d = `M${svgNum(pts[0][0])} ${svgNum(pts[0][1])}`;
-  for (let i = 1; i < pts.length - 1; i += 1) {
-    const p = pts[i];
-    const q = pts[i + 1];
-    d += `Q${svgNum(p[0])} ${svgNum(p[1])} ${svgNum((p[0] + q[0]) / 2)} ` +
-      `${svgNum((p[1] + q[1]) / 2)}`;
-  }
-  const last = pts[pts.length - 1];
-  return `${d}L${svgNum(last[0])} ${svgNum(last[1])}`;
-}
-
-/** SVG markup of a stroke; `attrs` is added to its outermost element (opacity, for example). */
-export function strokeSvg(el, { pressure = true, attrs = '' } = {}) {
-  const pts = el.points;
-  if (!Array.isArray(pts) || !pts.length) return '';
-  const color = escapeXml(el.strokeColor);
-  const extra = attrs ? ` ${attrs}` : '';
-  if (pts.length === 1) {
-    return `<circle cx="${svgNum(pts[0][0])}" cy="${svgNum(pts[0][1])}" ` +
-      `r="${svgNum(dotWidth(el, pts[0], pressure) / 2)}" fill="${color}"${extra}/>`;
-  }
-  if (pressure && pts[0].length === 3) {
-    const parts = [];
-    for (let i = 1; i < pts.length; i += 1) {
-      const w = pressureWidth(el.strokeWidth, pts[i][2]);
-      parts.push(`<path d="M${svgNum(pts[i - 1][0])} ${svgNum(pts[i - 1][1])}` +
-        `L${svgNum(pts[i][0])} ${svgNum(pts[i][1])}" stroke-width="${svgNum(w)}"/>`);
-    }
-    return `<g fill="none" stroke="${color}"${extra}>${parts.join('')}</g>`;
-  }
-  return `<path d="${pathData(pts)}" fill="none" stroke="${color}" ` +
-    `stroke-width="${svgNum(el.strokeWidth)}"${extra}/>`;
-}
-

@@ -2,7 +2,7 @@
 // is estimated from the glyph count (lettering.js), so every screen and node agree on it.
 
 import { field, fieldTable, transformFields } from './fields.js';
-import { linesSvg, paintLines, textBox, textLines, useFont } from './lettering.js';
+import { paintLines, textBox, textLines, useFont } from './lettering.js';
 import { inBox } from './shapes.js';
 
 const FIELDS = fieldTable({
@@ -25,5 +25,4 @@ export default {
     paintLines(ctx, textLines(el.text), el.x, el.y, el.fontSize);
   },
   transform: (el, t) => transformFields(FIELDS, el, t),
-  svg: (el) => linesSvg(textLines(el.text), el.x, el.y, el.fontSize, el.strokeColor),
 };
