@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lanboard import elements
+from lanboard.errors import ProtocolError
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = (ROOT / "static" / "app" / "elements" / "index.js").as_uri()
@@ -28,6 +29,8 @@ for await (const chunk of process.stdin) raw += chunk;
 const req = JSON.parse(raw);
 let out;
 if (req.op === 'schema') out = reg.schemaJSON();
+else if (req.op === 'check') out = req.elements.map((el) => reg.checkElement(el));
+else if (req.op === 'wire') out = req.elements.map((el) => reg.wireElement(el));
 else out = req.cases.map((c) => {
   let el = c.element;
   if (c.transform) el = reg.transformElement(el, c.transform);
@@ -100,7 +103,7 @@ def test_transforms_give_bit_identical_doubles() -> None:
     exactly the server's (compared with ==, not within a tolerance), so every screen ends up
     where the server's board is."""
     rng = random.Random(12)
-    cases = []
+    cases: list[dict[str, Any]] = []
     for i in range(400):
         kind = rng.choice(sorted(elements.TYPES))
         cases.append({"element": _random_element(rng, kind, i),
@@ -120,7 +123,7 @@ def test_set_skips_missing_fields_and_null_removes_optional_ones() -> None:
     sets = [{"strokeColor": "#f00", "fillColor": "#0f0"}, {"fillColor": None},
             {"strokeWidth": 12, "fontSize": 30, "text": "new"},
             {"x": 1, "x1": 2, "points": [[1, 2]]}]
-    cases = []
+    cases: list[dict[str, Any]] = []
     for i, kind in enumerate(sorted(elements.TYPES) * 2):
         el = _random_element(rng, kind, i)
         cases.append({"element": el, "set": sets[i % len(sets)]})
@@ -128,3 +131,79 @@ def test_set_skips_missing_fields_and_null_removes_optional_ones() -> None:
     for case, got in zip(cases, ours, strict=True):
         want = elements.with_set(case["element"], case["set"])
         assert got["element"] == want, case
+
+
+_BAD_VALUES: dict[str, list[Any]] = {
+    "x": ["1", True, None, 1e6 + 1, -1e6 - 0.5, 10**400, [1]],
+    "w": [False, 2e6, "wide"],
+    "points": [[], [[0]], [[0, 0, 1.5]], [[0, 0, -0.1]], [[0, 0, 0, 0]], [["0", 0]],
+               [[0, 2e6]], [[0, 0]] * 20_001, "points", [[True, 0]]],
+    "font": [3.99, 400.01, "20", None],
+    "color": ["red", "#12345", "#abcd", "#ggg", 0x123, "#1234567", " #123", None],
+    "width": [0.49, 200.5, 0, -1, "4"],
+    "text": ["x" * 4001, 5, None, ["a"]],
+}
+_GOOD_VALUES: dict[str, list[Any]] = {
+    "x": [0, -1e6, 1e6, 12.345, -7],
+    "w": [-1e6, 0, 3],
+    "points": [[[0, 0]], [[1, 2, 0], [3, 4, 1]], [[0, 0]] * 20_000],
+    "font": [4, 400, 17.5],
+    "color": ["#abc", "#ABCDEF", "#000000"],
+    "width": [0.5, 200, 3],
+    "text": ["", "x" * 4000, "two\nlines", "\u00e9\u4e2d\U0001f600"],
+}
+
+
+def _server_accepts(el: dict[str, Any]) -> bool:
+    try:
+        elements.validate(el, "ann")
+    except ProtocolError:
+        return False
+    return True
+
+
+@pytest.mark.timeout(60)
+def test_check_element_is_exactly_as_strict_as_the_server() -> None:
+    """Every field of every type, set to values the server refuses and to edge values it
+    accepts, and each required field left out: the page's checkElement says yes exactly when
+    the server's validate does."""
+    rng = random.Random(5)
+    cases: list[dict[str, Any]] = []
+    for i, (name, etype) in enumerate(sorted(elements.TYPES.items())):
+        base = _random_element(rng, name, i)
+        base.pop("userId")
+        cases.append(base)
+        for fname, spec in etype.fields.items():
+            kind = "x" if spec.kind in ("x", "y") else "w" if spec.kind in ("w", "h") else spec.kind
+            for value in _BAD_VALUES[kind] + _GOOD_VALUES[kind]:
+                cases.append({**base, fname: value})
+            missing = dict(base)
+            missing.pop(fname, None)
+            cases.append(missing)
+        cases.append({**base, "id": ""})
+        cases.append({**base, "id": "x" * 65})
+        cases.append({**base, "id": "x" * 64})
+        cases.append({**base, "id": 7})
+    cases.append({"id": "u", "elementType": "star", "strokeColor": "#000", "strokeWidth": 1})
+    cases.append({"id": "u", "elementType": ["line"], "strokeColor": "#000", "strokeWidth": 1})
+    verdicts = page({"op": "check", "elements": cases})
+    accepted = 0
+    for case, error in zip(cases, verdicts, strict=True):
+        server = _server_accepts(case)
+        accepted += server
+        brief = {k: (v if len(json.dumps(v)) < 80 else "...") for k, v in case.items()}
+        assert (error == "") == server, (brief, error)
+    assert 0 < accepted < len(cases)
+
+
+@pytest.mark.timeout(60)
+def test_wire_element_is_what_the_server_accepts() -> None:
+    """Local fields (a userId, whatever the page keeps beside an element) never reach the
+    server: wireElement keeps only the type's fields, and the server accepts the result."""
+    rng = random.Random(8)
+    els = [{**_random_element(rng, name, i), "selected": True, "version": 3}
+           for i, name in enumerate(sorted(elements.TYPES))]
+    assert not any(_server_accepts(el) for el in els)
+    for wired in page({"op": "wire", "elements": els}):
+        assert "userId" not in wired
+        assert _server_accepts(wired), wired
