@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from lanboard import elements
+from lanboard import elements, limits
 from lanboard.errors import ProtocolError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,10 @@ for await (const chunk of process.stdin) raw += chunk;
 const req = JSON.parse(raw);
 let out;
 if (req.op === 'schema') out = reg.schemaJSON();
+else if (req.op === 'scale') {
+  const f = await import(new URL('fields.js', process.argv[1]));
+  out = { MIN_SCALE: f.MIN_SCALE, MAX_SCALE: f.MAX_SCALE };
+}
 else if (req.op === 'check') out = req.elements.map((el) => reg.checkElement(el));
 else if (req.op === 'wire') out = req.elements.map((el) => reg.wireElement(el));
 else out = req.cases.map((c) => {
@@ -66,6 +70,12 @@ def test_page_schema_equals_server_schema() -> None:
     for name, fields in theirs["types"].items():
         assert ours["types"][name] == fields, name
     assert ours == theirs
+
+
+@pytest.mark.timeout(60)
+def test_scale_factor_limits_match() -> None:
+    """The size range of an update's or a drag's scale factors, which schema_json leaves out."""
+    assert page({"op": "scale"}) == {"MIN_SCALE": limits.MIN_SCALE, "MAX_SCALE": limits.MAX_SCALE}
 
 
 def _random_element(rng: random.Random, kind: str, i: int) -> dict[str, Any]:

@@ -5,7 +5,7 @@
 
 import { checkElement, fieldSpec, LIMITS, TYPES, wireElement } from './elements/index.js';
 import {
-  checkPoint, isColor, isElementId, KINDS, MAX_SCALE, MIN_SCALE,
+  checkPoint, isColor, isCoord, isElementId, KINDS, MAX_SCALE, MIN_SCALE,
 } from './elements/fields.js';
 
 export { checkElement, checkPoint, isColor, LIMITS, wireElement };
@@ -109,7 +109,8 @@ function scaleOk(s) {
     Math.abs(s) <= MAX_SCALE;
 }
 
-const finite = (v) => typeof v === 'number' && Number.isFinite(v);
+// The server takes a move, a scale's origin and a drag preview's numbers within +/-MAX_COORD.
+const finite = isCoord;
 
 /** Throws unless `set` names only fields some type has, each with a value of its kind. */
 function checkSet(set) {
@@ -185,13 +186,13 @@ export function selectMsg(ids) {
 export function transformMsg(t) {
   if (!t || Object.keys(t).length === 0) return envelope('transform', {});
   const data = { dx: t.dx ?? 0, dy: t.dy ?? 0 };
-  if (!finite(data.dx) || !finite(data.dy)) throw new Error('transform: finite dx, dy');
+  if (!finite(data.dx) || !finite(data.dy)) throw new Error('transform: dx, dy within +/-1e6');
   const sx = t.sx ?? 1;
   const sy = t.sy ?? 1;
   if (sx !== 1 || sy !== 1) {
     if (!scaleOk(sx) || !scaleOk(sy)) throw new Error('transform: |sx|, |sy| in 0.001-1000');
     Object.assign(data, { sx, sy, ox: t.ox ?? 0, oy: t.oy ?? 0 });
-    if (!finite(data.ox) || !finite(data.oy)) throw new Error('transform: finite ox, oy');
+    if (!finite(data.ox) || !finite(data.oy)) throw new Error('transform: ox, oy within +/-1e6');
   }
   return envelope('transform', data);
 }

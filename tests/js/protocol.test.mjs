@@ -91,6 +91,8 @@ test('update carries ids and the change as given, and refuses what the server re
   assert.throws(() => updateMsg([], { move: [1, 1] }), /ids/);
   assert.throws(() => updateMsg(['a'], {}), /move, scale or set/);
   assert.throws(() => updateMsg(['a'], { move: [NaN, 0] }));
+  assert.throws(() => updateMsg(['a'], { move: [2e6, 0] }), 'the server caps a move at 1e6');
+  assert.throws(() => updateMsg(['a'], { scale: [2, 2, 0, -1e6 - 1] }));
   assert.throws(() => updateMsg(['a'], { scale: [0.0001, 1, 0, 0] }));
   assert.throws(() => updateMsg(['a'], { scale: [1001, 1, 0, 0] }));
   assert.doesNotThrow(() => updateMsg(['a'], { scale: [-1000, 0.001, 0, 0] }));
@@ -118,6 +120,7 @@ test('order, select and transform messages', () => {
   assert.deepEqual(transformMsg(null), { type: 'transform', data: {} });
   assert.deepEqual(transformMsg({}), { type: 'transform', data: {} });
   assert.throws(() => transformMsg({ dx: 1, dy: 1, sx: 0 }));
+  assert.throws(() => transformMsg({ dx: 1e7, dy: 1 }));
   assert.ok(JSON.stringify(transformMsg({ dx: 123.45, dy: -67.89, sx: 1.25, sy: 1.25, ox: 1000.5,
     oy: 2000.25 })).length < 120, 'a drag step is about 100 bytes');
 });
