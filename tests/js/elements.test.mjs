@@ -10,6 +10,7 @@ import {
 } from '../../static/app/elements/index.js';
 import { KINDS, LIMITS } from '../../static/app/elements/fields.js';
 import { resizeBox } from '../../static/app/elements/box.js';
+import { ellipseDistance } from '../../static/app/elements/ellipse.js';
 import { wrapText } from '../../static/app/elements/lettering.js';
 
 const style = { strokeColor: '#e03131', strokeWidth: 4 };
@@ -127,6 +128,31 @@ test('hit tests follow the ink, not the bounding box', () => {
   assert.equal(hitTest(sample('text'), 30, 30, 0), true);
   assert.equal(hitTest(sample('text'), 30, 60, 0), false);
   assert.equal(hitTest({ id: 'u', elementType: 'mystery', x: 0, y: 0 }, 0, 0, 5), false);
+});
+
+test('distance to an ellipse\'s outline is right at any aspect ratio', () => {
+  // Against the nearest of 20,000 points sampled along the outline.
+  const sampled = (px, py, a, b) => {
+    let best = Infinity;
+    for (let i = 0; i < 20000; i += 1) {
+      const t = (i / 20000) * 2 * Math.PI;
+      best = Math.min(best, Math.hypot(px - a * Math.cos(t), py - b * Math.sin(t)));
+    }
+    return best;
+  };
+  const cases = [[50, 50, 10, 0], [500, 10, 510, 0], [500, 10, 0, 5], [500, 10, 300, 9],
+    [500, 10, 0, 0], [100, 40, 70, 30], [100, 40, -120, 10], [3, 300, 2, -280], [80, 60, 0, 0]];
+  for (const [a, b, x, y] of cases) {
+    assert.ok(Math.abs(ellipseDistance(x, y, a, b) - sampled(x, y, a, b)) < 0.5,
+      `${a}x${b} at (${x}, ${y}): ${ellipseDistance(x, y, a, b)} vs ${sampled(x, y, a, b)}`);
+  }
+  // A flat ellipse is not hit at its box's corners, 9 units from its ink (the radial estimate
+  // this replaces said yes there).
+  const flat = sample('ellipse', { x: 0, y: 0, width: 1000, height: 20 });
+  assert.equal(hitTest(flat, 1000, 0, 4), false);
+  assert.equal(hitTest(flat, 1004, 10, 4), true);
+  assert.equal(hitTest(flat, 500, 10, 4), false, 'the middle of a 20-high ellipse is 10 away');
+  assert.equal(hitTest(flat, 500, 10, 9), true);
 });
 
 test('transforms scale about the origin, then move; stroke widths never scale', () => {

@@ -4,6 +4,33 @@ import { transformFields } from './fields.js';
 import { BOX_FIELDS, boxBounds } from './box.js';
 import { normRect, segmentDistance } from './shapes.js';
 
+/**
+ * Distance from (px, py) to the outline of the ellipse with radii a, b centred on the origin.
+ * The closest point is found by a few steps that follow the ellipse's curvature (each step
+ * treats the arc near the current guess as a circle about its centre of curvature); three are
+ * enough for sub-pixel accuracy at any aspect ratio. By symmetry only one quadrant is needed.
+ */
+export function ellipseDistance(px, py, a, b) {
+  const x = Math.abs(px);
+  const y = Math.abs(py);
+  let tx = Math.SQRT1_2;
+  let ty = Math.SQRT1_2;
+  for (let i = 0; i < 3; i += 1) {
+    const ex = ((a * a - b * b) * tx ** 3) / a;
+    const ey = ((b * b - a * a) * ty ** 3) / b;
+    const r = Math.hypot(a * tx - ex, b * ty - ey);
+    const qx = x - ex;
+    const qy = y - ey;
+    const q = Math.hypot(qx, qy) || 1;
+    tx = Math.min(1, Math.max(0, ((qx * r) / q + ex) / a));
+    ty = Math.min(1, Math.max(0, ((qy * r) / q + ey) / b));
+    const t = Math.hypot(tx, ty) || 1;
+    tx /= t;
+    ty /= t;
+  }
+  return Math.hypot(x - a * tx, y - b * ty);
+}
+
 function hit(el, x, y, tol) {
   const n = normRect(el.x, el.y, el.width, el.height);
   const reach = tol + el.strokeWidth / 2;
@@ -12,11 +39,10 @@ function hit(el, x, y, tol) {
   if (rx < 1 || ry < 1) {
     return segmentDistance(x, y, n.x, n.y, n.x + n.width, n.y + n.height) <= reach;
   }
-  const d = Math.hypot((x - n.x - rx) / rx, (y - n.y - ry) / ry);
-  if (d <= 1 && el.fillColor) return true;
-  // Distance to the outline, estimated as the radial gap scaled by the smaller radius: exact on
-  // a circle, a little generous along the long axis of a flat ellipse.
-  return Math.abs(d - 1) * Math.min(rx, ry) <= reach;
+  const cx = n.x + rx;
+  const cy = n.y + ry;
+  if (el.fillColor && ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1) return true;
+  return ellipseDistance(x - cx, y - cy, rx, ry) <= reach;
 }
 
 export default {
