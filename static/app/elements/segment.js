@@ -8,7 +8,7 @@ export const SEGMENT_FIELDS = fieldTable({
   x1: field('x'), y1: field('y'), x2: field('x'), y2: field('y'),
 });
 
-/** The box of the segment, grown by `extra` beyond the stroke (an arrow's head). */
+/** The box of the segment, grown by `extra` beyond the stroke (for a head at an end). */
 export function segmentBounds(el, extra = 0) {
   const pad = strokePad(el) + extra;
   return {
