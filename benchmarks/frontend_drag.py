@@ -5,7 +5,9 @@ Measures, in one run:
   pointer (the drag step plus the frame's painting). Target <= 16 ms. Baseline in the same
   run: the same steps applied to the board as changes (today's full static redraw per step).
 - the peer's script per frame: handling the `transform` previews that arrive plus painting
-  the dragged elements on its overlay. Target <= 16 ms.
+  the dragged elements on its overlay. Target <= 16 ms. Baseline in the same run: a second
+  drag with the peer painting the scene's transformed copies of the elements (a new object
+  per element per `transform`) instead of translating the unmoved ones.
 - bytes on the wire per drag step, as the mover sends them and the peer receives them (read
   from Chromium's DevTools network events). Target <= 1 KB. Baseline: a full `draw` per moved
   element per step (what a client without `transform` would send).
@@ -78,7 +80,7 @@ PEER_WATCH_JS = """() => {
   };
   lb.renderer.onFrame((st) => {
     if (msgs) lb.benchPeer.push({ms: st.lastFrameMs + msgMs, msgMs, overlayMs: st.lastOverlayMs,
-      previews: [...lb.scene.previewed()].length});
+      previews: lb.scene.previewHidden.size});
     msgMs = 0;
     msgs = 0;
   });
@@ -134,20 +136,31 @@ def measure(browser: Any, base: str, room: str, frames: int) -> dict[str, Any]:
             "(n) => [...window.__lanboard.scene.remoteSelections()].some(s => s.ids.length === n)",
             arg=selected, timeout=10000)
         peer.evaluate(PEER_WATCH_JS)
-        sent.clear()
-        received.clear()
-        drag = mover.evaluate(DRAG_JS, {"frames": frames, "mode": "select"})
-        mover.wait_for_timeout(300)
-        step_sent = [len(p) for p in sent if '"transform"' in p]
-        step_recv = [len(p) for p in received if '"transform"' in p]
-        peer_frames = peer.evaluate("() => window.__lanboard.benchPeer")
-        previews = max((f["previews"] for f in peer_frames), default=0)
+
+        def one_drag() -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
+            peer.evaluate("() => { window.__lanboard.benchPeer = []; }")
+            sent.clear()
+            received.clear()
+            drag = mover.evaluate(DRAG_JS, {"frames": frames, "mode": "select"})
+            mover.wait_for_timeout(300)
+            step_bytes = [len(p) for p in sent if '"transform"' in p]
+            step_recv.extend(len(p) for p in received if '"transform"' in p)
+            peer_frames = peer.evaluate("() => window.__lanboard.benchPeer")
+            sent.clear()
+            mover.evaluate(f"() => window.__lanboard.apply([{{op: 'dragEnd', t: {{dx: {frames - 1},"
+                           f" dy: {(frames - 1) / 2}}}}}])")
+            mover.wait_for_function("() => window.__lanboard.scene.settled", timeout=20000)
+            update_bytes.extend(len(p) for p in sent if '"update"' in p)
+            peer.wait_for_function("() => window.__lanboard.scene.previewHidden.size === 0")
+            return drag, peer_frames, step_bytes
+
+        step_recv: list[int] = []
+        update_bytes: list[int] = []
         draw_bytes = mover.evaluate(DRAW_BYTES_JS)
-        sent.clear()
-        mover.evaluate(f"() => window.__lanboard.apply([{{op: 'dragEnd', t: {{dx: {frames - 1},"
-                       f" dy: {(frames - 1) / 2}}}}}])")
-        mover.wait_for_function("() => window.__lanboard.scene.settled", timeout=20000)
-        update_bytes = [len(p) for p in sent if '"update"' in p]
+        drag, peer_frames, step_sent = one_drag()
+        peer.evaluate("() => { window.__lanboard.renderer.translateMoves = false; }")
+        _, peer_copies, _ = one_drag()
+        previews = max((f["previews"] for f in peer_frames), default=0)
         redraw = mover.evaluate(DRAG_JS, {"frames": frames, "mode": "redraw"})
     finally:
         mover_ctx.close()
@@ -158,6 +171,7 @@ def measure(browser: Any, base: str, room: str, frames: int) -> dict[str, Any]:
         "baseline_redraw_frame_ms": stats(redraw["times"][2:]),
         "drag_seconds": drag["ms"] / 1000,
         "peer_script_per_frame_ms": stats([f["ms"] for f in peer_frames]) if peer_frames else None,
+        "baseline_peer_copies_ms": stats([f["ms"] for f in peer_copies]) if peer_copies else None,
         "peer_elements_previewed": previews,
         "peer_parts_ms_mean": {k: statistics.fmean(f[k] for f in peer_frames)
                                for k in ("msgMs", "overlayMs")} if peer_frames else None,
@@ -214,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         parts = r["peer_parts_ms_mean"]
         print(f"    of which: messages {parts['msgMs']:.2f} ms, overlay paint "
               f"{parts['overlayMs']:.2f} ms (means)")
+        c = r["baseline_peer_copies_ms"]
+        if c:
+            print(f"    baseline: transformed copies mean {c['mean']:6.2f} ms  p95 {c['p95']:6.2f} ms"
+                  f"  max {c['max']:6.2f} ms")
     s, rv = r["bytes_per_step_sent"], r["bytes_per_step_received"]
     if s and rv:
         print(f"  bytes per drag step          sent {s['mean']:.0f} B (max {s['max']:.0f}), "
@@ -223,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = r["transforms_sent"] / r["drag_seconds"]
     print(f"  transforms sent: {r['transforms_sent']} in {r['drag_seconds']:.1f} s "
           f"({rate:.0f} a second, limit about 30); release: one update of "
-          f"{r['release_update_bytes']} B (its 500 ids)")
+          f"{r['release_update_bytes'][0]} B (its {r['selected']} ids)")
     if args.json:
         print(json.dumps(r, indent=2))
     return 0

@@ -84,6 +84,7 @@ function start(name) {
   };
   session.afterChanges = () => controller.afterChanges();
   session.onDropped = () => controller.dropBufferedAppends();
+  session.onRemoteDrag = (userId, t) => renderer.setRemoteDrag(userId, t);
 
   renderer.resize();
   window.addEventListener('resize', () => renderer.resize());

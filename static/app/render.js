@@ -65,11 +65,14 @@ export class Renderer {
     this.overlayHadMotion = false;
     /** Simplify strokes when zoomed out (off only to compare in benchmarks). */
     this.lod = true;
+    /** Paint others' move-only drags by translation (off only to compare in benchmarks). */
+    this.translateMoves = true;
     this._tool = null;
     this._cursors = new Map();
     this._selfCursor = null;
     this._selection = [];
     this._drag = null; // {ids: Set, t}
+    this._remoteDrags = new Map(); // userId -> the latest transform seen from that user
     this._frameHooks = [];
     this.stats = { frames: 0, fullRepaints: 0, lastFrameMs: 0, drawnElements: 0,
       lastRepaintMs: 0, lastOverlayMs: 0 };
@@ -121,6 +124,17 @@ export class Renderer {
     this._drag = { ids: was && was.t ? was.ids : new Set(ids), t };
     if (!was) this.invalidate();
     else this.markOverlay();
+  }
+
+  /**
+   * The latest `transform` from another user (null when their drag ended). A move-only drag
+   * is painted as a translation of the unmoved elements, as our own is; the scene's
+   * previewed elements are only needed for a resize.
+   */
+  setRemoteDrag(userId, t) {
+    if (t && Object.keys(t).length) this._remoteDrags.set(userId, t);
+    else this._remoteDrags.delete(userId);
+    this.markOverlay();
   }
 
   /** Calls fn(stats) after every frame; returns a function that removes it. */
@@ -262,9 +276,9 @@ export class Renderer {
     }
     // Repaint the overlay while anything on it moves, and once more after it stops.
     if (changes.overlay) this.overlayDirty = true;
-    const previews = [...this.scene.previewed()];
-    const motion = this.scene.live.size > 0 || this._drag !== null || previews.length > 0;
-    if (this.overlayDirty || motion || this.overlayHadMotion) this.paintOverlay(previews);
+    const remote = this._remoteView();
+    const motion = this.scene.live.size > 0 || this._drag !== null || remote.active;
+    if (this.overlayDirty || motion || this.overlayHadMotion) this.paintOverlay(remote);
     this.overlayHadMotion = motion;
     this.stats.frames += 1;
     this.stats.lastFrameMs = performance.now() - t0;
@@ -347,7 +361,31 @@ export class Renderer {
     ctx.drawImage(this.snapshot, 0, 0);
   }
 
-  paintOverlay(previews = [...this.scene.previewed()]) {
+  /**
+   * The others' selections and live drags: {selections: [{userId, color, ids, t}], previews:
+   * elements to paint as the scene transformed them, active}. `t` is set for a move-only drag
+   * the scene shows (its elements are off the static layer), painted here by translation.
+   */
+  _remoteView() {
+    const selections = [];
+    const translated = new Set();
+    for (const sel of this.scene.remoteSelections()) {
+      const t = this._remoteDrags.get(sel.userId);
+      const live = this.translateMoves && t && isMoveOnly(t) && sel.ids.length &&
+        this.scene.hiddenByPreview(sel.ids[0]);
+      selections.push({ ...sel, t: live ? t : null });
+      if (live) for (const id of sel.ids) translated.add(id);
+    }
+    const hidden = this.scene.previewHidden;
+    let previews = [];
+    if (hidden.size && [...hidden].some((id) => !translated.has(id))) {
+      previews = [...this.scene.previewed()].filter((el) => !translated.has(el.id));
+    }
+    return { selections, previews, active: hidden.size > 0 };
+  }
+
+  paintOverlay(remote = this._remoteView()) {
+    const { previews } = remote;
     const t0 = performance.now();
     this.overlayDirty = false;
     const ctx = this.octx;
@@ -360,11 +398,12 @@ export class Renderer {
     }
     // The others' live drags, as the scene computes them from their transforms.
     for (const el of previews) this._draw(ctx, el);
+    for (const sel of remote.selections) if (sel.t) this._paintMoved(ctx, sel.ids, sel.t);
     if (this._drag) this._paintDrag(ctx);
     const preview = this._tool && this._tool.preview;
     if (preview) this._draw(ctx, preview);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    this._paintRemoteSelections(ctx, previews);
+    this._paintRemoteSelections(ctx, remote);
     this._paintSelection(ctx);
     const marquee = this._tool && this._tool.marquee;
     if (marquee) this._marquee(ctx, marquee);
@@ -373,19 +412,23 @@ export class Renderer {
     this.stats.lastOverlayMs = performance.now() - t0;
   }
 
+  /** Elements moved by {dx, dy}: a translation of the canvas, no element rebuilt. */
+  _paintMoved(ctx, ids, t) {
+    const v = this.view;
+    const d = this.dpr;
+    ctx.setTransform(d * v.scale, 0, 0, d * v.scale, d * (v.ox + (t.dx ?? 0) * v.scale),
+      d * (v.oy + (t.dy ?? 0) * v.scale));
+    for (const id of ids) {
+      const el = this.scene.get(id);
+      if (el) this._draw(ctx, el);
+    }
+    this._worldTransform(ctx);
+  }
+
   _paintDrag(ctx) {
     const { ids, t } = this._drag;
     if (isMoveOnly(t)) {
-      // A move is a translation of the canvas: no element is rebuilt per frame.
-      const v = this.view;
-      const d = this.dpr;
-      ctx.setTransform(d * v.scale, 0, 0, d * v.scale, d * (v.ox + (t.dx ?? 0) * v.scale),
-        d * (v.oy + (t.dy ?? 0) * v.scale));
-      for (const id of ids) {
-        const el = this.scene.get(id);
-        if (el) this._draw(ctx, el);
-      }
-      this._worldTransform(ctx);
+      this._paintMoved(ctx, ids, t);
       return;
     }
     const full = { dx: 0, dy: 0, sx: 1, sy: 1, ox: 0, oy: 0, ...t };
@@ -424,10 +467,10 @@ export class Renderer {
   }
 
   /** Each other person's selection, outlined in their color where their drag shows it. */
-  _paintRemoteSelections(ctx, previews) {
+  _paintRemoteSelections(ctx, remote) {
     const moved = new Map();
-    for (const el of previews) moved.set(el.id, el);
-    for (const sel of this.scene.remoteSelections()) {
+    for (const el of remote.previews) moved.set(el.id, el);
+    for (const sel of remote.selections) {
       const ids = sel.ids || [];
       if (!ids.length) continue;
       ctx.strokeStyle = sel.color || '#6b7280';
@@ -438,15 +481,16 @@ export class Renderer {
         const el = moved.get(id) || this.scene.get(id);
         if (el) els.push(el);
       }
+      // A move-only drag shifts the unmoved elements' (cached) bounds.
       if (els.length <= OUTLINE_EACH_MAX) {
         for (const el of els) {
           const b = this.boundsOf(el);
           if (!b) continue;
-          const s = this._screenBox(b);
+          const s = this._screenBox(transformBox(b, sel.t));
           ctx.strokeRect(s.x - 1, s.y - 1, s.w + 2, s.h + 2);
         }
       }
-      const box = this.boxOfElements(els);
+      const box = transformBox(this.boxOfElements(els), sel.t);
       if (!box) continue;
       const s = this._screenBox(box);
       ctx.setLineDash([6, 4]);

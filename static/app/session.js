@@ -36,6 +36,8 @@ export class Session {
     this.afterChanges = () => {};
     /** Called before unconfirmed changes go out again as full draws (buffered appends go). */
     this.onDropped = () => {};
+    /** Another user's live drag transform (null: it ended), for the renderer. */
+    this.onRemoteDrag = () => {};
     this._cursorAt = 0;
     this._cursorTimer = null;
     this._nextCursor = null;
@@ -88,12 +90,18 @@ export class Session {
         case 'erase':
         case 'clear':
         case 'update':
+          scene.applyChange(msg, now);
+          this.onRemoteDrag(msg.userId, null); // an update ends its sender's preview
+          break;
         case 'order':
           scene.applyChange(msg, now);
           break;
         case 'select':
         case 'transform':
-          if (msg.userId !== this.me.userId) scene.applyEphemeral(msg, now);
+          if (msg.userId !== this.me.userId) {
+            scene.applyEphemeral(msg, now);
+            this.onRemoteDrag(msg.userId, msg.type === 'transform' ? msg.data : null);
+          }
           break;
         case 'cursor':
           if (msg.userId !== this.me.userId && msg.data) {
@@ -108,6 +116,7 @@ export class Session {
         case 'leave':
           this.cursors.delete(msg.userId);
           this._cursorsMoved = true;
+          this.onRemoteDrag(msg.data?.userId ?? msg.userId, null);
           scene.applyEphemeral(msg, now);
           break;
         case 'ack':
