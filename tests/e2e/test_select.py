@@ -121,9 +121,15 @@ def test_resize_with_a_handle_and_shift_keeps_the_aspect(
     ann.mouse.click(330, 200)
     box = ann.evaluate("() => window.__lanboard.renderer.selectionBox()")
     w, h = box["x1"] - box["x0"], box["y1"] - box["y0"]  # the box holds the stroke too
-    # The south-east handle: the north-west corner (of the box) stays put.
+    # The south-east handle: the north-west corner (of the box) stays put. Bob sees the
+    # resize while it happens.
     drag(ann, [(box["x1"], box["y1"]), (box["x1"] + 50, box["y1"] + 10),
-               (box["x1"] + 100, box["y1"] + 20)])
+               (box["x1"] + 100, box["y1"] + 20)], release=False)
+    wait_js(bob, "(id) => [...window.__lanboard.scene.previewed()]"
+                 ".some(e => e.id === id && e.width > 190)", box_id)
+    bob.wait_for_timeout(100)
+    assert layer_ink(bob, 450, 200, r=3)["overlay-canvas"] > 0  # the stretched top edge
+    ann.mouse.up()
     final = same_everywhere(ann, bob)
     el = next(e for e in final if e["id"] == box_id)
     assert el["width"] == pytest.approx(100 * (w + 100) / w, abs=0.5)
@@ -397,3 +403,25 @@ def test_highlighter_keeps_its_own_color_and_width(
         const d = c.getContext('2d').getImageData(x, y, 1, 1).data; return [...d]; }""",
                            [int(wave(200, 300)[4][0]), 306])
     assert yellow[3] > 0 and yellow[3] < 200, yellow  # translucent ink
+
+
+def test_two_people_dragging_the_same_element_end_identical(
+        new_context: Any, board_server: Any) -> None:
+    ann, bob = pair(new_context, board_server.url, "sel-both")
+    box_id = rect(ann, 300, 200, 400, 280)
+    wait_size(bob, 1)
+    for page in (ann, bob):
+        page.keyboard.press("v")
+        page.mouse.click(330, 200)
+    # Both hold a drag of it at once, then let go: the server's order decides, and every
+    # screen and the server end with the same board.
+    drag(ann, [(330, 200), (380, 230), (430, 260)], release=False)
+    drag(bob, [(330, 200), (300, 260), (250, 320)], release=False)
+    ann.mouse.up()
+    bob.mouse.up()
+    final = same_everywhere(ann, bob)
+    el = next(e for e in final if e["id"] == box_id)
+    # Each update is a move relative to where it finds the element: both moves add up.
+    assert (el["x"], el["y"]) == (320, 380)
+    stored = server_board(board_server.url, "sel-both")
+    assert [(e["id"], e["x"], e["y"]) for e in stored] == [(box_id, 320, 380)]
