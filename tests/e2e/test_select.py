@@ -368,11 +368,11 @@ def test_undo_never_brings_back_what_a_clear_removed(
 
 
 def test_order_front_and_back_with_undo_and_escape_clears(
-        new_context: Any, board_server: Any) -> None:
+        new_context: Any, board_server: Any, artifacts: Path) -> None:
     ann, bob = pair(new_context, board_server.url, "sel-order")
     first = rect(ann, 300, 200, 400, 280)
     second = rect(ann, 350, 240, 450, 320)
-    ann.keyboard.press("v")
+    ann.get_by_role("button", name="Select", exact=True).click()
     ann.mouse.click(330, 200)
     ann.keyboard.press("Control+Shift+BracketRight")
     assert [e["id"] for e in same_everywhere(ann, bob)] == [second, first]
@@ -384,6 +384,7 @@ def test_order_front_and_back_with_undo_and_escape_clears(
     ann.keyboard.press("Escape")
     assert ann.evaluate("() => window.__lanboard.selection") == []
     assert ann.is_hidden("#selection-bar")
+    ann.screenshot(path=str(artifacts / "select-order.png"))
 
 
 def test_highlighter_keeps_its_own_color_and_width(
