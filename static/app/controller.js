@@ -105,7 +105,11 @@ export class Controller {
   }
 
   sendOrder(ids, to) {
-    for (const part of chunks(ids)) {
+    // Each message moves its ids past everything: to keep their order, the last part goes
+    // to the back first.
+    const parts = chunks(ids);
+    if (to === 'back') parts.reverse();
+    for (const part of parts) {
       this.scene.localOrder(part, to, this.send(orderMsg(part, to)));
     }
   }
