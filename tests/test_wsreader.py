@@ -100,3 +100,38 @@ def test_many_frames_in_one_segment_are_all_read_in_order(server_factory, opened
     while len(order) < len(names) and time.monotonic() < deadline:
         order += [m["data"]["id"] for m in watcher.recv(5) if m.get("type") == "draw"]
     assert order == names
+
+
+# ---- the parser alone (lanboard/wsreader.py is pure) ----------------------------------------
+
+def parse(*chunks: bytes) -> list[tuple]:
+    from lanboard.wsreader import FrameParser
+
+    got: list[tuple] = []
+    parser = FrameParser(1024, lambda m: got.append(("msg", m)),
+                         lambda c, r: got.append(("close", c, r)),
+                         lambda op, d: got.append(("control", op, d)),
+                         lambda c, r: got.append(("fail", c)))
+    for chunk in chunks:
+        parser.feed(chunk)
+    return got
+
+
+def frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
+    key = os.urandom(4)
+    head = struct.pack("!BB", (0x80 if fin else 0) | opcode, 0x80 | len(payload))
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def test_the_parser_joins_fragments_around_a_ping_byte_by_byte():
+    wire = frame(0x1, b'{"a":', fin=False) + frame(0x9, b"hi") + frame(0x0, b"1}")
+    assert parse(*(wire[i:i + 1] for i in range(len(wire)))) == [
+        ("control", 0x9, b"hi"), ("msg", '{"a":1}')]
+
+
+def test_the_parser_stops_after_a_close_and_after_a_failure():
+    assert parse(frame(0x8, struct.pack("!H", 1000) + b"ok") + frame(0x1, b"late")) == [
+        ("close", 1000, "ok")]
+    assert parse(frame(0x1, b"\xff") + frame(0x1, b"late")) == [("fail", 1007)]
+    assert parse(frame(0x1, b"x" * 100) * 10 + frame(0x1, b"y" * 125, fin=False) * 9) == [
+        ("msg", "x" * 100)] * 10 + [("fail", 1002)]
