@@ -10,12 +10,11 @@
 import {
   checkElement, LIMITS, transformElement, typeOf, wireElement,
 } from './elements/index.js';
-import { appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, transformMsg, updateMsg } from './protocol.js';
+import { LiveDrag } from './drag.js';
+import { appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, updateMsg } from './protocol.js';
 
 /** Appends of a stroke in progress go out at most this often (about 30 per second). */
 const APPEND_EVERY_MS = 33;
-/** Live drag previews go out at most this often (about 30 per second). */
-const TRANSFORM_EVERY_MS = 33;
 /** Duplicates and offset pastes land this far from their originals. */
 const COPY_OFFSET = 10;
 const MAX_IDS = LIMITS.MAX_IDS || 2000;
@@ -50,7 +49,7 @@ export class Controller {
     this._appendBuf = new Map();
     this._appendTimer = null;
     this._eraseGroups = new Map();
-    this._drag = null; // {ids, t, sentAt, timer}
+    this._drag = null; // the LiveDrag under way
     this._pasteRepeat = 0;
   }
 
@@ -334,57 +333,32 @@ export class Controller {
     return out;
   }
 
-  // ---- dragging the selection -----------------------------------------------------------
+  // ---- dragging the selection (drag.js) ----------------------------------------------
 
   _dragStep(t) {
-    const ids = [...this.selection];
-    if (!ids.length) return;
-    if (!this._drag) this._drag = { ids, t, sentAt: 0, timer: null };
-    this._drag.t = t;
-    this.renderer.setDrag(this._drag.ids, t);
-    const wait = TRANSFORM_EVERY_MS - (performance.now() - this._drag.sentAt);
-    if (wait <= 0) this._sendTransform();
-    else if (!this._drag.timer) {
-      this._drag.timer = setTimeout(() => {
-        if (this._drag) {
-          this._drag.timer = null;
-          this._sendTransform();
-        }
-      }, wait);
+    if (!this._drag) {
+      if (!this.selection.size) return;
+      this._drag = new LiveDrag([...this.selection], (msg) => this.send(msg), this.renderer);
     }
-  }
-
-  _sendTransform() {
-    this._drag.sentAt = performance.now();
-    this.send(transformMsg(this._drag.t));
+    this._drag.step(t);
   }
 
   _dragEnd(t) {
     const drag = this._drag;
     this._drag = null;
     if (!drag) return;
-    clearTimeout(drag.timer);
-    const change = {};
-    if ((t.sx ?? 1) !== 1 || (t.sy ?? 1) !== 1) change.scale = [t.sx ?? 1, t.sy ?? 1, t.ox ?? 0, t.oy ?? 0];
-    if (t.dx || t.dy) change.move = [t.dx || 0, t.dy || 0];
-    if (!change.scale && !change.move) {
-      this.send(transformMsg({}));
-      this.renderer.setDrag(null, null);
-      return;
+    const change = drag.finish(t);
+    if (change) {
+      this._recorded(change.scale ? 'resize' : 'move', drag.ids,
+        () => this.sendUpdate(drag.ids, change), { change });
     }
-    // The update ends the others' preview too: the server sends it in place of a transform.
-    this._recorded(change.scale ? 'resize' : 'move', drag.ids,
-      () => this.sendUpdate(drag.ids, change), { change });
     this.renderer.setDrag(null, null);
   }
 
   _dragCancel() {
     const drag = this._drag;
     this._drag = null;
-    if (!drag) return;
-    clearTimeout(drag.timer);
-    this.send(transformMsg({}));
-    this.renderer.setDrag(null, null);
+    if (drag) drag.cancel();
   }
 
   // ---- actions on the selection -------------------------------------------------------
@@ -500,9 +474,7 @@ export class Controller {
       tool.abandon();
       this._appendBuf.delete(id);
     }
-    if (this._drag && this._drag.ids.some((id2) => !this.scene.get(id2))) {
-      this._drag.ids = this._drag.ids.filter((id2) => this.scene.get(id2));
-    }
+    if (this._drag) this._drag.keep((gid) => this.scene.get(gid) !== undefined);
     this._pruneSelection();
     this._showHistory(); // a clear by anyone empties history (canUndo looks at scene.epoch)
   }

@@ -9,14 +9,13 @@
 // bound and transform an element and never names an element type.
 
 import { bounds, drawElement, transformElement } from './elements/index.js';
+import { paintCursor, paintLabel, paintMarquee, paintRing, paintSelectionBox } from './marks.js';
 import { handlePoints } from './tools/select.js';
 
 /** A full static repaint slower than this makes panning move the cached bitmap instead. */
 const SLOW_REPAINT_MS = 10;
 /** Repaint in full once the view has rested this long. */
 const REST_MS = 120;
-const FONT = 'system-ui, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
-const SELECTION_COLOR = '#2563eb';
 /** Remote selections of more elements than this get one box, not one outline each. */
 const OUTLINE_EACH_MAX = 200;
 
@@ -406,9 +405,14 @@ export class Renderer {
     this._paintRemoteSelections(ctx, remote);
     this._paintSelection(ctx);
     const marquee = this._tool && this._tool.marquee;
-    if (marquee) this._marquee(ctx, marquee);
-    if (this._selfCursor) this._eraserRing(ctx, this._selfCursor);
-    for (const [name, c] of this._cursors) this._cursor(ctx, name, c);
+    if (marquee) paintMarquee(ctx, this._screenBox(marquee));
+    if (this._selfCursor) this._ring(ctx, this._selfCursor);
+    for (const [name, c] of this._cursors) {
+      const [x, y] = this.view.toScreen(c.x, c.y);
+      if (x > -50 && y > -50 && x < this.width + 50 && y < this.height + 50) {
+        paintCursor(ctx, name, c.color, x, y);
+      }
+    }
     this.stats.lastOverlayMs = performance.now() - t0;
   }
 
@@ -443,6 +447,11 @@ export class Renderer {
     }
   }
 
+  _ring(ctx, c) {
+    const [sx, sy] = this.view.toScreen(c.x, c.y);
+    paintRing(ctx, sx, sy, c.r * this.view.scale);
+  }
+
   _screenBox(b) {
     const [x0, y0] = this.view.toScreen(b.x0, b.y0);
     const [x1, y1] = this.view.toScreen(b.x1, b.y1);
@@ -452,18 +461,8 @@ export class Renderer {
   _paintSelection(ctx) {
     const box = this.selectionBox();
     if (!box) return;
-    const s = this._screenBox(box);
-    ctx.strokeStyle = SELECTION_COLOR;
-    ctx.lineWidth = 1;
-    ctx.setLineDash([]);
-    ctx.strokeRect(s.x - 0.5, s.y - 0.5, s.w + 1, s.h + 1);
-    const r = 4;
-    ctx.fillStyle = '#ffffff';
-    for (const h of handlePoints(box)) {
-      const [hx, hy] = this.view.toScreen(h.x, h.y);
-      ctx.fillRect(hx - r, hy - r, 2 * r, 2 * r);
-      ctx.strokeRect(hx - r, hy - r, 2 * r, 2 * r);
-    }
+    const handles = handlePoints(box).map((h) => this.view.toScreen(h.x, h.y));
+    paintSelectionBox(ctx, this._screenBox(box), handles);
   }
 
   /** Each other person's selection, outlined in their color where their drag shows it. */
@@ -497,60 +496,7 @@ export class Renderer {
       ctx.lineWidth = 1;
       ctx.strokeRect(s.x - 4, s.y - 4, s.w + 8, s.h + 8);
       ctx.setLineDash([]);
-      if (sel.userId) this._label(ctx, sel.userId, sel.color || '#6b7280', s.x - 4, s.y - 24);
+      if (sel.userId) paintLabel(ctx, sel.userId, sel.color || '#6b7280', s.x - 4, s.y - 24);
     }
-  }
-
-  _marquee(ctx, m) {
-    const s = this._screenBox(m);
-    ctx.fillStyle = 'rgba(37, 99, 235, 0.08)';
-    ctx.fillRect(s.x, s.y, s.w, s.h);
-    ctx.strokeStyle = SELECTION_COLOR;
-    ctx.lineWidth = 1;
-    ctx.setLineDash([4, 3]);
-    ctx.strokeRect(s.x + 0.5, s.y + 0.5, s.w, s.h);
-    ctx.setLineDash([]);
-  }
-
-  _eraserRing(ctx, c) {
-    const [sx, sy] = this.view.toScreen(c.x, c.y);
-    ctx.beginPath();
-    ctx.arc(sx, sy, c.r * this.view.scale, 0, Math.PI * 2);
-    ctx.strokeStyle = '#6b7280';
-    ctx.lineWidth = 1;
-    ctx.stroke();
-  }
-
-  /** A name on a colored label (canvas text, never HTML). */
-  _label(ctx, name, color, x, y) {
-    ctx.font = `12px ${FONT}`;
-    ctx.lbFontSize = null; // the element drawing's font cache no longer holds
-    ctx.textBaseline = 'middle';
-    const w = ctx.measureText(name).width + 10;
-    ctx.fillStyle = color;
-    ctx.beginPath();
-    if (ctx.roundRect) ctx.roundRect(x, y, w, 18, 4);
-    else ctx.rect(x, y, w, 18); // older Safari
-    ctx.fill();
-    ctx.fillStyle = '#ffffff';
-    ctx.fillText(name, x + 5, y + 9);
-  }
-
-  /** A remote pointer: an arrow in the user's color and the name on a label. */
-  _cursor(ctx, name, c) {
-    const [x, y] = this.view.toScreen(c.x, c.y);
-    if (x < -50 || y < -50 || x > this.width + 50 || y > this.height + 50) return;
-    ctx.beginPath();
-    ctx.moveTo(x, y);
-    ctx.lineTo(x, y + 19);
-    ctx.lineTo(x + 5, y + 14.5);
-    ctx.lineTo(x + 13, y + 14.5);
-    ctx.closePath();
-    ctx.fillStyle = c.color;
-    ctx.strokeStyle = '#ffffff';
-    ctx.lineWidth = 1.5;
-    ctx.fill();
-    ctx.stroke();
-    this._label(ctx, name, c.color, x + 12, y + 16);
   }
 }
