@@ -29,7 +29,13 @@ import tempfile
 from typing import Any
 
 from benchmarks.frontend_render import (
-    ARGS, CHROMIUM, VIEWPORT, import_board, make_board, percentile, start_server,
+    ARGS,
+    CHROMIUM,
+    VIEWPORT,
+    import_board,
+    make_board,
+    percentile,
+    start_server,
 )
 
 TARGET_FRAME_MS = 16.0
@@ -119,8 +125,8 @@ def measure(browser: Any, base: str, room: str, frames: int) -> dict[str, Any]:
             page.wait_for_function(
                 "() => window.__lanboard && window.__lanboard.stats.syncToFrameMs > 0",
                 timeout=60000)
-        sent: list[int] = []
-        received: list[int] = []
+        sent: list[str] = []
+        received: list[str] = []
         cdp_m = mover_ctx.new_cdp_session(mover)
         cdp_p = peer_ctx.new_cdp_session(peer)
         cdp_m.send("Network.enable")
@@ -230,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{parts['overlayMs']:.2f} ms (means)")
         c = r["baseline_peer_copies_ms"]
         if c:
-            print(f"    baseline: transformed copies mean {c['mean']:6.2f} ms  p95 {c['p95']:6.2f} ms"
+            print(f"    baseline: transformed copies mean {c['mean']:6.2f} ms  "
+                  f"p95 {c['p95']:6.2f} ms"
                   f"  max {c['max']:6.2f} ms")
     s, rv = r["bytes_per_step_sent"], r["bytes_per_step_received"]
     if s and rv:

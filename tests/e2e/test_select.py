@@ -95,7 +95,8 @@ def test_select_and_move_reaches_the_peer_live_and_ends_identical(
     assert (moved["x"], moved["y"], moved["width"], moved["height"]) == (400, 260, 100, 80)
     assert moved["userId"] == "Ann"
     assert not [*bob.evaluate("() => [...window.__lanboard.scene.previewed()]")]
-    assert [e for e in server_board(board_server.url, "sel-move") if e["id"] == box_id][0]["x"] == 400
+    stored = server_board(board_server.url, "sel-move")
+    assert next(e for e in stored if e["id"] == box_id)["x"] == 400
 
     # Shift+click adds the stroke, Shift+click again takes it out; a box on empty canvas
     # around both selects both, and one that only crosses the stroke selects nothing of it.
