@@ -175,6 +175,15 @@ def test_restyle_from_the_toolbar_changes_the_selection_for_everyone(
     ann.click("#fill-btn")
     final = same_everywhere(ann, bob)
     assert "fillColor" not in next(e for e in final if e["id"] == box_id)
+    # Each restyle is one undo step: the fill comes back, then goes, then width and color.
+    ann.keyboard.press("Control+z")
+    final = same_everywhere(ann, bob)
+    assert next(e for e in final if e["id"] == box_id)["fillColor"] == "#1971c2"
+    for _ in range(3):
+        ann.keyboard.press("Control+z")
+    final = same_everywhere(ann, bob)
+    assert {(e["strokeColor"], e["strokeWidth"]) for e in final} == {("#1e1e1e", 2)}
+    assert all("fillColor" not in e for e in final)
 
 
 def test_copy_and_paste_across_two_tabs_and_boards(
@@ -288,6 +297,13 @@ def test_double_click_edits_a_text_in_place_and_keeps_its_author(
     bob.keyboard.press("Escape")
     final = same_everywhere(bob, ann)
     assert [(e["id"], e["text"], e["userId"]) for e in final] == [(text_id, "Hello world", "Ann")]
+    # Bob's undo takes his edit back; Ann's text stays hers.
+    bob.keyboard.press("Control+z")
+    final = same_everywhere(bob, ann)
+    assert [(e["id"], e["text"], e["userId"]) for e in final] == [(text_id, "Hello", "Ann")]
+    bob.keyboard.press("Control+Shift+z")
+    final = same_everywhere(bob, ann)
+    assert [e["text"] for e in final] == ["Hello world"]
     # A sticky note: placed with a click, typed into, edited by double-click.
     ann.keyboard.press("n")
     ann.mouse.click(600, 300)
