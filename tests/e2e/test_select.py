@@ -443,3 +443,23 @@ def test_two_people_dragging_the_same_element_end_identical(
     assert (el["x"], el["y"]) == (320, 380)
     stored = server_board(board_server.url, "sel-both")
     assert [(e["id"], e["x"], e["y"]) for e in stored] == [(box_id, 320, 380)]
+
+
+def test_a_refused_change_is_put_back_with_a_notice(
+        new_context: Any, board_server: Any) -> None:
+    """No silent divergence: the server refuses a resize that would leave a text too small to
+    be valid; the page shows the server's board again and says so."""
+    ann, bob = pair(new_context, board_server.url, "refused")
+    ann.keyboard.press("t")
+    ann.mouse.click(300, 300)
+    ann.keyboard.type("Tiny")
+    ann.keyboard.press("Escape")
+    settled(ann)
+    wait_size(bob, 1)
+    text_id = board(ann)[0]["id"]
+    ann.evaluate("(id) => window.__lanboard.controller.sendUpdate([id], {scale: [0.1, 0.1, 0, 0]})",
+                 text_id)
+    wait_js(ann, "() => document.getElementById('notice').textContent.length > 0")
+    settled(ann)
+    final = same_everywhere(ann, bob)
+    assert [(e["id"], e["fontSize"], e["x"]) for e in final] == [(text_id, 18, 300)]
