@@ -8,10 +8,12 @@
 // registry (elements/index.js) answers for every type.
 
 import {
-  checkElement, LIMITS, transformElement, typeOf, wireElement,
+  applyUpdate, checkElement, LIMITS, transformElement, typeOf, wireElement,
 } from './elements/index.js';
 import { LiveDrag } from './drag.js';
-import { appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, updateMsg } from './protocol.js';
+import {
+  appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, transformMsg, updateMsg,
+} from './protocol.js';
 
 /** Appends of a stroke in progress go out at most this often (about 30 per second). */
 const APPEND_EVERY_MS = 33;
@@ -347,12 +349,33 @@ export class Controller {
     const drag = this._drag;
     this._drag = null;
     if (!drag) return;
-    const change = drag.finish(t);
+    let change = drag.finish(t);
+    // Checked here as the server will (a text shrunk under the smallest font is refused),
+    // so an ordinary drag never meets a refusal.
+    if (change && !this._valid(drag.ids, change)) {
+      this.send(transformMsg({}));
+      this.ui.notice('Not changed: that would make something too small or too large.');
+      change = null;
+    }
     if (change) {
       this._recorded(change.scale ? 'resize' : 'move', drag.ids,
         () => this.sendUpdate(drag.ids, change), { change });
     }
     this.renderer.setDrag(null, null);
+  }
+
+  /** Whether every element stays valid after the change. */
+  _valid(ids, change) {
+    for (const id of ids) {
+      const el = this.scene.get(id);
+      if (!el || !typeOf(el)) continue;
+      try {
+        if (checkElement(applyUpdate(el, change))) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 
   _dragCancel() {

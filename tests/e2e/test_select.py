@@ -463,3 +463,23 @@ def test_a_refused_change_is_put_back_with_a_notice(
     settled(ann)
     final = same_everywhere(ann, bob)
     assert [(e["id"], e["fontSize"], e["x"]) for e in final] == [(text_id, 18, 300)]
+
+
+def test_a_resize_that_would_be_refused_is_not_sent(
+        new_context: Any, board_server: Any) -> None:
+    page = open_board(new_context(), board_server.url, "too-small", "Tim")
+    page.keyboard.press("t")
+    page.mouse.click(300, 300)
+    page.keyboard.type("Shrink me")
+    page.keyboard.press("Escape")
+    settled(page)
+    page.keyboard.press("v")
+    page.mouse.click(320, 310)
+    box = page.evaluate("() => window.__lanboard.renderer.selectionBox()")
+    # The bottom handle dragged almost to the top: the font would go under 4.
+    drag(page, [(box["x0"] + (box["x1"] - box["x0"]) / 2, box["y1"]),
+                (box["x0"] + (box["x1"] - box["x0"]) / 2, box["y0"] + 1)])
+    wait_js(page, "() => document.getElementById('notice').textContent.includes('too small')")
+    settled(page)
+    assert [e["fontSize"] for e in board(page)] == [18]
+    assert [e["fontSize"] for e in server_board(board_server.url, "too-small")] == [18]
