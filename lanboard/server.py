@@ -244,6 +244,6 @@ class Server:
         if self._http is not None:
             try:
                 await asyncio.wait_for(self._http.close_all_connections(), timeout=2)
-            except TimeoutError:
+            except asyncio.TimeoutError:
                 log.warning("some connections did not close within 2 s")
         log.info("server stopped")

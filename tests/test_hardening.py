@@ -238,7 +238,7 @@ async def closed_by_server(reader: asyncio.StreamReader, wait: float = 5.0) -> b
     try:
         while await asyncio.wait_for(reader.read(65536), wait):
             pass
-    except TimeoutError:
+    except asyncio.TimeoutError:
         return False
     except ConnectionError:
         pass

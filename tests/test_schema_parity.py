@@ -151,7 +151,7 @@ _BAD_VALUES: dict[str, list[Any]] = {
     "font": [3.99, 400.01, "20", None],
     "color": ["red", "#12345", "#abcd", "#ggg", 0x123, "#1234567", " #123", None],
     "width": [0.49, 200.5, 0, -1, "4"],
-    "text": ["x" * 4001, 5, None, ["a"]],
+    "text": ["x" * 4001, 5, None, ["a"], "bell\u0007", "nul\u0000", "\ufffe", "a\ud800b"],
 }
 _GOOD_VALUES: dict[str, list[Any]] = {
     "x": [0, -1e6, 1e6, 12.345, -7],

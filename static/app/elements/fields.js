@@ -24,6 +24,10 @@ export const MAX_SCALE = 1000;
 const COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 // A UTF-16 surrogate that is not half of a pair: the server cannot encode it and refuses it.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Characters XML 1.0 cannot carry at all; the server refuses them in text, as its SVG export
+// could not hold them.
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 
 export function isColor(c) {
   return typeof c === 'string' && COLOR.test(c);
@@ -72,7 +76,7 @@ export const KINDS = Object.freeze({
   color: { check: isColor },
   width: { check: (v) => inRange(v, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WIDTH) },
   text: { check: (v) => typeof v === 'string' && v.length <= LIMITS.MAX_TEXT_CHARS &&
-    !LONE_SURROGATE.test(v) },
+    !LONE_SURROGATE.test(v) && !NOT_XML.test(v) },
 });
 
 /** A field of `kind`; required unless `{required: false}`. */
