@@ -230,7 +230,7 @@ def _ref(obj: dict[str, Any]) -> str | None:
 
 def number(obj: dict[str, Any], key: str, lo: float = -limits.MAX_COORD,
            hi: float = limits.MAX_COORD) -> float:
-    value = obj.get(key)
+    value: Any = obj.get(key)
     kind = type(value)  # exact: JSON gives int and float, never a subclass but bool
     if kind is not float and kind is not int:
         raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a number", _ref(obj))
