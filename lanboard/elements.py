@@ -237,7 +237,8 @@ def number(obj: dict[str, Any], key: str, lo: float = -limits.MAX_COORD,
     # Compare before any float conversion: an integer with hundreds of digits overflows one.
     if not lo <= value <= hi or (kind is float and not math.isfinite(value)):
         raise ProtocolError(BAD_ELEMENT, f"'{key}' must be between {lo:g} and {hi:g}", _ref(obj))
-    return value
+    checked: float = value
+    return checked
 
 
 def _color(obj: dict[str, Any], key: str) -> str:
