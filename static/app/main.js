@@ -295,16 +295,29 @@ function connectionStatus() {
   const btn = document.getElementById('conn');
   const text = document.getElementById('conn-text');
   btn.addEventListener('click', () => window.__lanboard && window.__lanboard.net.reconnectNow());
+  let countdown = null;
   return {
     show(state, detail) {
+      clearInterval(countdown);
+      countdown = null;
       btn.dataset.state = state;
       const texts = {
-        connecting: 'Connecting…',
+        connecting: navigator.onLine === false ? 'Offline' : 'Connecting…',
         open: 'Syncing…',
         connected: 'Connected',
-        reconnecting: `Offline · retrying in ${Math.ceil((detail?.delay || 0) / 1000)} s`,
       };
-      text.textContent = texts[state] || state;
+      if (state === 'reconnecting') {
+        // Count the wait down, so the page never shows a number that is no longer true.
+        const due = performance.now() + (detail?.delay || 0);
+        const tick = () => {
+          const left = Math.max(0, Math.ceil((due - performance.now()) / 1000));
+          text.textContent = `Offline · retrying in ${left} s`;
+        };
+        tick();
+        countdown = setInterval(tick, 250);
+      } else {
+        text.textContent = texts[state] || state;
+      }
       btn.title = state === 'reconnecting' ? 'Click to retry now; your drawing is kept.'
         : 'Connection to the server';
     },
