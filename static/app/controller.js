@@ -3,13 +3,14 @@
 // session, which paces it), and recorded in history so Undo can take it back.
 //
 // The selection lives here too: what is selected (sent to the others as `select`), a live drag
-// of it (`transform` previews at most ~30 a second, then one `update`), and the actions on it
-// (restyle, delete, duplicate, nudge, order, text edit). Element types are never named: the
+// of it (`transform` previews at most ~30 a second, then one `update`) and text edits; the
+// other actions on it (restyle, delete, duplicate, nudge, order, paste) are in actions.js. Element types are never named: the
 // registry (elements/index.js) answers for every type.
 
 import {
-  applyUpdate, checkElement, LIMITS, transformElement, typeOf, wireElement,
+  applyUpdate, checkElement, LIMITS, typeOf,
 } from './elements/index.js';
+import { selectionActions } from './actions.js';
 import { LiveDrag } from './drag.js';
 import {
   appendMsg, drawMsg, eraseMsgs, orderMsg, selectMsg, transformMsg, updateMsg,
@@ -17,8 +18,6 @@ import {
 
 /** Appends of a stroke in progress go out at most this often (about 30 per second). */
 const APPEND_EVERY_MS = 33;
-/** Duplicates and offset pastes land this far from their originals. */
-const COPY_OFFSET = 10;
 const MAX_IDS = LIMITS.MAX_IDS || 2000;
 
 function chunks(list, n = MAX_IDS) {
@@ -384,98 +383,6 @@ export class Controller {
     if (drag) drag.cancel();
   }
 
-  // ---- actions on the selection -------------------------------------------------------
-
-  /** A toolbar style change: the next drawing uses it, and a selection takes it at once. */
-  restyle(set) {
-    const ids = this.selectedInOrder();
-    if (!ids.length) return;
-    this._recorded('restyle', ids, () => this.sendUpdate(ids, { set }), { change: { set } });
-    this.renderer.request();
-  }
-
-  nudge(dx, dy) {
-    const ids = this.selectedInOrder();
-    if (!ids.length) return;
-    const change = { move: [dx, dy] };
-    this._recorded('move', ids, () => this.sendUpdate(ids, change), { change });
-    this.renderer.request();
-  }
-
-  deleteIds(ids) {
-    if (!ids.length) return;
-    this._recorded('delete', ids, () => this.sendErase(ids));
-    this._pruneSelection();
-    this.renderer.request();
-  }
-
-  deleteSelection() {
-    this.deleteIds(this.selectedInOrder());
-  }
-
-  /** Bring to front or send to back; undo puts back what was above or below them. */
-  order(to) {
-    const ids = this.selectedInOrder();
-    if (!ids.length) return;
-    const board = [...this.scene.elements()].map((el) => el.id);
-    const chosen = new Set(ids);
-    let others;
-    if (to === 'front') {
-      const first = board.findIndex((id) => chosen.has(id));
-      others = board.slice(first).filter((id) => !chosen.has(id));
-    } else {
-      let last = -1;
-      board.forEach((id, i) => { if (chosen.has(id)) last = i; });
-      others = board.slice(0, last + 1).filter((id) => !chosen.has(id));
-    }
-    this._recorded('order', ids, () => this.sendOrder(ids, to),
-      { order: { ids, to, others } });
-    this.renderer.request();
-  }
-
-  /** New elements from copies (new ids), drawn, recorded and selected. */
-  placeCopies(elements, t) {
-    const made = [];
-    for (const src of elements) {
-      const el = { ...transformElement(wireElement(src), t), id: this.newId() };
-      if (!checkElement(el)) made.push(el);
-    }
-    if (!made.length) return 0;
-    const ids = made.map((el) => el.id);
-    this._recorded('paste', ids, () => { for (const el of made) this.sendDraw(el); });
-    this.select(ids, 'replace');
-    this.renderer.request();
-    return made.length;
-  }
-
-  duplicate() {
-    const els = this.selectedInOrder().map((id) => this.scene.get(id));
-    this.placeCopies(els, { dx: COPY_OFFSET, dy: COPY_OFFSET });
-  }
-
-  /** The selection as elements in board order, for the clipboard. */
-  selectedElements() {
-    return this.selectedInOrder().map((id) => wireElement(this.scene.get(id)));
-  }
-
-  /** Paste: centred on the pointer when it is over the board, else offset from the source. */
-  paste(elements) {
-    const valid = elements.filter((el) => !checkElement(el));
-    if (!valid.length) return 0;
-    let t;
-    const box = this.renderer.boxOfElements(valid);
-    if (this.pointer && box) {
-      t = { dx: Math.round(this.pointer.x - (box.x0 + box.x1) / 2),
-        dy: Math.round(this.pointer.y - (box.y0 + box.y1) / 2) };
-    } else {
-      this._pasteRepeat += 1;
-      t = { dx: COPY_OFFSET * this._pasteRepeat, dy: COPY_OFFSET * this._pasteRepeat };
-    }
-    const n = this.placeCopies(valid, t);
-    if (n < elements.length) this.ui.notice(`${elements.length - n} pasted elements were not valid.`);
-    return n;
-  }
-
   // ---- tools -------------------------------------------------------------------------
 
   setTool(name) {
@@ -508,3 +415,5 @@ export class Controller {
     this._showHistory();
   }
 }
+
+Object.assign(Controller.prototype, selectionActions);

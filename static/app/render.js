@@ -8,6 +8,7 @@
 // setCursors, setSelfCursor, invalidate, onFrame); it asks the element registry how to draw,
 // bound and transform an element and never names an element type.
 
+import { intersects, isMoveOnly, transformBox, unionOf } from './boxes.js';
 import { bounds, drawElement, transformElement } from './elements/index.js';
 import { paintCursor, paintLabel, paintMarquee, paintRing, paintSelectionBox } from './marks.js';
 import { handlePoints } from './tools/select.js';
@@ -18,29 +19,6 @@ const SLOW_REPAINT_MS = 10;
 const REST_MS = 120;
 /** Remote selections of more elements than this get one box, not one outline each. */
 const OUTLINE_EACH_MAX = 200;
-
-function intersects(a, b) {
-  return a.x0 <= b.x1 && a.x1 >= b.x0 && a.y0 <= b.y1 && a.y1 >= b.y0;
-}
-
-/** A box after a transform {dx, dy, sx, sy, ox, oy}: scale first, then move (as the wire). */
-export function transformBox(b, t) {
-  if (!b || !t) return b;
-  const sx = t.sx ?? 1;
-  const sy = t.sy ?? 1;
-  const ox = t.ox ?? 0;
-  const oy = t.oy ?? 0;
-  const x0 = ox + (b.x0 - ox) * sx + (t.dx ?? 0);
-  const x1 = ox + (b.x1 - ox) * sx + (t.dx ?? 0);
-  const y0 = oy + (b.y0 - oy) * sy + (t.dy ?? 0);
-  const y1 = oy + (b.y1 - oy) * sy + (t.dy ?? 0);
-  return { x0: Math.min(x0, x1), y0: Math.min(y0, y1), x1: Math.max(x0, x1),
-    y1: Math.max(y0, y1) };
-}
-
-function isMoveOnly(t) {
-  return (t.sx ?? 1) === 1 && (t.sy ?? 1) === 1;
-}
 
 export class Renderer {
   constructor(staticCanvas, overlayCanvas, scene, view) {
@@ -208,19 +186,7 @@ export class Renderer {
 
   /** Union bounds of a list of elements, or null. */
   boxOfElements(elements) {
-    let box = null;
-    for (const el of elements) {
-      const b = this.boundsOf(el);
-      if (!b) continue;
-      if (!box) box = { ...b };
-      else {
-        if (b.x0 < box.x0) box.x0 = b.x0;
-        if (b.y0 < box.y0) box.y0 = b.y0;
-        if (b.x1 > box.x1) box.x1 = b.x1;
-        if (b.y1 > box.y1) box.y1 = b.y1;
-      }
-    }
-    return box;
+    return unionOf(elements.map((el) => this.boundsOf(el)));
   }
 
   /** Our selection's box as now shown (moved along with a live drag). */
