@@ -1,12 +1,16 @@
-"""HTTP API for one board: History (versions, restore), export and import."""
+"""HTTP API for one board: History (versions, restore), export and import, and the lesson's
+timeline (the board at any kept seq, the kept changes, restore a moment)."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from lanboard import limits, svg
+from lanboard import limits, svg, timeline
 from lanboard.guard import Guard
 from lanboard.hub import Hub
 from lanboard.protocol import ProtocolError, clean_user_id, dumps, validate_element
@@ -49,6 +53,21 @@ def parse_board_file(body: bytes) -> list[Element]:
 
 def _bad(message: str) -> Any:
     raise ValueError(message)
+
+
+#: Rebuilding a past board and drawing a handout are pure Python taking up to a second or
+#: two: done here, one at a time, the event loop keeps relaying live changes meanwhile
+#: (sharing the GIL costs a live message at most the 5 ms switch interval, where running it
+#: on the loop would stall every board for the whole time).
+EXPORTS = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                thread_name_prefix="lanboard-export")
+
+T = TypeVar("T")
+
+
+async def off_loop(work: Callable[[], T]) -> T:
+    """Run `work` on the export thread and wait for it without blocking the loop."""
+    return await asyncio.get_running_loop().run_in_executor(EXPORTS, work)
 
 
 class BoardHandler(BaseHandler):
@@ -110,6 +129,31 @@ class BoardHandler(BaseHandler):
         self.hub.replace(room, elements, reason)
         self.finish({"seq": room.seq, "elements": len(elements)})
 
+    async def past(self, room_id: str, seq: int) -> list[Element] | None:
+        """The board right after change `seq`, from the store (loading no room); None after
+        a 4xx (`no_board`, `no_seq`, `gone`) or a 503. The store is read on the loop (its
+        connection is the loop's); the replay runs on the export thread."""
+        try:
+            found = timeline.past(self.hub.store, room_id, seq)
+        except ProtocolError as err:
+            self.fail(timeline.STATUS[err.code], err.code, err.message)
+            return None
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return None
+        return await off_loop(found.build)
+
+    def seq_argument(self, name: str) -> int | None:
+        """The whole-number query argument `name`: -1 when absent, None after a 400."""
+        raw = self.get_argument(name, None)
+        if raw is None:
+            return -1
+        try:
+            return timeline.parse_seq(raw, name)
+        except ProtocolError as err:
+            self.fail(400, err.code, err.message)
+            return None
+
     def same_origin_json(self) -> bool:
         """Writes must be JSON from a page of this server: a form on another site can send
         neither, so this stops cross-site requests."""
@@ -165,27 +209,109 @@ class RestoreHandler(BoardHandler):
             self.replace(room, elements, "before-restore")
 
 
+class RestoreAtHandler(BoardHandler):
+    """"Restore this moment": the board as it was right after change `seq`, made the board
+    through the same path as a version restore (a `before-restore` version first)."""
+
+    async def post(self, room_id: str, raw_seq: str) -> None:
+        if not self.good_id(room_id) or not self.same_origin_json():
+            return
+        try:
+            seq = timeline.parse_seq(raw_seq)
+        except ProtocolError as err:
+            self.fail(400, err.code, err.message)
+            return
+        elements = await self.past(room_id, seq)
+        if elements is None or not self.may_replace(room_id):
+            return
+        room = self.load(room_id)
+        if room is not None:
+            self.replace(room, elements, "before-restore")
+
+
+#: Paper sizes of the PDF handout (`&paper=`).
+PAPERS = ("a4", "letter")
+
+
 class ExportHandler(BoardHandler):
-    def get(self, room_id: str) -> None:
+    async def get(self, room_id: str) -> None:
         fmt = self.get_argument("format", "json")
-        if fmt not in ("json", "svg"):
-            self.fail(400, "bad_format", "format must be json or svg")
+        if fmt not in ("json", "svg", "pdf"):
+            self.fail(400, "bad_format", "format must be json, svg or pdf")
             return
-        room = self.find_room(room_id)
-        if room is None:
+        paper = self.get_argument("paper", "a4").lower()
+        if paper not in PAPERS:
+            self.fail(400, "bad_paper", "paper must be a4 or letter")
             return
-        elements = room.encoded_elements()
+        seq = self.seq_argument("seq")
+        if seq is None or not self.good_id(room_id):
+            return
+        if seq >= 0:
+            # A past board is rebuilt from the store: asking for one loads no room.
+            found = await self.past(room_id, seq)
+            if found is None:
+                return
+            elements, body = found, None
+        else:
+            room = self.find_room(room_id)
+            if room is None:
+                return
+            elements, seq, body = room.encoded_elements(), room.seq, room.elements_json()
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.set_header("Content-Disposition",
-                        f'attachment; filename="{room.id}-{stamp}.{fmt}"')
+                        f'attachment; filename="{room_id}-{stamp}.{fmt}"')
         if fmt == "svg":
             self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
             self.finish(svg.render(elements))
             return
+        if fmt == "pdf":
+            # fpdf2 (and Pillow) are imported by the first handout, not at every start.
+            from lanboard.pdf import render as render_pdf
+
+            title = f"{room_id} at seq {seq}"
+            handout = await off_loop(lambda: render_pdf(elements, paper, title=title))
+            self.set_header("Content-Type", "application/pdf")
+            self.finish(handout)
+            return
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        head = dumps({"lanboard": FILE_FORMAT, "room": room.id, "seq": room.seq,
+        head = dumps({"lanboard": FILE_FORMAT, "room": room_id, "seq": seq,
                       "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-        self.finish(head[:-1] + b',"elements":' + room.elements_json() + b"}")
+        if body is None:
+            body = b"[" + b",".join(e for _, e in elements) + b"]"
+        self.finish(head[:-1] + b',"elements":' + body + b"}")
+
+
+class ChangesHandler(BoardHandler):
+    """The kept change messages after `after`, oldest first, exactly as peers received them:
+    the timeline plays them onto the board at `oldest` (or at `after`)."""
+
+    def get(self, room_id: str) -> None:
+        if not self.good_id(room_id):
+            return
+        after = self.seq_argument("after")
+        limit = self.seq_argument("limit")
+        if after is None or limit is None:
+            return
+        if limit == -1:
+            limit = limits.MAX_CHANGES_PAGE
+        if not 1 <= limit <= limits.MAX_CHANGES_PAGE:
+            self.fail(400, "bad_limit", f"limit must be 1-{limits.MAX_CHANGES_PAGE}")
+            return
+        try:
+            if after == -1:  # from the oldest kept
+                kept = self.hub.store.kept(room_id)
+                after = kept.oldest if kept is not None else 0
+            oldest, current, frames = timeline.changes_after(self.hub.store, room_id, after,
+                                                             limit)
+        except ProtocolError as err:
+            self.fail(timeline.STATUS[err.code], err.code, err.message)
+            return
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        head = dumps({"oldest": oldest, "seq": current})
+        self.finish(head[:-1] + b',"changes":[' + b",".join(frames) + b"]}")
 
 
 class ImportHandler(BoardHandler):
@@ -219,6 +345,8 @@ def routes(hub: Hub, guard: Guard) -> list[Any]:
     return [
         (r"/api/rooms/([^/]+)/versions", VersionsHandler, args),
         (r"/api/rooms/([^/]+)/versions/(\d{1,12})/restore", RestoreHandler, args),
+        (r"/api/rooms/([^/]+)/versions/at/([^/]+)/restore", RestoreAtHandler, args),
         (r"/api/rooms/([^/]+)/export", ExportHandler, args),
+        (r"/api/rooms/([^/]+)/changes", ChangesHandler, args),
         (r"/api/rooms/([^/]+)/import", ImportHandler, args),
     ]

@@ -1,7 +1,8 @@
 """Every element type, defined once: its fields (which drive validation and transforms),
-its bounds and its SVG. Pure domain code.
+its bounds, and its SVG and PDF drawing (named here, written in `lanboard/drawing.py`). Pure
+domain code.
 
-Adding an element type on the server is one entry in `TYPES` (and its SVG function here);
+Adding an element type on the server is one entry in `TYPES` (and its two drawing functions);
 the page's `static/app/elements/` has the matching module, and
 tests/test_schema_parity.py holds the two schemas in step.
 """
@@ -14,7 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lanboard import limits
+from lanboard import drawing, limits
+
+# Re-exported: the names this module has always offered.
+from lanboard.drawing import LINE_HEIGHT as LINE_HEIGHT
+from lanboard.drawing import STICKY_FILL as STICKY_FILL
+from lanboard.drawing import STICKY_PAD as STICKY_PAD
+from lanboard.drawing import Pen
+from lanboard.drawing import escape as escape
+from lanboard.drawing import num as num
+from lanboard.drawing import quoteattr as quoteattr
+from lanboard.drawing import wrap as wrap
 from lanboard.errors import BAD_ELEMENT, ProtocolError
 
 #: Field kinds. Coordinates (`x`, `y`), sizes (`w`, `h`), `points` and `font` move and scale
@@ -22,9 +33,6 @@ from lanboard.errors import BAD_ELEMENT, ProtocolError
 COORD_KINDS = frozenset({"x", "y", "w", "h"})
 
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-
-#: Text line spacing, as a multiple of the font size; the board page uses the same.
-LINE_HEIGHT = 1.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +44,12 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class ElementType:
     """One element type: its own fields (strokeColor and strokeWidth are every type's) and how
-    it is drawn in SVG."""
+    it is drawn, in SVG and with a PDF page's pen (both in `lanboard/drawing.py`)."""
 
     name: str
     own: dict[str, Field]
     svg: Callable[[dict[str, Any]], str]
+    pdf: Callable[[Pen, dict[str, Any]], None]
 
     @property
     def fields(self) -> dict[str, Field]:
@@ -49,153 +58,25 @@ class ElementType:
 
 COMMON = {"strokeColor": Field("color"), "strokeWidth": Field("width")}
 
-# ---- SVG, one function per drawing style -------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Text for XML content. (xml.sax.saxutils would do, but importing it pulls in
-    urllib and the email package: 39 ms and 9 MiB for every process that validates.)"""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def quoteattr(value: str) -> str:
-    """A quoted XML attribute value."""
-    return '"' + escape(value).replace('"', "&quot;") + '"'
-
-
-def num(v: float) -> str:
-    return f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def _stroke(el: dict[str, Any]) -> str:
-    return (f'stroke={quoteattr(el["strokeColor"])} stroke-width="{num(el["strokeWidth"])}" '
-            'stroke-linecap="round" stroke-linejoin="round"')
-
-
-def _box(el: dict[str, Any]) -> tuple[float, float, float, float]:
-    """x, y, width, height of a box element, with negative sizes turned around."""
-    x, y = min(el["x"], el["x"] + el["width"]), min(el["y"], el["y"] + el["height"])
-    return x, y, abs(el["width"]), abs(el["height"])
-
-
-def _line_svg(el: dict[str, Any]) -> str:
-    return (f'<line x1="{num(el["x1"])}" y1="{num(el["y1"])}" x2="{num(el["x2"])}" '
-            f'y2="{num(el["y2"])}" {_stroke(el)}/>')
-
-
-def _arrow_svg(el: dict[str, Any]) -> str:
-    angle = math.atan2(el["y2"] - el["y1"], el["x2"] - el["x1"])
-    size = max(10.0, el["strokeWidth"] * 4)
-    wings = []
-    for side in (-1, 1):
-        a = angle + math.pi - side * math.pi / 7
-        wings.append(f'{num(el["x2"] + size * math.cos(a))},'
-                     f'{num(el["y2"] + size * math.sin(a))}')
-    return _line_svg(el) + (f'<polyline points="{wings[0]} {num(el["x2"])},{num(el["y2"])} '
-                            f'{wings[1]}" fill="none" {_stroke(el)}/>')
-
-
-def _rect_svg(el: dict[str, Any]) -> str:
-    x, y, w, h = _box(el)
-    fill = quoteattr(el.get("fillColor") or "none")
-    return (f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
-            f"fill={fill} {_stroke(el)}/>")
-
-
-def _ellipse_svg(el: dict[str, Any]) -> str:
-    x, y, w, h = _box(el)
-    fill = quoteattr(el.get("fillColor") or "none")
-    return (f'<ellipse cx="{num(x + w / 2)}" cy="{num(y + h / 2)}" rx="{num(w / 2)}" '
-            f'ry="{num(h / 2)}" fill={fill} {_stroke(el)}/>')
-
-
-def _points_svg(el: dict[str, Any], extra: str = "") -> str:
-    pts = el["points"]
-    if len(pts) == 1:
-        return (f'<circle cx="{num(pts[0][0])}" cy="{num(pts[0][1])}" '
-                f'r="{num(el["strokeWidth"] / 2)}" fill={quoteattr(el["strokeColor"])}{extra}/>')
-    d = "M" + " L".join(f"{num(p[0])} {num(p[1])}" for p in pts)
-    return f'<path d="{d}" fill="none" {_stroke(el)}{extra}/>'
-
-
-def _highlighter_svg(el: dict[str, Any]) -> str:
-    return _points_svg(el, ' opacity="0.35"')
-
-
-def _text_lines(x: float, y: float, lines: list[str], size: float, color: str) -> str:
-    step = size * LINE_HEIGHT
-    # Boards stored before _text refused them may still hold characters XML forbids: each
-    # becomes U+FFFD, so the file stays well-formed whatever is stored.
-    forbidden = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
-    spans = "".join(f'<tspan x="{num(x)}" dy="{num(step if i else 0)}">'
-                    f'{escape(re.sub(forbidden, chr(0xFFFD), t))}</tspan>'
-                    for i, t in enumerate(lines))
-    return (f'<text x="{num(x)}" y="{num(y)}" font-size="{num(size)}" '
-            f'font-family="sans-serif" dominant-baseline="hanging" '
-            f'fill={quoteattr(color)} xml:space="preserve">{spans}</text>')
-
-
-def _text_svg(el: dict[str, Any]) -> str:
-    return _text_lines(el["x"], el["y"], el["text"].split("\n"), el["fontSize"],
-                       el["strokeColor"])
-
-
-def wrap(text: str, width: float, size: float) -> list[str]:
-    """Word-wrap `text` to `width` at an average glyph width of 0.6 em (the page wraps by
-    measured width; an export only needs the same lines near enough)."""
-    per_line = max(1, int(width / (size * 0.6)))
-    lines: list[str] = []
-    for hard in text.split("\n"):
-        line = ""
-        for word in hard.split(" "):
-            while len(word) > per_line:  # a word longer than the note breaks anywhere
-                if line:
-                    lines.append(line)
-                    line = ""
-                lines.append(word[:per_line])
-                word = word[per_line:]
-            candidate = f"{line} {word}" if line else word
-            if len(candidate) > per_line and line:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
-        lines.append(line)
-    return lines
-
-
-#: Inner margin of a sticky note, as a multiple of its font size.
-STICKY_PAD = 0.5
-STICKY_FILL = "#fde68a"
-
-
-def _sticky_svg(el: dict[str, Any]) -> str:
-    x, y, w, h = _box(el)
-    pad = el["fontSize"] * STICKY_PAD
-    fill = quoteattr(el.get("fillColor") or STICKY_FILL)
-    lines = wrap(el["text"], max(1.0, w - 2 * pad), el["fontSize"])
-    return (f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
-            f'fill={fill} stroke="none"/>'
-            + _text_lines(x + pad, y + pad, lines, el["fontSize"], el["strokeColor"]))
-
-
 # ---- the table --------------------------------------------------------------------------
 
 _SEGMENT = {"x1": Field("x"), "y1": Field("y"), "x2": Field("x"), "y2": Field("y")}
 _BOX = {"x": Field("x"), "y": Field("y"), "width": Field("w"), "height": Field("h")}
 _FILL = {"fillColor": Field("color", required=False)}
 
+_D = drawing
 TYPES: dict[str, ElementType] = {t.name: t for t in (
-    ElementType("line", _SEGMENT, _line_svg),
-    ElementType("arrow", _SEGMENT, _arrow_svg),
-    ElementType("rect", {**_BOX, **_FILL}, _rect_svg),
-    ElementType("ellipse", {**_BOX, **_FILL}, _ellipse_svg),
-    ElementType("path", {"points": Field("points")}, _points_svg),
-    ElementType("highlighter", {"points": Field("points")}, _highlighter_svg),
+    ElementType("line", _SEGMENT, _D.line_svg, _D.line_pdf),
+    ElementType("arrow", _SEGMENT, _D.arrow_svg, _D.arrow_pdf),
+    ElementType("rect", {**_BOX, **_FILL}, _D.rect_svg, _D.rect_pdf),
+    ElementType("ellipse", {**_BOX, **_FILL}, _D.ellipse_svg, _D.ellipse_pdf),
+    ElementType("path", {"points": Field("points")}, _D.points_svg, _D.points_pdf),
+    ElementType("highlighter", {"points": Field("points")}, _D.highlighter_svg,
+                _D.highlighter_pdf),
     ElementType("text", {"x": Field("x"), "y": Field("y"), "text": Field("text"),
-                         "fontSize": Field("font")}, _text_svg),
+                         "fontSize": Field("font")}, _D.text_svg, _D.text_pdf),
     ElementType("sticky", {**_BOX, "text": Field("text"), "fontSize": Field("font"), **_FILL},
-                _sticky_svg),
+                _D.sticky_svg, _D.sticky_pdf),
 )}
 
 #: Fields an `update` may set: any type's, except the identity fields.
@@ -464,3 +345,8 @@ def bounds(el: dict[str, Any]) -> tuple[float, float, float, float]:
 
 def svg(el: dict[str, Any]) -> str:
     return TYPES[el["elementType"]].svg(el)
+
+
+def pdf(pen: Pen, el: dict[str, Any]) -> None:
+    """Draw `el` on a PDF page with `pen`."""
+    TYPES[el["elementType"]].pdf(pen, el)

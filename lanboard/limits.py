@@ -79,6 +79,14 @@ MAX_VERSIONS_PER_BOARD = 100
 #: A snapshot (compacting the change log) is written after this many changes to a board.
 SNAPSHOT_EVERY_CHANGES = 5_000
 
+#: Every change, and every snapshot, is kept this many days (LANBOARD_KEEP_DAYS), so the
+#: board at any moment of a lesson can be rebuilt; older ones go at the board's next snapshot
+#: and at startup, and asking for them answers 410 `gone`.
+KEEP_DAYS = 30.0
+
+#: Most changes one `GET /api/rooms/{id}/changes` answer holds.
+MAX_CHANGES_PAGE = 5_000
+
 #: The write-ahead log is copied into the database, off the event loop, once it passes this
 #: size; the checkpoint thread looks this often.
 CHECKPOINT_BYTES = 4 * 1024 * 1024

@@ -22,13 +22,37 @@ from pathlib import Path
 from typing import IO
 
 from lanboard import limits
-from lanboard.store import BoardSummary, Element, StoredBoard, StoreError, Version, VersionInfo
+from lanboard.store import (
+    KEEP_SECONDS,
+    BoardSummary,
+    Element,
+    Kept,
+    StoredBoard,
+    StoreError,
+    Version,
+    VersionInfo,
+    kept_range,
+)
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "boards.sqlite3"
 LOCK_NAME = "boards.lock"
-SCHEMA_VERSION = 1
+#: 2: every snapshot is kept (one row per board and seq, with its time) for the timeline.
+SCHEMA_VERSION = 2
+
+#: Kept apart from `boards`, which every commit updates: SQLite rewrites a whole row on
+#: update, and a snapshot row holds the whole board. Every snapshot within the retention is
+#: kept: the board at any kept seq is the nearest one before it plus a short replay. (A rowid
+#: table: its rows hold whole boards, too big for a WITHOUT ROWID tree.)
+SNAPSHOTS_TABLE = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    board TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    time REAL NOT NULL,
+    elements BLOB NOT NULL
+);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,13 +62,7 @@ CREATE TABLE IF NOT EXISTS boards (
     element_count INTEGER NOT NULL,
     updated REAL NOT NULL
 );
--- Kept apart from `boards`, which every commit updates: SQLite rewrites a whole row on
--- update, and a snapshot row holds the whole board.
-CREATE TABLE IF NOT EXISTS snapshots (
-    board TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL,
-    elements BLOB NOT NULL
-);
+""" + SNAPSHOTS_TABLE + """
 CREATE TABLE IF NOT EXISTS changes (
     board TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -62,6 +80,11 @@ CREATE TABLE IF NOT EXISTS versions (
     elements BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_board ON versions (board, id);
+"""
+
+#: Made after the migration from schema 1, whose snapshots table had no time column.
+INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS snapshots_board_seq ON snapshots (board, seq);
 """
 
 
@@ -122,13 +145,17 @@ class SqliteStore:
     """BoardStore on SQLite. Open it with `SqliteStore.open(data_dir)`."""
 
     def __init__(self, db: sqlite3.Connection, lock: StoreLock,
-                 checkpointer: Checkpointer | None = None) -> None:
+                 checkpointer: Checkpointer | None = None,
+                 keep_seconds: float = KEEP_SECONDS) -> None:
         self.db = db
         self.lock = lock
         self.checkpointer = checkpointer
+        #: How long every change is kept (LANBOARD_KEEP_DAYS); older ones go at the next
+        #: snapshot of their board, and at startup.
+        self.keep_seconds = keep_seconds
 
     @classmethod
-    def open(cls, data_dir: Path) -> SqliteStore:
+    def open(cls, data_dir: Path, keep_seconds: float = KEEP_SECONDS) -> SqliteStore:
         lock = StoreLock(data_dir / LOCK_NAME)
         lock.acquire()
         try:
@@ -140,19 +167,24 @@ class SqliteStore:
         except BaseException:
             lock.release()
             raise
-        return cls(db, lock, checkpointer)
+        store = cls(db, lock, checkpointer, keep_seconds)
+        store.prune_all()
+        return store
 
     # ---- BoardStore --------------------------------------------------------------------
 
     def load(self, room_id: str) -> StoredBoard | None:
         with self._errors("read"):
-            row = self.db.execute("SELECT seq, elements FROM snapshots WHERE board = ?",
-                                  (room_id,)).fetchone()
+            row = self.db.execute("SELECT seq, elements FROM snapshots WHERE board = ? "
+                                  "ORDER BY seq DESC LIMIT 1", (room_id,)).fetchone()
+            seq, blob = row if row else (0, b"")
+            # The whole lesson is kept, but a load reads only what it replays plus the
+            # resume window before it.
             changes = self.db.execute("SELECT seq, message FROM changes WHERE board = ? "
-                                      "ORDER BY seq", (room_id,)).fetchall()
+                                      "AND seq > ? ORDER BY seq",
+                                      (room_id, seq - limits.RESUME_LOG_CHANGES)).fetchall()
         if row is None and not changes:
             return None
-        seq, blob = row if row else (0, b"")
         return StoredBoard(unpack(blob), seq, [(s, bytes(m)) for s, m in changes])
 
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
@@ -197,20 +229,80 @@ class SqliteStore:
 
     def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
         blob = pack(elements)
+        now = time.time()
         with self._errors("snapshot"), self.db:
-            self.db.execute("INSERT OR REPLACE INTO snapshots (board, seq, elements) "
-                            "VALUES (?, ?, ?)", (room_id, seq, blob))
+            self.db.execute("INSERT OR REPLACE INTO snapshots (board, seq, time, elements) "
+                            "VALUES (?, ?, ?, ?)", (room_id, seq, now, blob))
             self.db.execute(
                 "INSERT INTO boards (id, seq, element_count, updated) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET seq = max(boards.seq, excluded.seq), "
                 "element_count = excluded.element_count",
-                (room_id, seq, len(elements), time.time()))
-            # Keep the last RESUME_LOG_CHANGES changes so clients resume across a restart.
-            self.db.execute("DELETE FROM changes WHERE board = ? AND seq <= ?",
-                            (room_id, seq - limits.RESUME_LOG_CHANGES))
-        with self._errors("snapshot"):
-            # executescript steps the pragma to the end; execute() frees one page per call.
-            self.db.executescript("PRAGMA incremental_vacuum;")
+                (room_id, seq, len(elements), now))
+            pruned = self._prune(room_id, now)
+        if pruned:
+            with self._errors("snapshot"):
+                # executescript steps the pragma to the end; execute() frees one page a call.
+                self.db.executescript("PRAGMA incremental_vacuum;")
+
+    def _prune(self, room_id: str, now: float) -> bool:
+        """Drop what the retention no longer covers: the newest snapshot at least
+        keep_seconds old is the oldest board still needed, so older snapshots and the changes
+        up to it go (but never the last RESUME_LOG_CHANGES, which let clients resume across
+        a restart). Whether anything went."""
+        row = self.db.execute("SELECT seq FROM snapshots WHERE board = ? AND time <= ? "
+                              "ORDER BY seq DESC LIMIT 1",
+                              (room_id, now - self.keep_seconds)).fetchone()
+        if row is None:
+            return False
+        latest = self.db.execute("SELECT max(seq) FROM snapshots WHERE board = ?",
+                                 (room_id,)).fetchone()[0]
+        floor = min(row[0], latest - limits.RESUME_LOG_CHANGES)
+        gone = self.db.execute("DELETE FROM snapshots WHERE board = ? AND seq < ?",
+                               (room_id, row[0])).rowcount
+        gone += self.db.execute("DELETE FROM changes WHERE board = ? AND seq <= ?",
+                                (room_id, floor)).rowcount
+        return gone > 0
+
+    def prune_all(self) -> None:
+        """Apply the retention to every board (at startup: an idle board takes no snapshots)."""
+        with self._errors("prune"), self.db:
+            boards = [r[0] for r in self.db.execute("SELECT DISTINCT board FROM snapshots")]
+            pruned = [self._prune(b, time.time()) for b in boards]
+        if any(pruned):
+            with self._errors("prune"):
+                self.db.executescript("PRAGMA incremental_vacuum;")
+
+    def kept(self, room_id: str) -> Kept | None:
+        with self._errors("read"):
+            first, last = self.db.execute("SELECT min(seq), max(seq) FROM changes WHERE "
+                                          "board = ?", (room_id,)).fetchone()
+            # Only the oldest usable snapshot and the newest matter.
+            floor = (first or 1) - 1
+            usable = self.db.execute("SELECT min(seq), max(seq) FROM snapshots WHERE "
+                                     "board = ? AND seq >= ?", (room_id, floor)).fetchone()
+            newest = self.db.execute("SELECT max(seq) FROM snapshots WHERE board = ?",
+                                     (room_id,)).fetchone()[0]
+        if first is None and newest is None:
+            return None
+        seqs = sorted({s for s in (*usable, newest) if s is not None})
+        return kept_range(first, last, seqs)
+
+    def base(self, room_id: str, seq: int) -> tuple[int, list[Element]]:
+        with self._errors("read"):
+            row = self.db.execute("SELECT seq, elements FROM snapshots WHERE board = ? AND "
+                                  "seq <= ? ORDER BY seq DESC LIMIT 1",
+                                  (room_id, seq)).fetchone()
+        return (row[0], unpack(row[1])) if row else (0, [])
+
+    def changes(self, room_id: str, after: int, upto: int | None = None,
+                limit: int | None = None) -> list[tuple[int, bytes]]:
+        with self._errors("read"):
+            rows = self.db.execute(
+                "SELECT seq, message FROM changes WHERE board = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq LIMIT ?",
+                (room_id, after, upto if upto is not None else 2**62,
+                 limit if limit is not None else -1)).fetchall()
+        return [(s, bytes(m)) for s, m in rows]
 
     def boards(self) -> list[BoardSummary]:
         with self._errors("read"):
@@ -335,9 +427,29 @@ def _open_checked(path: Path) -> sqlite3.Connection:
         db.execute(f"PRAGMA cache_size=-{limits.SQLITE_CACHE_KIB}")
         with db:
             db.executescript(SCHEMA)
+            _migrate(db)
+            db.executescript(INDEXES)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('app', 'lanboard')")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
+                       (str(SCHEMA_VERSION),))
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a schema-1 database up to date: its one snapshot per board becomes the first
+    kept snapshot, dated now (so the retention counts from the upgrade)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(snapshots)")}
+    if "time" in columns:
+        return
+    # One script, one transaction: a crash half-way leaves schema 1 as it was.
+    db.executescript(f"""BEGIN;
+ALTER TABLE snapshots RENAME TO snapshots_v1;
+{SNAPSHOTS_TABLE}
+INSERT INTO snapshots (board, seq, time, elements)
+    SELECT board, seq, {time.time()!r}, elements FROM snapshots_v1;
+DROP TABLE snapshots_v1;
+COMMIT;""")
+    log.info("database upgraded to schema %d", SCHEMA_VERSION)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from lanboard import limits
 
 #: One element as stored: (id, encoded JSON).
 Element = tuple[str, bytes]
@@ -55,9 +58,24 @@ class Version:
     elements: list[Element]
 
 
+@dataclass(slots=True, frozen=True)
+class Kept:
+    """How much of a board's past the store can rebuild: every board from `oldest` to `seq`
+    (the newest committed change)."""
+
+    oldest: int
+    seq: int
+
+
+#: How long changes are kept by default: the whole lesson, and the month after it.
+KEEP_SECONDS = limits.KEEP_DAYS * 86400.0
+
+
 class BoardStore(Protocol):
     def load(self, room_id: str) -> StoredBoard | None:
-        """The stored board, or None when there is none."""
+        """The stored board, or None when there is none. Its `changes` are those after the
+        snapshot plus the last RESUME_LOG_CHANGES before it (for resume), never the whole
+        kept log."""
 
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
         """Make (room_id, seq, message) changes and versions durable, in one transaction,
@@ -68,6 +86,18 @@ class BoardStore(Protocol):
 
     def boards(self) -> list[BoardSummary]:
         """Every stored board."""
+
+    def kept(self, room_id: str) -> Kept | None:
+        """The seqs whose board can be rebuilt, or None for a board never used."""
+
+    def base(self, room_id: str, seq: int) -> tuple[int, list[Element]]:
+        """The newest snapshot at or before `seq`, as (its seq, its elements); (0, []) when
+        there is none (the empty board every board starts as)."""
+
+    def changes(self, room_id: str, after: int, upto: int | None = None,
+                limit: int | None = None) -> list[tuple[int, bytes]]:
+        """Kept (seq, message) changes with after < seq <= upto, oldest first, at most
+        `limit` of them."""
 
     def versions(self, room_id: str) -> list[VersionInfo]:
         """Saved versions of a board, newest first."""
@@ -82,8 +112,12 @@ class BoardStore(Protocol):
 class MemoryStore:
     """A BoardStore that keeps everything in this process (tests, LANBOARD_STORE=memory)."""
 
-    def __init__(self) -> None:
-        self._snapshots: dict[str, tuple[int, list[Element]]] = {}
+    def __init__(self, keep_seconds: float = KEEP_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.keep_seconds = keep_seconds
+        self._clock = clock
+        #: Per board, every kept snapshot, oldest first: (seq, time, elements).
+        self._snapshots: dict[str, list[tuple[int, float, list[Element]]]] = {}
         self._changes: dict[str, list[tuple[int, bytes]]] = {}
         self._versions: dict[str, list[tuple[VersionInfo, list[Element]]]] = {}
         self.commits = 0
@@ -91,8 +125,14 @@ class MemoryStore:
     def load(self, room_id: str) -> StoredBoard | None:
         if room_id not in self._snapshots and room_id not in self._changes:
             return None
-        seq, elements = self._snapshots.get(room_id, (0, []))
-        return StoredBoard(list(elements), seq, list(self._changes.get(room_id, [])))
+        seq, elements = self._latest(room_id)
+        floor = seq - limits.RESUME_LOG_CHANGES
+        return StoredBoard(list(elements), seq,
+                           [c for c in self._changes.get(room_id, []) if c[0] > floor])
+
+    def _latest(self, room_id: str) -> tuple[int, list[Element]]:
+        snaps = self._snapshots.get(room_id)
+        return (snaps[-1][0], snaps[-1][2]) if snaps else (0, [])
 
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
         for room_id, seq, frame in changes:
@@ -106,15 +146,49 @@ class MemoryStore:
         self.commits += 1
 
     def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
-        self._snapshots[room_id] = (seq, list(elements))
+        now = self._clock()
+        snaps = [s for s in self._snapshots.get(room_id, []) if s[0] != seq]
+        snaps.append((seq, now, list(elements)))
+        snaps.sort(key=lambda s: s[0])
+        # The same retention as SqliteStore: the newest snapshot older than the cutoff is the
+        # oldest board still needed; what came before it goes.
+        old = [s for s in snaps if s[1] <= now - self.keep_seconds]
+        if old:
+            floor = min(old[-1][0], seq - limits.RESUME_LOG_CHANGES)
+            snaps = [s for s in snaps if s[0] >= old[-1][0]]
+            self._changes[room_id] = [c for c in self._changes.get(room_id, [])
+                                      if c[0] > floor]
+        self._snapshots[room_id] = snaps
 
     def boards(self) -> list[BoardSummary]:
         out = []
         for room_id in self._snapshots.keys() | self._changes.keys():
-            seq, elements = self._snapshots.get(room_id, (0, []))
+            seq, elements = self._latest(room_id)
             last = self._changes.get(room_id)
-            out.append(BoardSummary(room_id, len(elements), last[-1][0] if last else seq, 0.0))
+            out.append(BoardSummary(room_id, len(elements),
+                                    max(seq, last[-1][0] if last else 0), 0.0))
         return out
+
+    def kept(self, room_id: str) -> Kept | None:
+        if room_id not in self._snapshots and room_id not in self._changes:
+            return None
+        changes = self._changes.get(room_id) or []
+        snap_seqs = [s[0] for s in self._snapshots.get(room_id, [])]
+        return kept_range(changes[0][0] if changes else None,
+                          changes[-1][0] if changes else None, snap_seqs)
+
+    def base(self, room_id: str, seq: int) -> tuple[int, list[Element]]:
+        best: tuple[int, list[Element]] = (0, [])
+        for s, _, elements in self._snapshots.get(room_id, []):
+            if s <= seq:
+                best = (s, elements)
+        return best[0], list(best[1])
+
+    def changes(self, room_id: str, after: int, upto: int | None = None,
+                limit: int | None = None) -> list[tuple[int, bytes]]:
+        out = [c for c in self._changes.get(room_id, [])
+               if c[0] > after and (upto is None or c[0] <= upto)]
+        return out[:limit] if limit is not None else out
 
     def versions(self, room_id: str) -> list[VersionInfo]:
         return [info for info, _ in reversed(self._versions.get(room_id, []))]
@@ -127,3 +201,17 @@ class MemoryStore:
 
     def close(self) -> None:
         pass
+
+
+def kept_range(first: int | None, last: int | None, snapshots: list[int]) -> Kept:
+    """The rebuildable seqs of a board whose kept changes run from `first` to `last` (None:
+    none kept) and whose snapshots are at `snapshots`, oldest first. A board can be rebuilt at
+    seq N from a snapshot at S <= N when every change S+1..N is kept; the empty board at 0
+    counts as a snapshot while change 1 is still kept."""
+    newest = max([*snapshots, last or 0])
+    if first is None:
+        return Kept(snapshots[-1] if snapshots else 0, newest)
+    if first == 1:
+        return Kept(0, newest)
+    usable = [s for s in snapshots if s >= first - 1]
+    return Kept(usable[0] if usable else newest, newest)

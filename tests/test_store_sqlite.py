@@ -39,13 +39,95 @@ def test_commit_then_load_replays_changes_after_the_snapshot(tmp_path):
     again.close()
 
 
-def test_snapshot_prunes_changes_older_than_the_resume_window(tmp_path, monkeypatch):
+def test_a_load_reads_only_the_resume_window_before_the_snapshot(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
     store = SqliteStore.open(tmp_path)
     store.commit([("r", s, b"m") for s in range(1, 6)], [])
     store.snapshot("r", 5, [])
     board = store.load("r")
     assert board is not None and [s for s, _ in board.changes] == [4, 5]
+    # ...while the whole log stays kept for the timeline.
+    assert [s for s, _ in store.changes("r", 0)] == [1, 2, 3, 4, 5]
+    store.close()
+
+
+def test_every_change_is_kept_within_the_retention_and_snapshots_pile_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", s, f"m{s}".encode()) for s in range(1, 11)], [])
+    store.snapshot("r", 4, [el("a")])
+    store.snapshot("r", 8, [el("a"), el("b")])
+    kept = store.kept("r")
+    assert kept is not None and (kept.oldest, kept.seq) == (0, 10)
+    assert store.base("r", 3) == (0, [])
+    assert store.base("r", 7) == (4, [el("a")])
+    assert store.base("r", 10) == (8, [el("a"), el("b")])
+    assert store.changes("r", 4, upto=6) == [(5, b"m5"), (6, b"m6")]
+    assert [s for s, _ in store.changes("r", 2, limit=3)] == [3, 4, 5]
+    assert store.kept("never") is None
+    store.close()
+
+
+def test_past_the_retention_old_changes_and_snapshots_go(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
+    store = SqliteStore.open(tmp_path, keep_seconds=3600)
+    store.commit([("r", s, b"m") for s in range(1, 21)], [])
+    store.snapshot("r", 5, [el("a")])
+    store.snapshot("r", 10, [el("b")])
+    # Age the first two snapshots past the hour; the one written next is new.
+    store.db.execute("UPDATE snapshots SET time = time - 7200")
+    store.db.commit()
+    store.snapshot("r", 15, [el("c")])
+    kept = store.kept("r")
+    # The newest snapshot older than the retention (10) is the oldest board kept.
+    assert kept is not None and (kept.oldest, kept.seq) == (10, 20)
+    assert [s for s, _ in store.changes("r", 0)] == list(range(11, 21))
+    assert store.base("r", 12) == (10, [el("b")])
+    assert store.base("r", 7) == (0, [])  # gone: the caller answers 410 below `oldest`
+    store.close()
+
+
+def test_the_retention_applies_at_startup_to_boards_left_idle(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
+    store = SqliteStore.open(tmp_path)
+    store.commit([("r", s, b"m") for s in range(1, 11)], [])
+    store.snapshot("r", 10, [el("a")])
+    store.db.execute("UPDATE snapshots SET time = time - 7200")
+    store.db.commit()
+    store.close()
+    again = SqliteStore.open(tmp_path, keep_seconds=3600)
+    kept = again.kept("r")
+    assert kept is not None and (kept.oldest, kept.seq) == (10, 10)
+    assert [s for s, _ in again.changes("r", 0)] == [9, 10]  # the resume window stays
+    board = again.load("r")
+    assert board is not None and board.seq == 10 and board.elements == [el("a")]
+    again.close()
+
+
+def test_a_schema_1_database_is_upgraded_with_its_snapshot_kept(tmp_path):
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('app', 'lanboard'), ('schema', '1');
+        CREATE TABLE boards (id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+            element_count INTEGER NOT NULL, updated REAL NOT NULL);
+        CREATE TABLE snapshots (board TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+            elements BLOB NOT NULL);
+        CREATE TABLE changes (board TEXT NOT NULL, seq INTEGER NOT NULL,
+            message BLOB NOT NULL, PRIMARY KEY (board, seq)) WITHOUT ROWID;
+    """)
+    db.execute("INSERT INTO snapshots VALUES ('r', 7, ?)", (pack([el("old")]),))
+    db.executemany("INSERT INTO changes VALUES ('r', ?, ?)", [(s, b"m") for s in range(3, 10)])
+    db.commit()
+    db.close()
+    store = SqliteStore.open(tmp_path)
+    board = store.load("r")
+    assert board is not None and board.seq == 7 and board.elements == [el("old")]
+    kept = store.kept("r")
+    assert kept is not None and (kept.oldest, kept.seq) == (7, 9)
+    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    store.snapshot("r", 9, [el("new")])
+    assert store.base("r", 8) == (7, [el("old")])
     store.close()
 
 
@@ -106,7 +188,7 @@ def test_a_failed_commit_leaves_nothing_half_written(tmp_path):
 
 def test_a_snapshot_gives_pruned_pages_back_to_the_file_system(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 10)
-    store = SqliteStore.open(tmp_path)
+    store = SqliteStore.open(tmp_path, keep_seconds=0)
     store.commit([("r", s, b"x" * 500) for s in range(1, 5001)], [])
     store.snapshot("r", 5000, [el("a")])
     assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
