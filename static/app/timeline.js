@@ -9,10 +9,9 @@
 // released, see scene.js), so any position is at most that many changes away from a restore:
 // scrubbing backwards never replays from the start.
 //
-// One pass at load also notes, per change, whether it only adds on top (a draw of a new id or
-// an append): the painter (pastlayer.js) keeps bitmaps of earlier moments and draws only what
-// was added since, which is exact only across such changes. And per id the last append, so a
-// stroke still growing at a moment is known.
+// One pass at load also notes, per id, the last change that touched it (a draw, append,
+// erase, update or order naming it), and where the clears are: the painter (pastlayer.js)
+// keeps bitmaps of the elements that no later change touches, and draws only the others.
 
 import { Scene } from './scene.js';
 
@@ -32,10 +31,10 @@ export class Timeline {
   constructor({ oldest = 0, base = [], changes = [] } = {}) {
     this.oldest = oldest;
     this.changes = [];
-    /** Per change: true when it may remove or reorder what is drawn (not only add on top). */
-    this.breaks = [];
-    /** id -> index of the last append to it in the whole log. */
-    this.lastAppend = new Map();
+    /** id -> position right after the last change naming it (clears aside), whole log. */
+    this.lastTouch = new Map();
+    /** Positions right after each clear, in order. */
+    this.clears = [];
     /** userId -> number of elements drawn (new ids) in the log. */
     this._drawn = new Map();
     this._checkpoints = [{ index: 0, seq: oldest, elements: base.slice() }];
@@ -83,14 +82,13 @@ export class Timeline {
     for (const msg of fresh) {
       if (msg.seq <= this.seqAt(this.length)) continue; // a duplicate within `messages`
       const data = msg.data || {};
-      const board = this._scene.confirmed;
-      const isNew = msg.type === 'draw' && data && !board.has(data.id);
-      this.breaks.push(!(isNew || (msg.type === 'append' && board.has(data.id))));
+      const isNew = msg.type === 'draw' && !this._scene.confirmed.has(data.id);
       if (isNew && msg.userId !== undefined) {
         this._drawn.set(msg.userId, (this._drawn.get(msg.userId) || 0) + 1);
       }
       this.changes.push(msg);
-      if (msg.type === 'append') this.lastAppend.set(data.id, this.length);
+      for (const id of namedIds(msg)) this.lastTouch.set(id, this.length);
+      if (msg.type === 'clear') this.clears.push(this.length);
       this._step(msg);
       if (this.length % CHECKPOINT_EVERY === 0) this._keep();
     }
@@ -122,32 +120,23 @@ export class Timeline {
       .sort((a, b) => b.count - a.count || (a.userId < b.userId ? -1 : 1));
   }
 
-  /** True when every change in positions (a, b] only adds on top of the board at a. */
-  additive(a, b) {
-    for (let i = a; i < b; i += 1) if (this.breaks[i]) return false;
-    return true;
-  }
-
-  /** The last position at or before i right after a change that is not additive (or 0). */
-  lastBreak(i) {
-    for (let k = Math.min(i, this.length); k > 0; k -= 1) if (this.breaks[k - 1]) return k;
-    return 0;
-  }
-
-  /** True when the stroke id, on the board at position i, is still growing after it. */
-  growingAt(id, i) {
-    const last = this.lastAppend.get(id);
-    return last !== undefined && last > i;
-  }
-
-  /** Ids the changes in positions (a, b] drew or appended to, each once. */
-  touched(a, b) {
-    const ids = new Set();
-    for (let i = a; i < b; i += 1) {
-      const d = this.changes[i].data;
-      if (d && typeof d.id === 'string') ids.add(d.id);
+  /** The position right after the last clear at or before i (0 when none). */
+  lastClear(i) {
+    let out = 0;
+    for (const c of this.clears) {
+      if (c > i) break;
+      out = c;
     }
-    return ids;
+    return out;
+  }
+
+  /**
+   * True when the element id, on the board at position i, is as it will stay: no later
+   * change names it (it stops growing, and is never erased, moved or reordered after i).
+   */
+  settledAt(id, i) {
+    const last = this.lastTouch.get(id);
+    return last === undefined || last <= i;
   }
 
   // ---- the working scene ------------------------------------------------------------
@@ -192,6 +181,14 @@ export class Timeline {
       }
     }
   }
+}
+
+/** The element ids a stored change names (draw and append: data.id; the others: data.ids). */
+function namedIds(msg) {
+  const d = msg.data;
+  if (!d) return [];
+  if (typeof d.id === 'string') return [d.id];
+  return Array.isArray(d.ids) ? d.ids.filter((id) => typeof id === 'string') : [];
 }
 
 function freshScene(base, seq) {

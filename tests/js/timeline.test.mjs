@@ -105,24 +105,28 @@ test('positions and seqs: indexOf finds the board right after a seq, gaps includ
   assert.equal(tl.indexOf(100), 4);
 });
 
-test('additive runs: draws of new ids and appends add; erase, update, order, clear break', () => {
+test('settled elements: no later change names them; clears are noted', () => {
   const log = [
     { type: 'draw', userId: 'a', data: path('p', [[0, 0]], 'a'), seq: 1 },
     { type: 'append', userId: 'a', data: { id: 'p', points: [[1, 1]] }, seq: 2 },
     { type: 'draw', userId: 'a', data: rect('r', 0, 'a'), seq: 3 },
-    { type: 'draw', userId: 'a', data: rect('r', 5, 'a'), seq: 4 }, // replaces: a break
-    { type: 'erase', userId: 'a', data: { ids: ['p'] }, seq: 5 },
-    { type: 'draw', userId: 'a', data: path('p', [[0, 0]], 'a'), seq: 6 }, // back: adds
+    { type: 'clear', userId: 'a', data: {}, seq: 4 },
+    { type: 'draw', userId: 'a', data: rect('q', 0, 'a'), seq: 5 },
+    { type: 'erase', userId: 'a', data: { ids: ['q'] }, seq: 6 },
+    { type: 'draw', userId: 'a', data: rect('s', 0, 'a'), seq: 7 },
+    { type: 'update', userId: 'a', data: { ids: ['s'], move: [1, 1] }, seq: 8 },
   ];
   const tl = new Timeline({ oldest: 0, changes: log });
-  assert.deepEqual(tl.breaks, [false, false, false, true, true, false]);
-  assert.ok(tl.additive(0, 3));
-  assert.ok(!tl.additive(2, 4));
-  assert.equal(tl.lastBreak(6), 5);
-  assert.equal(tl.lastBreak(3), 0);
-  assert.ok(tl.growingAt('p', 1));
-  assert.ok(!tl.growingAt('p', 2));
-  assert.deepEqual([...tl.touched(0, 3)], ['p', 'r']);
+  assert.ok(!tl.settledAt('p', 1), 'still growing');
+  assert.ok(tl.settledAt('p', 2));
+  assert.ok(tl.settledAt('r', 3));
+  assert.ok(!tl.settledAt('q', 5), 'erased later');
+  assert.ok(!tl.settledAt('s', 7), 'moved later');
+  assert.ok(tl.settledAt('s', 8));
+  assert.deepEqual(tl.clears, [4]);
+  assert.equal(tl.lastClear(3), 0);
+  assert.equal(tl.lastClear(4), 4);
+  assert.equal(tl.lastClear(8), 4);
 });
 
 test('more pages of the log join in order; duplicates and older seqs are skipped', () => {

@@ -1,0 +1,284 @@
+// The lesson timeline: a full-screen view of the board at any moment of the lesson, over the
+// live board (which keeps updating underneath and is back as it is when the view closes).
+// A slider picks the moment, Play shows the strokes appearing in order at 1x-16x, a filter
+// shows one person's strokes, and "Restore this moment" makes the board that moment for
+// everyone through the server's restore (an ordinary restore, undone through History).
+//
+// The log comes from GET /api/rooms/{id}/changes (api.js), paged 5,000 at a time, on top of
+// the board at its oldest kept seq; timeline.js replays it and pastlayer.js paints it.
+
+import { PastLayer } from '../pastlayer.js';
+import { Timeline } from '../timeline.js';
+import { confirmAction, toast } from './dialogs.js';
+
+/** Changes a second at 1x: about the pace a pen's appends go out while drawing. */
+export const CHANGES_PER_SECOND = 30;
+export const SPEEDS = [1, 2, 4, 8, 16];
+/** After this long with no new moment, the moment is painted again exactly (pastlayer.js). */
+const REST_MS = 150;
+/** Pages of the log fetched at most (5,000 changes each) before showing what came. */
+const MAX_PAGES = 200;
+
+/** Fetches the lesson's kept log: {oldest, base, changes} or {error}. */
+export async function loadLesson(api) {
+  let res = await api.changes(0);
+  if (!res.ok && res.status === 410) {
+    // The oldest kept seq is past 0: ask from the newest end, which names it.
+    res = await api.changes(Number.MAX_SAFE_INTEGER, 1);
+    if (res.ok) res = await api.changes(res.data.oldest);
+  }
+  if (!res.ok) return { error: res.status === 404 ? 'Nothing was drawn on this board yet.' : res.error };
+  const oldest = res.data.oldest || 0;
+  let base = [];
+  if (oldest > 0) {
+    const board = await api.boardAt(oldest);
+    if (!board.ok) return { error: board.error };
+    base = board.data.elements || [];
+  }
+  const changes = [...res.data.changes];
+  const current = res.data.seq;
+  for (let n = 1; n < MAX_PAGES && changes.length; n += 1) {
+    const last = changes[changes.length - 1].seq;
+    if (last >= current) break;
+    const next = await api.changes(last);
+    if (!next.ok) return { error: next.error };
+    if (!next.data.changes.length) break;
+    changes.push(...next.data.changes);
+  }
+  return { oldest, base, changes, seq: current };
+}
+
+/**
+ * @param {object} o
+ * @param {object} o.api boardApi(roomId)
+ * @param {() => object} o.view the live page's camera ({scale, ox, oy}) to show the past in
+ * @param {() => void} o.onClose the live board is shown again
+ */
+export function buildTimeline({ api, view, onClose }) {
+  const root = document.getElementById('timeline');
+  const canvas = document.getElementById('timeline-canvas');
+  const slider = document.getElementById('timeline-slider');
+  const label = document.getElementById('timeline-label');
+  const playBtn = document.getElementById('timeline-play');
+  const speedSel = document.getElementById('timeline-speed');
+  const personSel = document.getElementById('timeline-person');
+  const restoreBtn = document.getElementById('timeline-restore');
+  const closeBtn = document.getElementById('timeline-close');
+
+  let timeline = null;
+  let layer = null;
+  let position = 0;
+  let playing = false;
+  let lastTick = 0;
+  let carry = 0;
+  let frameAsked = false;
+  let shown = -1;
+  let restTimer = null;
+
+  for (const s of SPEEDS) {
+    const o = document.createElement('option');
+    o.value = String(s);
+    o.textContent = `${s}×`;
+    speedSel.append(o);
+  }
+
+  function setControls(enabled) {
+    for (const el of [slider, playBtn, speedSel, personSel, restoreBtn]) el.disabled = !enabled;
+  }
+
+  function showLabel() {
+    if (!timeline) return;
+    const seq = timeline.seqAt(position);
+    label.textContent = `Change ${position.toLocaleString()} of ` +
+      `${timeline.length.toLocaleString()} · seq ${seq}`;
+    restoreBtn.disabled = timeline.length === 0;
+  }
+
+  function paint() {
+    frameAsked = false;
+    if (!layer) return;
+    if (playing) advance(performance.now());
+    if (position !== shown) {
+      layer.show(position);
+      shown = position;
+      showLabel();
+      clearTimeout(restTimer);
+      restTimer = setTimeout(rest, REST_MS);
+    }
+    if (playing) ask();
+  }
+
+  /** Scrubbing or playing stopped: the moment in exact board order. */
+  function rest() {
+    if (!layer || playing) return;
+    layer.exact(position);
+    root.dataset.exact = String(position);
+  }
+
+  function ask() {
+    if (frameAsked) return;
+    frameAsked = true;
+    requestAnimationFrame(paint);
+  }
+
+  function advance(now) {
+    const dt = Math.min(250, now - lastTick);
+    lastTick = now;
+    carry += (dt / 1000) * CHANGES_PER_SECOND * Number(speedSel.value);
+    const step = Math.floor(carry);
+    carry -= step;
+    position = Math.min(timeline.length, position + step);
+    slider.value = String(position);
+    if (position >= timeline.length) setPlaying(false);
+  }
+
+  function setPlaying(on) {
+    playing = on && timeline !== null;
+    playBtn.textContent = playing ? 'Pause' : 'Play';
+    playBtn.setAttribute('aria-pressed', String(playing));
+    root.dataset.playing = String(playing);
+    if (!playing) {
+      clearTimeout(restTimer);
+      restTimer = setTimeout(rest, REST_MS);
+    }
+    if (playing) {
+      if (position >= timeline.length) position = 0;
+      lastTick = performance.now();
+      carry = 0;
+      ask();
+    }
+  }
+
+  function goTo(i) {
+    position = Math.max(0, Math.min(timeline ? timeline.length : 0, i));
+    slider.value = String(position);
+    delete root.dataset.exact;
+    ask();
+  }
+
+  function rebuild() {
+    if (!timeline) return;
+    layer.resize(window.innerWidth, window.innerHeight, window.devicePixelRatio || 1);
+    layer.configure(view(), personSel.value || null);
+    layer.prepare();
+    shown = -1;
+    ask();
+  }
+
+  function fillPeople() {
+    personSel.replaceChildren();
+    const all = document.createElement('option');
+    all.value = '';
+    all.textContent = 'Everyone';
+    personSel.append(all);
+    for (const p of timeline.people()) {
+      const o = document.createElement('option');
+      o.value = p.userId;
+      o.textContent = `${p.userId} (${p.count})`; // text, never HTML
+      personSel.append(o);
+    }
+  }
+
+  async function open() {
+    if (!root.hidden) return;
+    root.hidden = false;
+    document.body.classList.add('timeline-open');
+    setControls(false);
+    label.textContent = 'Loading the lesson…';
+    closeBtn.focus();
+    const lesson = await loadLesson(api);
+    if (root.hidden) return; // closed while loading
+    if (lesson.error) {
+      label.textContent = `The timeline is not available: ${lesson.error}`;
+      return;
+    }
+    timeline = new Timeline(lesson);
+    layer = new PastLayer(canvas, timeline);
+    slider.min = '0';
+    slider.max = String(timeline.length);
+    fillPeople();
+    setControls(true);
+    position = timeline.length;
+    slider.value = String(position);
+    rebuild();
+    slider.focus();
+  }
+
+  function close() {
+    if (root.hidden) return;
+    setPlaying(false);
+    clearTimeout(restTimer);
+    root.hidden = true;
+    document.body.classList.remove('timeline-open');
+    timeline = null;
+    layer = null; // its bitmaps go with it
+    shown = -1;
+    onClose();
+  }
+
+  async function restore() {
+    if (!timeline || !timeline.length) return;
+    setPlaying(false);
+    const seq = timeline.seqAt(position);
+    const ok = await confirmAction('Restore this moment?',
+      `The board becomes what it was after change ${seq}, for everyone. The board as it is ` +
+      'now is saved in History first, so this can be undone there.', 'Restore');
+    if (!ok) return;
+    const res = await api.restoreAt(seq);
+    if (!res.ok) {
+      toast(`Restore failed: ${res.error}`);
+      return;
+    }
+    close();
+    toast(`The board is back as it was after change ${seq}.`);
+  }
+
+  slider.addEventListener('input', () => {
+    setPlaying(false);
+    goTo(Number(slider.value));
+  });
+  playBtn.addEventListener('click', () => setPlaying(!playing));
+  personSel.addEventListener('change', rebuild);
+  restoreBtn.addEventListener('click', () => restore().catch((e) => toast(String(e))));
+  closeBtn.addEventListener('click', close);
+  // Caught before the board's own handlers (window, bubbling): while the past is shown no
+  // shortcut, undo or paste reaches the live board. Default actions (the slider's arrow
+  // keys) still happen.
+  window.addEventListener('keydown', (e) => {
+    if (root.hidden) return;
+    e.stopPropagation();
+    if (document.querySelector('dialog[open]')) return; // the confirm dialog's own keys
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+    } else if (e.key === ' ' && e.target !== playBtn && e.target.tagName !== 'SELECT' &&
+               e.target.tagName !== 'BUTTON') {
+      e.preventDefault();
+      setPlaying(!playing);
+    }
+  }, true);
+  for (const type of ['keyup', 'copy', 'cut', 'paste']) {
+    window.addEventListener(type, (e) => { if (!root.hidden) e.stopPropagation(); }, true);
+  }
+  window.addEventListener('resize', () => { if (layer) rebuild(); });
+
+  return {
+    open,
+    close,
+    get isOpen() {
+      return !root.hidden;
+    },
+    // For tests and benchmarks.
+    get timeline() {
+      return timeline;
+    },
+    get layer() {
+      return layer;
+    },
+    get position() {
+      return position;
+    },
+    goTo,
+    setPlaying,
+  };
+}
