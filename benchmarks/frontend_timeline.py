@@ -64,10 +64,10 @@ SETUP_JS = """async ([strokes, people]) => {
     for (let a = 0; a < 4; a += 1) push('append', who, { id, points: pts() });
     ids.push(id);
     const r = rnd();
-    if (r < 0.02 && ids.length > 10) push('erase', who, { ids: [ids[Math.floor(rnd() * ids.length)]] });
-    else if (r < 0.03 && ids.length > 10) {
-      push('update', who, { ids: [ids[ids.length - 2]], move: [rnd() * 20, rnd() * 20] });
-    } else if (r < 0.035 && ids.length > 10) push('order', who, { ids: [ids[ids.length - 3]], to: 'back' });
+    if (ids.length <= 10) continue;
+    if (r < 0.02) push('erase', who, { ids: [ids[Math.floor(rnd() * ids.length)]] });
+    else if (r < 0.03) push('update', who, { ids: [ids[ids.length - 2]], move: [rnd() * 20, 5] });
+    else if (r < 0.035) push('order', who, { ids: [ids[ids.length - 3]], to: 'back' });
   }
   const t0 = performance.now();
   const tl = new Timeline({ oldest: 0, base: [], changes: log });

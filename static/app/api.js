@@ -1,4 +1,5 @@
-// The board page's HTTP calls to its own server. Each answers {ok, data|blob, error} and never
+// The board page's HTTP calls to its own server (exports, import, versions, the lesson's
+// change log). Each answers {ok, data|blob, error} and never
 // throws, so the menu can show one short message for any failure. Writes go as JSON: the
 // server takes writes only as JSON from its own pages (a cross-site guard).
 
@@ -40,5 +41,19 @@ export function boardApi(roomId) {
     versions: () => call(`${base}/versions`, undefined, json),
     restore: (versionId) => call(`${base}/versions/${encodeURIComponent(versionId)}/restore`,
       post('{}'), json),
+    /**
+     * Stored changes after seq `after` (null: from the oldest kept), oldest first, as peers
+     * received them: {oldest, seq, changes}.
+     */
+    changes: (after = null) => call(`${base}/changes${after === null ? '' : `?after=${after}`}`,
+      undefined, json),
+    /** The board file as it was right after change `seq`. */
+    boardAt: (seq) => call(`${base}/export?format=json&seq=${seq}`, undefined, json),
+    /** Makes the board what it was right after change `seq` (an ordinary restore). */
+    restoreAt: (seq) => call(`${base}/versions/at/${seq}/restore`, post('{}'), json),
+    /** The PDF handout's address (A4 or Letter), for a download link or a QR code. */
+    pdfUrl: (paper = 'a4') => `${base}/export?format=pdf&paper=${paper}`,
+    exportPdf: (paper = 'a4') => call(`${base}/export?format=pdf&paper=${paper}`, undefined,
+      blob),
   };
 }

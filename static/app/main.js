@@ -11,7 +11,7 @@ import { boardApi } from './api.js';
 import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
 import { LIMITS } from './elements/index.js';
-import { download, exportPng, unionBounds } from './export.js';
+import { boardCanvas, download, exportPng, unionBounds } from './export.js';
 import { History } from './history.js';
 import { Input } from './input.js';
 import { bindKeyboard } from './keyboard.js';
@@ -27,6 +27,7 @@ import { buildNotice } from './ui/notice.js';
 import { buildPresence } from './ui/presence.js';
 import { buildShare } from './ui/share.js';
 import { buildTextEditor } from './ui/texteditor.js';
+import { buildTimeline } from './ui/timeline.js';
 import { buildToolbar, WIDTHS } from './ui/toolbar.js';
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
@@ -170,8 +171,14 @@ function start(name) {
 
   // ---- menu ----------------------------------------------------------------------------
 
-  const share = buildShare(roomId);
-  buildMenu(roomId, boardApi(roomId), {
+  const api = boardApi(roomId);
+  const share = buildShare(roomId, api);
+  // The past in its own layer over the live board; the live scene and view stay untouched.
+  const timeline = buildTimeline({
+    api, view: () => view.snapshot(), onClose: () => renderer.invalidate(),
+  });
+  buildMenu(roomId, api, {
+    timeline: () => timeline.open(),
     exportPng: () => exportPng(scene.elements(), `lanboard-${roomId}`),
     download,
     fit,
@@ -190,6 +197,20 @@ function start(name) {
       }
       controller.boardReplaced();
     },
+  });
+
+  // Ctrl+P: the canvases hold only the current view in screen pixels, so the whole drawing is
+  // painted into the print-only picture first (print.css shows nothing else).
+  // A canvas, not an image: it is painted before beforeprint returns, with nothing to decode.
+  const printCanvas = document.getElementById('print-canvas');
+  window.addEventListener('beforeprint', () => {
+    // Sharp on paper: about 2,400 pixels across for a small sketch, at least 2x for a big one.
+    const b = unionBounds(scene.elements());
+    const side = b ? Math.max(b.x1 - b.x0, b.y1 - b.y0, 1) : 100;
+    const drawing = boardCanvas(scene.elements(), Math.max(2, Math.min(8, 2400 / side)));
+    printCanvas.width = drawing.width;
+    printCanvas.height = drawing.height;
+    printCanvas.getContext('2d').drawImage(drawing, 0, 0);
   });
 
   // A button pressed with the mouse gives focus back, so Space then pans instead of pressing
@@ -271,7 +292,7 @@ function start(name) {
 
   // For tests, benchmarks and debugging from the console.
   window.__lanboard = {
-    scene, view, renderer, history, session, controller, stats,
+    scene, view, renderer, history, session, controller, stats, timeline,
     net: session.net, cursors: session.cursors, me: session.me,
     get ready() {
       return session.ready;

@@ -1,5 +1,6 @@
-// The board menu: downloads, JSON export and import, history with restore, order of the
-// selection, and clear. HTTP goes through api.js.
+// The board menu: downloads (the PDF handout in A4 or Letter among them), JSON export and
+// import, history with restore, the lesson timeline, order of the selection, and clear.
+// HTTP goes through api.js.
 
 import { confirmAction, toast } from './dialogs.js';
 
@@ -80,6 +81,13 @@ export function buildMenu(roomId, api, actions) {
     }
   }
 
+  async function downloadPdf(paper) {
+    toast('Making the handout…');
+    const res = await api.exportPdf(paper);
+    if (!res.ok) toast(`PDF handout failed: ${res.error}`);
+    else actions.download(res.blob, `lanboard-${roomId}-${paper}.pdf`);
+  }
+
   const handlers = {
     'export-png': actions.exportPng,
     'export-svg': async () => {
@@ -92,6 +100,9 @@ export function buildMenu(roomId, api, actions) {
       if (!res.ok) toast('JSON export is not available on this server.');
       else actions.download(res.blob, `${roomId}.json`);
     },
+    'pdf-a4': () => downloadPdf('a4'),
+    'pdf-letter': () => downloadPdf('letter'),
+    timeline: actions.timeline,
     'order-front': () => actions.order('front'),
     'order-back': () => actions.order('back'),
     'import-json': () => fileInput.click(),

@@ -1,5 +1,6 @@
 // The share dialog: the board's LAN addresses, its .local name, a QR code drawn by the server,
-// a copy button that works over plain HTTP, and help for when a device cannot join.
+// a copy button that works over plain HTTP, help for when a device cannot join, and a
+// "Handout" QR code of the board's PDF, so students take the lesson home on their phones.
 
 import { toast } from './dialogs.js';
 
@@ -78,7 +79,48 @@ function helpItems(info) {
   return items;
 }
 
-export function buildShare(roomId) {
+/** The PDF handout's address on the same host as a board address (what a phone can reach). */
+export function handoutUrl(boardUrl, pdfPath) {
+  try {
+    return `${new URL(boardUrl).origin}${pdfPath}`;
+  } catch {
+    return '';
+  }
+}
+
+/** The dialog's Handout part: a QR code of the PDF and a link to it. */
+function buildHandout(dialog) {
+  const box = document.createElement('section');
+  box.className = 'share-handout';
+  const title = document.createElement('h3');
+  title.textContent = 'Handout';
+  const text = document.createElement('p');
+  text.className = 'muted';
+  text.textContent = 'Students scan this to take the board home as a PDF.';
+  const img = document.createElement('img');
+  img.id = 'share-handout-qr';
+  img.className = 'qr';
+  img.width = 160;
+  img.height = 160;
+  img.alt = "QR code of the board's PDF handout";
+  const link = document.createElement('a');
+  link.id = 'share-handout-link';
+  link.textContent = 'Open the PDF handout';
+  link.target = '_blank';
+  link.rel = 'noopener';
+  img.addEventListener('error', () => { img.hidden = true; });
+  box.append(title, text, img, link);
+  dialog.insertBefore(box, document.getElementById('cant-join'));
+  return (url) => {
+    box.hidden = !url;
+    img.hidden = false;
+    img.src = url ? `/api/qr?url=${encodeURIComponent(url)}` : '';
+    link.href = url;
+  };
+}
+
+/** @param {string} roomId  @param {object} [api] boardApi(roomId), for the handout's address */
+export function buildShare(roomId, api) {
   const dialog = document.getElementById('share-dialog');
   const urlInput = document.getElementById('share-url');
   const select = document.getElementById('share-url-select');
@@ -88,10 +130,13 @@ export function buildShare(roomId) {
   const status = document.getElementById('copy-status');
   const help = document.getElementById('cant-join-list');
 
+  const showHandout = api ? buildHandout(dialog) : null;
+
   function showUrl(url) {
     urlInput.value = url;
     qr.hidden = false;
     qr.src = `/api/qr?url=${encodeURIComponent(url)}`;
+    if (showHandout) showHandout(handoutUrl(url, api.pdfUrl('a4')));
   }
   qr.addEventListener('error', () => { qr.hidden = true; });
   select.addEventListener('change', () => showUrl(select.value));

@@ -21,13 +21,10 @@ const MAX_PAGES = 200;
 
 /** Fetches the lesson's kept log: {oldest, base, changes} or {error}. */
 export async function loadLesson(api) {
-  let res = await api.changes(0);
-  if (!res.ok && res.status === 410) {
-    // The oldest kept seq is past 0: ask from the newest end, which names it.
-    res = await api.changes(Number.MAX_SAFE_INTEGER, 1);
-    if (res.ok) res = await api.changes(res.data.oldest);
+  const res = await api.changes(null); // from the oldest board the server can rebuild
+  if (!res.ok) {
+    return { error: res.status === 404 ? 'nothing was drawn on this board yet' : res.error };
   }
-  if (!res.ok) return { error: res.status === 404 ? 'Nothing was drawn on this board yet.' : res.error };
   const oldest = res.data.oldest || 0;
   let base = [];
   if (oldest > 0) {
