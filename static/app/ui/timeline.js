@@ -7,6 +7,7 @@
 // The log comes from GET /api/rooms/{id}/changes (api.js), paged 5,000 at a time, on top of
 // the board at its oldest kept seq; timeline.js replays it and pastlayer.js paints it.
 
+import { unionBounds } from '../export.js';
 import { PastLayer } from '../pastlayer.js';
 import { Timeline } from '../timeline.js';
 import { confirmAction, toast } from './dialogs.js';
@@ -88,6 +89,9 @@ export function buildTimeline({ api, view, onClose }) {
     const seq = timeline.seqAt(position);
     label.textContent = `Change ${position.toLocaleString()} of ` +
       `${timeline.length.toLocaleString()} · seq ${seq}`;
+    // Read out as the slider's value (the label itself is not live: it changes every frame
+    // while playing).
+    slider.setAttribute('aria-valuetext', label.textContent);
     restoreBtn.disabled = timeline.length === 0;
   }
 
@@ -153,10 +157,29 @@ export function buildTimeline({ api, view, onClose }) {
     ask();
   }
 
+  /**
+   * The live page's camera, or one fitted to the whole lesson when the live view shows none
+   * of it (the person had panned away): the past must not open on an empty screen.
+   */
+  function camera() {
+    const v = view();
+    const b = unionBounds(timeline.elementsAt(timeline.length));
+    if (!b) return v;
+    const w = window.innerWidth;
+    const h = window.innerHeight - 80; // the bar at the bottom
+    const [x0, y0] = [-v.ox / v.scale, -v.oy / v.scale];
+    const [x1, y1] = [(w - v.ox) / v.scale, (h - v.oy) / v.scale];
+    if (b.x1 >= x0 && b.x0 <= x1 && b.y1 >= y0 && b.y0 <= y1) return v;
+    const scale = Math.max(0.05, Math.min(2, (w - 40) / (b.x1 - b.x0 || 1),
+      (h - 40) / (b.y1 - b.y0 || 1)));
+    return { scale, ox: w / 2 - ((b.x0 + b.x1) / 2) * scale,
+      oy: h / 2 - ((b.y0 + b.y1) / 2) * scale };
+  }
+
   function rebuild() {
     if (!timeline) return;
     layer.resize(window.innerWidth, window.innerHeight, window.devicePixelRatio || 1);
-    layer.configure(view(), personSel.value || null);
+    layer.configure(camera(), personSel.value || null);
     layer.prepare();
     shown = -1;
     ask();
@@ -257,7 +280,12 @@ export function buildTimeline({ api, view, onClose }) {
   for (const type of ['keyup', 'copy', 'cut', 'paste']) {
     window.addEventListener(type, (e) => { if (!root.hidden) e.stopPropagation(); }, true);
   }
-  window.addEventListener('resize', () => { if (layer) rebuild(); });
+  // The bitmaps are one screen each: a resize builds them again, once the window rests.
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => { if (layer) rebuild(); }, 200);
+  });
 
   return {
     open,
