@@ -145,7 +145,8 @@ def log_level(environ: Mapping[str, str]) -> int:
 
 
 def _env_extras(environ: Mapping[str, str]) -> dict[str, object]:
-    """Settings that only have an environment variable: host names and rate limits."""
+    """Settings that only have an environment variable: host names, rate limits and how long
+    changes are kept."""
     out: dict[str, object] = {}
     hosts = environ.get("LANBOARD_ALLOWED_HOSTS", "")
     if hosts.strip():
@@ -160,6 +161,15 @@ def _env_extras(environ: Mapping[str, str]) -> dict[str, object]:
             if not 0 < rate <= 1e6:
                 raise UsageError(f"{var} must be a number of messages a second above 0")
             out[f"rate_{key}"] = rate
+    if "LANBOARD_KEEP_DAYS" in environ:
+        try:
+            days = float(environ["LANBOARD_KEEP_DAYS"])
+        except ValueError:
+            days = -1.0
+        if not 0 < days <= 36_500:  # math.isfinite too: nan fails both comparisons
+            raise UsageError("LANBOARD_KEEP_DAYS must be a number of days above 0 (at most "
+                             "36500)")
+        out["keep_days"] = days
     return out
 
 
@@ -190,6 +200,9 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     server = Server(settings)
+    # The retention reaches the store here, before the first board loads: a store opened
+    # with the default would otherwise prune at startup what a longer setting keeps.
+    server.store.retain(settings.keep_days * 86400.0)
     await server.start()
     if lock is not None:
         lock.publish(settings.host, server.port)

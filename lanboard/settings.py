@@ -31,3 +31,6 @@ class Settings:
     rate_changes: float = limits.RATE_CHANGES
     rate_cursors: float = limits.RATE_CURSORS
     rate_clears: float = limits.RATE_CLEARS
+    #: Days every change is kept, so the board at any moment can be rebuilt
+    #: (LANBOARD_KEEP_DAYS; fractions allowed).
+    keep_days: float = limits.KEEP_DAYS

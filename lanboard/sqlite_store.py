@@ -167,9 +167,7 @@ class SqliteStore:
         except BaseException:
             lock.release()
             raise
-        store = cls(db, lock, checkpointer, keep_seconds)
-        store.prune_all()
-        return store
+        return cls(db, lock, checkpointer, keep_seconds)
 
     # ---- BoardStore --------------------------------------------------------------------
 
@@ -263,8 +261,18 @@ class SqliteStore:
                                 (room_id, floor)).rowcount
         return gone > 0
 
+    def retain(self, keep_seconds: float) -> None:
+        """Keep changes `keep_seconds` from now on, and apply that to every board now (the CLI
+        calls it at startup: a board left idle takes no snapshots). A failure is logged: what
+        is kept stays readable, and the next snapshot prunes again."""
+        self.keep_seconds = keep_seconds
+        try:
+            self.prune_all()
+        except StoreError as exc:
+            log.warning("pruning old changes failed: %s", exc)
+
     def prune_all(self) -> None:
-        """Apply the retention to every board (at startup: an idle board takes no snapshots)."""
+        """Apply the retention to every board."""
         with self._errors("prune"), self.db:
             boards = [r[0] for r in self.db.execute("SELECT DISTINCT board FROM snapshots")]
             pruned = [self._prune(b, time.time()) for b in boards]

@@ -105,6 +105,10 @@ class BoardStore(Protocol):
     def version(self, room_id: str, version_id: int) -> list[Element] | None:
         """The elements of one saved version."""
 
+    def retain(self, keep_seconds: float) -> None:
+        """Keep every change and snapshot this long from now on (LANBOARD_KEEP_DAYS), and drop
+        what is older already."""
+
     def close(self) -> None:
         """Flush and release the store."""
 
@@ -198,6 +202,9 @@ class MemoryStore:
             if info.id == version_id:
                 return list(elements)
         return None
+
+    def retain(self, keep_seconds: float) -> None:
+        self.keep_seconds = keep_seconds  # applied at each board's next snapshot
 
     def close(self) -> None:
         pass

@@ -271,3 +271,42 @@ async def test_a_full_disk_gives_storage_errors_and_keeps_what_was_saved(tmp_pat
         assert http(server.url + "/api/health")[0] == 200
     finally:
         server.stop(signal.SIGKILL)
+
+
+@pytest.mark.slow
+async def test_the_whole_lesson_survives_a_restart_and_kill_9(server_factory, tmp_path):
+    server = server_factory(data_dir=tmp_path / "d")
+    ann = await ws_client(f"{server.url}/ws/lesson", userId="ann", v=2)
+    await ann.recv_type("sync")
+    for i in range(6):
+        ann.send("draw", line(f"a{i}"))
+        await ann.recv_type("draw")
+    assert server.stop() == 0  # a clean stop writes a snapshot at seq 6
+    again = server_factory(data_dir=tmp_path / "d")
+    ann = await ws_client(f"{again.url}/ws/lesson", userId="ann", v=2)
+    await ann.recv_type("sync")
+    for i in range(6, 10):
+        ann.send("draw", line(f"a{i}"))
+        await ann.recv_type("draw")
+    again.kill()  # no snapshot: seqs 7-10 live in the change log alone
+    third = server_factory(data_dir=tmp_path / "d")
+    code, body = http(f"{third.url}/api/rooms/lesson/changes?after=0")
+    assert code == 200, body
+    doc = json.loads(body)
+    assert (doc["oldest"], doc["seq"]) == (0, 10)
+    assert [m["seq"] for m in doc["changes"]] == list(range(1, 11))
+    for seq in (0, 3, 6, 8, 10):
+        code, body = http(f"{third.url}/api/rooms/lesson/export?format=json&seq={seq}")
+        assert code == 200, body
+        assert [e["id"] for e in json.loads(body)["elements"]] == [f"a{i}" for i in range(seq)]
+    code, body = http(f"{third.url}/api/rooms/lesson/export?format=json&seq=11")
+    assert (code, json.loads(body)["error"]) == (404, "no_seq")
+
+
+def test_a_bad_keep_days_is_one_line_exit_2(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "lanboard", "--headless", "--no-mdns",
+                          "--port", "0", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "LANBOARD_KEEP_DAYS": "0"})
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "LANBOARD_KEEP_DAYS" in out.stderr

@@ -95,7 +95,10 @@ def test_the_retention_applies_at_startup_to_boards_left_idle(tmp_path, monkeypa
     store.db.execute("UPDATE snapshots SET time = time - 7200")
     store.db.commit()
     store.close()
-    again = SqliteStore.open(tmp_path, keep_seconds=3600)
+    again = SqliteStore.open(tmp_path)
+    kept = again.kept("r")
+    assert kept is not None and (kept.oldest, kept.seq) == (0, 10)  # the default: 30 days
+    again.retain(3600)  # as the CLI does at startup, with LANBOARD_KEEP_DAYS
     kept = again.kept("r")
     assert kept is not None and (kept.oldest, kept.seq) == (10, 10)
     assert [s for s, _ in again.changes("r", 0)] == [9, 10]  # the resume window stays
