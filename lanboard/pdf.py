@@ -20,15 +20,21 @@ import logging
 import os
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from fpdf import FPDF
-from fpdf.enums import StrokeCapStyle, StrokeJoinStyle
 
 from lanboard import elements
 from lanboard.store import Element
+
+with warnings.catch_warnings():
+    # The one-file app leaves Pillow out; fpdf2 then warns that it cannot embed images,
+    # which a handout without images does not need (the image type will bring Pillow back).
+    warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
+    from fpdf import FPDF
+    from fpdf.enums import StrokeCapStyle, StrokeJoinStyle
 
 log = logging.getLogger(__name__)
 

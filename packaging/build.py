@@ -64,6 +64,8 @@ def pyinstaller_args(dist: Path, work: Path) -> list[str]:
         # zeroconf ships most modules compiled (Cython); PyInstaller cannot read the imports
         # inside a compiled module, so collect the whole package rather than trust analysis.
         "--collect-submodules", "zeroconf",
+        # fpdf2 (the PDF handout) reads its colour profile as package data.
+        "--collect-data", "fpdf",
         *icon_args(),
     ]
     if sys.platform.startswith("linux"):
