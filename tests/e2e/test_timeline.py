@@ -105,7 +105,21 @@ def test_the_slider_scrubs_plays_in_order_filters_and_restores(
     assert int(ann.get_attribute("#timeline-slider", "max") or 0) == length
     # Opened at the end: every stroke is there.
     wait_position(ann, length)
+    # The board's shortcuts are held off while the past is shown: no undo of the live board
+    # (from the page itself, where they would otherwise work: not from the slider).
+    ann.evaluate("() => document.activeElement.blur()")
+    ann.keyboard.press("Control+z")
+    ann.keyboard.press("e")
+    assert ann.evaluate("() => [window.__lanboard.scene.size, "
+                        "window.__lanboard.controller.toolName]") == [4, "pen"]
     assert all(past_ink(ann, x, y) > 0 for _, x, y in STROKES)
+
+    # The page's board at each moment is the server's board at that seq (export?seq=N).
+    for i in range(1, length + 1, 3):
+        seq, page_board = ann.evaluate(
+            f"(i) => [{tl}.timeline.seqAt(i), {tl}.timeline.elementsAt(i)]", i)
+        server = get_json(f"{board_server.url}/api/rooms/lesson/export?format=json&seq={seq}")
+        assert server["elements"] == page_board, f"the board at seq {seq}"
 
     # Scrub to the start from the keyboard: an empty board.
     ann.focus("#timeline-slider")
