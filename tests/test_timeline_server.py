@@ -283,3 +283,39 @@ def test_a_seq_must_be_a_plain_whole_number():
     for bad in ("", "-1", "+1", "1e3", "1.0", "٣", "9" * 16, " 1"):
         with pytest.raises(Exception, match="whole number"):
             timeline.parse_seq(bad)
+
+
+HOSTILE = ["export?seq=%00", "export?seq=1%20", "export?seq=" + "9" * 40, "export?seq=%D9%A3",
+           "export?seq=0x10", "export?seq=1&seq=2", "export?format=pdf&seq=0&paper=..%2F",
+           "export?format=PDF", "changes?after=%FF", "changes?limit=1e3", "changes?after=-0",
+           "changes?after=" + "9" * 15, "changes?after=1&limit=" + "9" * 30,
+           "versions/at/%00/restore", "versions/at/" + "1" * 40 + "/restore",
+           "versions/at/-1/restore", "versions/at/1.0/restore"]
+
+
+@pytest.mark.parametrize("tail", HOSTILE)
+async def test_hostile_timeline_requests_get_json_errors_never_a_500(http_server_client, connect,
+                                                                     tail):
+    ann = await connect("h", userId="ann", v=2)
+    await ann.recv_type("sync")
+    ann.send("draw", line("x"))
+    await ann.recv_type("draw")
+    method = "POST" if tail.endswith("restore") else "GET"
+    resp = await fetch(http_server_client, f"/api/rooms/h/{tail}", method=method,
+                       body=b"{}" if method == "POST" else None,
+                       headers={"Content-Type": "application/json"})
+    assert resp.code < 500, (tail, resp.code, resp.body)
+    if resp.code >= 400:
+        body = json.loads(resp.body)
+        assert {"error", "message"} <= set(body)
+
+
+async def test_the_board_at_seq_0_is_the_empty_board(http_server_client, connect):
+    ann = await connect("z", userId="ann", v=2)
+    await ann.recv_type("sync")
+    ann.send("draw", line("x"))
+    await ann.recv_type("draw")
+    doc = json.loads((await fetch(http_server_client, "/api/rooms/z/export?seq=0")).body)
+    assert (doc["seq"], doc["elements"]) == (0, [])
+    resp = await fetch(http_server_client, "/api/rooms/z/export?format=svg&seq=1")
+    assert resp.code == 200 and b"<line" in resp.body
