@@ -143,3 +143,37 @@ test('more pages of the log join in order; duplicates and older seqs are skipped
   assert.equal(tl.elementsAt(tl.length).length, 5);
   assert.equal(tl.elementsAt(1).length, 1, 'the position asked before is still reachable');
 });
+
+test('loading a lesson: from the oldest kept board, paged on until the current seq', async () => {
+  const { loadLesson } = await import('../../static/app/ui/timeline.js');
+  const all = [];
+  for (let seq = 41; seq <= 52; seq += 1) {
+    all.push({ type: 'draw', userId: 'a', data: rect(`r${seq}`, seq, 'a'), seq });
+  }
+  const asked = [];
+  const api = {
+    changes: async (after) => {
+      asked.push(after);
+      const from = after === null ? 40 : after;
+      return { ok: true, data: { oldest: 40, seq: 52,
+        changes: all.filter((c) => c.seq > from).slice(0, 5) } };
+    },
+    boardAt: async (seq) => ({ ok: true, data: { seq, elements: [rect('old', 0, 'b')] } }),
+  };
+  const lesson = await loadLesson(api);
+  assert.deepEqual(asked, [null, 45, 50]);
+  assert.equal(lesson.oldest, 40);
+  assert.deepEqual(lesson.base.map((e) => e.id), ['old']);
+  assert.deepEqual(lesson.changes.map((c) => c.seq), all.map((c) => c.seq));
+  const tl = new Timeline(lesson);
+  assert.equal(tl.elementsAt(0).length, 1);
+  assert.equal(tl.elementsAt(tl.length).length, 13);
+
+  const never = await loadLesson({ changes: async () => ({ ok: false, status: 404 }) });
+  assert.match(never.error, /nothing was drawn/);
+  const failed = await loadLesson({
+    changes: async () => ({ ok: true, data: { oldest: 3, seq: 9, changes: [] } }),
+    boardAt: async () => ({ ok: false, status: 410, error: 'gone' }),
+  });
+  assert.equal(failed.error, 'gone');
+});
