@@ -169,6 +169,13 @@ test('loading a lesson: from the oldest kept board, paged on until the current s
   assert.equal(tl.elementsAt(0).length, 1);
   assert.equal(tl.elementsAt(tl.length).length, 13);
 
+  // A board kept longer than a lesson: the timeline starts `most` changes before the end.
+  asked.length = 0;
+  const recent = await loadLesson(api, 6);
+  assert.equal(recent.oldest, 46);
+  assert.deepEqual(asked, [null, 46, 51]);
+  assert.deepEqual(recent.changes.map((c) => c.seq), [47, 48, 49, 50, 51, 52]);
+
   const never = await loadLesson({ changes: async () => ({ ok: false, status: 404 }) });
   assert.match(never.error, /nothing was drawn/);
   const failed = await loadLesson({

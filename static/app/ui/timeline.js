@@ -17,16 +17,25 @@ export const CHANGES_PER_SECOND = 30;
 export const SPEEDS = [1, 2, 4, 8, 16];
 /** After this long with no new moment, the moment is painted again exactly (pastlayer.js). */
 const REST_MS = 150;
-/** Pages of the log fetched at most (5,000 changes each) before showing what came. */
-const MAX_PAGES = 200;
+/**
+ * The most changes a timeline holds (about 40,000 strokes, a long lesson): a board kept for
+ * weeks has more, and the timeline then starts from the board that many changes ago.
+ */
+export const MAX_LESSON_CHANGES = 200_000;
 
-/** Fetches the lesson's kept log: {oldest, base, changes} or {error}. */
-export async function loadLesson(api) {
-  const res = await api.changes(null); // from the oldest board the server can rebuild
+/** Fetches the lesson's kept log: {oldest, base, changes, seq} or {error}. */
+export async function loadLesson(api, most = MAX_LESSON_CHANGES) {
+  let res = await api.changes(null); // from the oldest board the server can rebuild
   if (!res.ok) {
     return { error: res.status === 404 ? 'nothing was drawn on this board yet' : res.error };
   }
-  const oldest = res.data.oldest || 0;
+  let oldest = res.data.oldest || 0;
+  const current = res.data.seq;
+  if (current - oldest > most) {
+    oldest = current - most;
+    res = await api.changes(oldest);
+    if (!res.ok) return { error: res.error };
+  }
   let base = [];
   if (oldest > 0) {
     const board = await api.boardAt(oldest);
@@ -34,8 +43,7 @@ export async function loadLesson(api) {
     base = board.data.elements || [];
   }
   const changes = [...res.data.changes];
-  const current = res.data.seq;
-  for (let n = 1; n < MAX_PAGES && changes.length; n += 1) {
+  while (changes.length && changes.length < most) {
     const last = changes[changes.length - 1].seq;
     if (last >= current) break;
     const next = await api.changes(last);
@@ -43,7 +51,7 @@ export async function loadLesson(api) {
     if (!next.data.changes.length) break;
     changes.push(...next.data.changes);
   }
-  return { oldest, base, changes, seq: current };
+  return { oldest, base, changes: changes.filter((c) => c.seq <= current), seq: current };
 }
 
 /**
