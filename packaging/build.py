@@ -23,7 +23,8 @@ NAME = "lanboard"
 #: Standard-library and build-time packages LANBoard never imports at run time. PyInstaller
 #: would otherwise follow optional imports into them and grow the binary.
 EXCLUDES = (
-    "tkinter", "unittest", "pydoc", "pydoc_data", "doctest", "lib2to3", "idlelib",
+    # Not unittest: fpdf2 (the PDF handout) imports unittest.mock at import time.
+    "tkinter", "pydoc", "pydoc_data", "doctest", "lib2to3", "idlelib",
     "PIL", "PyInstaller", "pytest", "_pytest", "hypothesis", "playwright", "mypy",
     "tornado.test", "tornado.testing", "sqlite3.test", "setuptools", "pkg_resources", "pip",
     # Optional imports (tornado.log's colours, shutil's archive formats) whose shared
