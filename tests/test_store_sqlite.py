@@ -225,3 +225,30 @@ def test_the_log_is_checkpointed_by_a_thread_while_the_store_stays_open(tmp_path
         assert board is not None and [s for s, _ in board.changes] == list(range(1, 202))
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_the_memory_twin_keeps_and_prunes_the_lesson_as_sqlite_does(tmp_path, monkeypatch,
+                                                                    kind):
+    from lanboard.store import MemoryStore
+
+    monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
+    store = SqliteStore.open(tmp_path) if kind == "sqlite" else MemoryStore()
+    store.commit([("r", s, f"m{s}".encode()) for s in range(1, 13)], [])
+    store.snapshot("r", 4, [el("a")])
+    store.snapshot("r", 8, [el("b")])
+    kept = store.kept("r")
+    assert kept is not None and (kept.oldest, kept.seq) == (0, 12)
+    assert store.base("r", 9) == (8, [el("b")])
+    assert store.changes("r", 9, upto=11, limit=1) == [(10, b"m10")]
+    store.retain(0)  # from now on nothing older than now is needed past the newest snapshot
+    store.snapshot("r", 10, [el("c")])
+    kept = store.kept("r")
+    assert kept is not None and (kept.oldest, kept.seq) == (10, 12)
+    assert [s for s, _ in store.changes("r", 0)] == [9, 10, 11, 12]  # resume window: 2
+    assert store.base("r", 11) == (10, [el("c")])
+    board = store.load("r")
+    assert board is not None and board.seq == 10 and [s for s, _ in board.changes] == [
+        9, 10, 11, 12]
+    assert store.kept("none") is None
+    store.close()
