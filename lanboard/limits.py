@@ -84,8 +84,11 @@ SNAPSHOT_EVERY_CHANGES = 5_000
 #: and at startup, and asking for them answers 410 `gone`.
 KEEP_DAYS = 30.0
 
-#: Most changes one `GET /api/rooms/{id}/changes` answer holds.
+#: Most changes one `GET /api/rooms/{id}/changes` answer holds...
 MAX_CHANGES_PAGE = 5_000
+#: ...and it stops once past this many bytes (a page of maximum-size paths would otherwise
+#: be gigabytes); it always holds at least one change.
+MAX_CHANGES_PAGE_BYTES = 8 * 1024 * 1024
 
 #: The write-ahead log is copied into the database, off the event loop, once it passes this
 #: size; the checkpoint thread looks this often.

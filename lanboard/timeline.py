@@ -80,13 +80,19 @@ def check(store: BoardStore, room_id: str, seq: int, what: str = "seq") -> int:
 def changes_after(store: BoardStore, room_id: str, after: int,
                   limit: int = MAX_CHANGES_PAGE) -> tuple[int, int, list[bytes]]:
     """(oldest, current seq, the stored change messages with seq > after, oldest first, at
-    most `limit`). `after` below the oldest rebuildable seq is `gone`; past the current seq
-    the list is empty."""
+    most `limit` and about MAX_CHANGES_PAGE_BYTES). `after` below the oldest rebuildable seq
+    is `gone`; past the current seq the list is empty."""
     kept = store.kept(room_id)
     if kept is None:
         raise ProtocolError("no_board", f"there is no board {room_id!r}")
     if after < kept.oldest:
         raise ProtocolError("gone", f"after={after} is older than what is kept: start from "
                             f"the board at seq {kept.oldest}")
-    rows = store.changes(room_id, after, upto=kept.seq, limit=limit)
-    return kept.oldest, kept.seq, [frame for _, frame in rows]
+    frames: list[bytes] = []
+    size = 0
+    for _, frame in store.changes(room_id, after, upto=kept.seq, limit=limit):
+        if frames and size + len(frame) > limits.MAX_CHANGES_PAGE_BYTES:
+            break  # the rest comes with the next page
+        frames.append(frame)
+        size += len(frame)
+    return kept.oldest, kept.seq, frames

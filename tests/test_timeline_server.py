@@ -319,3 +319,40 @@ async def test_the_board_at_seq_0_is_the_empty_board(http_server_client, connect
     assert (doc["seq"], doc["elements"]) == (0, [])
     resp = await fetch(http_server_client, "/api/rooms/z/export?format=svg&seq=1")
     assert resp.code == 200 and b"<line" in resp.body
+
+
+async def test_a_changes_page_stops_past_its_byte_limit(http_server_client, connect,
+                                                        monkeypatch):
+    monkeypatch.setattr(limits, "MAX_CHANGES_PAGE_BYTES", 600)
+    ann = await connect("big", userId="ann", v=2)
+    await ann.recv_type("sync")
+    for i in range(6):
+        ann.send("draw", path(f"p{i}", [[j, j] for j in range(20)]))
+        await ann.recv_type("draw")
+    doc = json.loads((await fetch(http_server_client, "/api/rooms/big/changes?after=0")).body)
+    sizes = [len(json.dumps(m, separators=(",", ":"))) for m in doc["changes"]]
+    assert 1 <= len(sizes) < 6 and (sum(sizes) <= 600 or len(sizes) == 1)
+    got, after = [], 0
+    while True:
+        page = json.loads((await fetch(http_server_client,
+                                       f"/api/rooms/big/changes?after={after}")).body)
+        if not page["changes"]:
+            break
+        got += [m["seq"] for m in page["changes"]]
+        after = got[-1]
+    assert got == list(range(1, 7))
+
+
+def test_the_timeline_and_the_drawing_are_domain_code():
+    """Like tests/test_codebase.py's list: they import no framework, sockets or disks."""
+    import ast
+
+    from test_codebase import FRAMEWORKS
+
+    for module in ("timeline.py", "drawing.py"):
+        tree = ast.parse((ROOT / "lanboard" / module).read_text())
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                 for a in n.names}
+        names |= {n.module.split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.ImportFrom) and n.module}
+        assert not names & (FRAMEWORKS | {"fpdf"}), module
