@@ -37,6 +37,8 @@ export class PastLayer {
     this.dpr = 1;
     /** [{index, canvas}] by index: the elements settled at index, painted. */
     this.bitmaps = [];
+    /** The canvas as painted when the camera began to move (see preview). */
+    this._moved = null;
     this._bounds = new WeakMap();
     this.stats = { frames: 0, lastMs: 0, drawn: 0, full: 0, prepareMs: 0 };
   }
@@ -58,6 +60,28 @@ export class PastLayer {
     this.view = { scale: view.scale, ox: view.ox, oy: view.oy };
     this.who = who;
     this.bitmaps = [];
+    this._moved = null;
+  }
+
+  /**
+   * While the camera moves (a pan or zoom of the past): the moment last painted, moved as a
+   * bitmap, as the live renderer pans a large board. configure() and prepare() make it exact
+   * again once the camera rests.
+   */
+  preview(view) {
+    if (!this._moved) {
+      const snap = document.createElement('canvas');
+      snap.width = this.canvas.width;
+      snap.height = this.canvas.height;
+      snap.getContext('2d').drawImage(this.canvas, 0, 0);
+      this._moved = snap;
+    }
+    const r = this.view;
+    const s = view.scale / r.scale;
+    const d = this.dpr;
+    this._clear();
+    this.ctx.setTransform(s, 0, 0, s, d * (view.ox - r.ox * s), d * (view.oy - r.oy * s));
+    this.ctx.drawImage(this._moved, 0, 0);
   }
 
   /** Builds the bitmaps for the current camera and person: one forward pass over the log. */

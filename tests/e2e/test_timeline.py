@@ -135,8 +135,24 @@ def test_the_slider_scrubs_plays_in_order_filters_and_restores(
     assert shown == [True, True, False, False]
     ann.screenshot(path=str(artifacts / "timeline-scrub.png"))
 
+    # The past pans with a drag (moved as a bitmap, then painted exactly where it rests).
+    ann.mouse.move(700, 300)
+    ann.mouse.down()
+    ann.mouse.move(850, 300, steps=5)
+    ann.mouse.move(1000, 300, steps=5)
+    ann.mouse.up()
+    wait_position(ann, after_second)
+    assert past_ink(ann, 100, 200) == 0 and past_ink(ann, 400, 200) > 0
+    ann.mouse.move(1000, 300)
+    ann.mouse.down()
+    ann.mouse.move(700, 300, steps=5)
+    ann.mouse.up()
+    wait_position(ann, after_second)
+    assert past_ink(ann, 100, 200) > 0
+
     # The person filter: Bob's stroke alone.
     ann.select_option("#timeline-person", "Bob")
+    ann.focus("#timeline-slider")
     ann.keyboard.press("End")
     wait_position(ann, length)
     assert [past_ink(ann, x, y) > 0 for _, x, y in STROKES] == [False, False, True, False]

@@ -8,6 +8,7 @@
 // the board at its oldest kept seq; timeline.js replays it and pastlayer.js paints it.
 
 import { unionBounds } from '../export.js';
+import { MAX_SCALE, MIN_SCALE } from '../view.js';
 import { PastLayer } from '../pastlayer.js';
 import { Timeline } from '../timeline.js';
 import { confirmAction, toast } from './dialogs.js';
@@ -15,6 +16,8 @@ import { confirmAction, toast } from './dialogs.js';
 /** Changes a second at 1x: about the pace a pen's appends go out while drawing. */
 export const CHANGES_PER_SECOND = 30;
 export const SPEEDS = [1, 2, 4, 8, 16];
+/** A pan or zoom of the past is painted exactly once the camera rests this long. */
+const CAMERA_REST_MS = 250;
 /** After this long with no new moment, the moment is painted again exactly (pastlayer.js). */
 const REST_MS = 150;
 /**
@@ -80,6 +83,11 @@ export function buildTimeline({ api, view, onClose }) {
   let frameAsked = false;
   let shown = -1;
   let restTimer = null;
+  /** The camera the past is shown with, and whether it is moving (a pan or zoom). */
+  let cam = null;
+  let camTimer = null;
+  /** The pointer dragging the past: {id, x, y, cam} where it went down. */
+  let grab = null;
 
   for (const s of SPEEDS) {
     const o = document.createElement('option');
@@ -107,6 +115,10 @@ export function buildTimeline({ api, view, onClose }) {
     frameAsked = false;
     if (!layer) return;
     if (playing) advance(performance.now());
+    if (camTimer !== null) {
+      if (playing) ask(); // painted again once the camera rests
+      return;
+    }
     if (position !== shown) {
       layer.show(position);
       shown = position;
@@ -187,7 +199,7 @@ export function buildTimeline({ api, view, onClose }) {
   function rebuild() {
     if (!timeline) return;
     layer.resize(window.innerWidth, window.innerHeight, window.devicePixelRatio || 1);
-    layer.configure(camera(), personSel.value || null);
+    layer.configure(cam, personSel.value || null);
     layer.prepare();
     shown = -1;
     ask();
@@ -225,6 +237,7 @@ export function buildTimeline({ api, view, onClose }) {
     slider.min = '0';
     slider.max = String(timeline.length);
     fillPeople();
+    cam = camera();
     setControls(true);
     position = timeline.length;
     slider.value = String(position);
@@ -236,6 +249,10 @@ export function buildTimeline({ api, view, onClose }) {
     if (root.hidden) return;
     setPlaying(false);
     clearTimeout(restTimer);
+    clearTimeout(camTimer);
+    camTimer = null;
+    cam = null;
+    grab = null;
     root.hidden = true;
     document.body.classList.remove('timeline-open');
     timeline = null;
@@ -267,6 +284,46 @@ export function buildTimeline({ api, view, onClose }) {
   });
   playBtn.addEventListener('click', () => setPlaying(!playing));
   personSel.addEventListener('change', rebuild);
+
+  // ---- pan and zoom of the past: moved as a bitmap, exact once it rests -----------------
+
+  function moveCamera(next) {
+    if (!layer) return;
+    cam = next;
+    delete root.dataset.exact;
+    layer.preview(cam);
+    clearTimeout(camTimer);
+    camTimer = setTimeout(() => {
+      camTimer = null;
+      rebuild();
+    }, CAMERA_REST_MS);
+  }
+
+  canvas.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    if (!cam) return;
+    // Pinch on a trackpad comes as a wheel with ctrlKey: zoom; a plain wheel zooms too,
+    // as on the live board.
+    const factor = Math.exp(-e.deltaY * (e.ctrlKey ? 0.01 : 0.0015));
+    const scale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, cam.scale * factor));
+    const wx = (e.clientX - cam.ox) / cam.scale;
+    const wy = (e.clientY - cam.oy) / cam.scale;
+    moveCamera({ scale, ox: e.clientX - wx * scale, oy: e.clientY - wy * scale });
+  }, { passive: false });
+
+  canvas.addEventListener('pointerdown', (e) => {
+    if (!cam || grab) return;
+    grab = { id: e.pointerId, x: e.clientX, y: e.clientY, cam };
+    canvas.setPointerCapture(e.pointerId);
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    if (!grab || e.pointerId !== grab.id) return;
+    moveCamera({ scale: grab.cam.scale, ox: grab.cam.ox + e.clientX - grab.x,
+      oy: grab.cam.oy + e.clientY - grab.y });
+  });
+  const release = (e) => { if (grab && e.pointerId === grab.id) grab = null; };
+  canvas.addEventListener('pointerup', release);
+  canvas.addEventListener('pointercancel', release);
   restoreBtn.addEventListener('click', () => restore().catch((e) => toast(String(e))));
   closeBtn.addEventListener('click', close);
   // Caught before the board's own handlers (window, bubbling): while the past is shown no
