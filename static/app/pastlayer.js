@@ -44,6 +44,8 @@ export class PastLayer {
   }
 
   resize(width, height, dpr) {
+    this.bitmaps = [];
+    if (width === this.width && height === this.height && dpr === this.dpr) return;
     this.width = width;
     this.height = height;
     this.dpr = dpr;
@@ -52,7 +54,6 @@ export class PastLayer {
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
     this.ctx.lbFontSize = null; // resizing resets the context, its font included
-    this.bitmaps = [];
   }
 
   /** The camera ({scale, ox, oy}, as view.js) and the person shown (null: everyone). */
