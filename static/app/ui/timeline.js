@@ -131,7 +131,7 @@ export function buildTimeline({ api, view, onClose }) {
 
   /** Scrubbing or playing stopped: the moment in exact board order. */
   function rest() {
-    if (!layer || playing) return;
+    if (!layer || playing || camTimer !== null || position !== shown) return;
     layer.exact(position);
     root.dataset.exact = String(position);
   }
@@ -174,6 +174,10 @@ export function buildTimeline({ api, view, onClose }) {
     position = Math.max(0, Math.min(timeline ? timeline.length : 0, i));
     slider.value = String(position);
     delete root.dataset.exact;
+    if (position === shown) { // nothing new to paint: only the exact paint is due again
+      clearTimeout(restTimer);
+      restTimer = setTimeout(rest, REST_MS);
+    }
     ask();
   }
 
