@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +33,7 @@ from lanboard import kinds, timeline
 from lanboard.hub import Hub
 from lanboard.peer import Peer
 from lanboard.room import Room
-from lanboard.sqlite_store import DB_NAME, SqliteStore
+from lanboard.sqlite_store import DB_NAME, SqliteStore, zip_history
 
 APPENDS_PER_STROKE = 45
 STROKE_SECONDS = 1.5
@@ -136,6 +137,10 @@ def main() -> None:
         seconds = lesson(hub, args.changes, args.students, rng)
         made = time.perf_counter() - began
         hub.close()
+        # What the checkpoint thread does as snapshots become history, finished here so the
+        # figures do not depend on how far it got.
+        while zip_history(store.db, most=100):
+            pass
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         kept = store.kept("lesson")
         assert kept is not None
@@ -145,17 +150,24 @@ def main() -> None:
             "SELECT sum(length(message)) FROM changes WHERE board = 'lesson'").fetchone()[0]
         snap_bytes = store.db.execute(
             "SELECT sum(length(elements)) FROM snapshots WHERE board = 'lesson'").fetchone()[0]
+        unzipped = sum(len(zlib.decompress(b) if z else b) for z, b in store.db.execute(
+            "SELECT zipped, elements FROM snapshots WHERE board = 'lesson'"))
         file_bytes = (Path(tmp) / DB_NAME).stat().st_size
+        # Pages the zipping freed are reused by the next writes: count the pages in use.
+        pages, free, page = (store.db.execute(f"PRAGMA {p}").fetchone()[0]
+                             for p in ("page_count", "freelist_count", "page_size"))
+        used_bytes = (pages - free) * page
         print(f"lesson: {kept.seq:,} changes in {made:.1f} s, {seconds / 60:.1f} simulated "
               f"minutes of {args.students} students; {len(snaps)} snapshots "
               f"(largest board {max(len(store.base('lesson', s)[1]) for s in snaps):,} "
               "elements)")
         per_hour = 3600 / seconds
-        print(f"disk: {file_bytes / 2**20:.1f} MiB file = changes {change_bytes / 2**20:.1f} "
-              f"MiB ({change_bytes / kept.seq:.0f} B each) + snapshots "
-              f"{snap_bytes / 2**20:.1f} MiB; per hour of this class "
-              f"{file_bytes * per_hour / 2**20:.0f} MiB, "
-              f"{file_bytes * per_hour * 6 * 5 * 4.3 / 2**30:.1f} GiB for 30 days of 6 such "
+        print(f"disk: {used_bytes / 2**20:.1f} MiB in use ({file_bytes / 2**20:.1f} MiB file) "
+              f"= changes {change_bytes / 2**20:.1f} MiB ({change_bytes / kept.seq:.0f} B "
+              f"each) + snapshots {snap_bytes / 2**20:.1f} MiB (zipped; "
+              f"{unzipped / 2**20:.1f} MiB as written); per hour of this class "
+              f"{used_bytes * per_hour / 2**20:.0f} MiB, "
+              f"{used_bytes * per_hour * 6 * 5 * 4.3 / 2**30:.1f} GiB for 30 days of 6 such "
               "hours a school day")
 
         # The worst seqs sit just before a snapshot (the longest replay); the rest at random.
@@ -171,6 +183,8 @@ def main() -> None:
                 assert replay_from_start(store, seq) == board
                 base.append(time.perf_counter() - t)
         ms = sorted(1000 * v for v in ours)
+        slowest = sorted(zip(ours, probes, strict=True))[-3:]
+        print("slowest: " + ", ".join(f"seq {s:,} {1000 * t:.0f} ms" for t, s in slowest))
         print(f"board at seq (snapshot + replay), {len(ms)} seqs: median "
               f"{statistics.median(ms):.0f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.0f} ms, "
               f"worst {ms[-1]:.0f} ms (target 300 ms)")

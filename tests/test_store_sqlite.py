@@ -252,3 +252,32 @@ def test_the_memory_twin_keeps_and_prunes_the_lesson_as_sqlite_does(tmp_path, mo
         9, 10, 11, 12]
     assert store.kept("none") is None
     store.close()
+
+
+def test_history_snapshots_are_zipped_by_the_thread_and_read_back_the_same(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setattr(limits, "CHECKPOINT_POLL_SECONDS", 0.02)
+    boards = {s: [el(f"e{i}-{s}") for i in range(300)] for s in (2, 4, 6)}
+    store = SqliteStore.open(tmp_path)
+    try:
+        store.commit([("r", s, b"m") for s in range(1, 8)], [])
+        for seq, elements in boards.items():
+            store.snapshot("r", seq, elements)
+        deadline = time.monotonic() + 10
+        zipped = []
+        while time.monotonic() < deadline:
+            zipped = [r[0] for r in store.db.execute(
+                "SELECT seq FROM snapshots WHERE zipped = 1 ORDER BY seq")]
+            if len(zipped) == 2:
+                break
+            time.sleep(0.02)
+        assert zipped == [2, 4]  # the newest stays as it is: every load reads it
+        for seq, elements in boards.items():
+            assert store.base("r", seq + 1) == (seq, elements)
+        board = store.load("r")
+        assert board is not None and board.elements == boards[6]
+        size = store.db.execute("SELECT length(elements) FROM snapshots WHERE seq = 2"
+                                ).fetchone()[0]
+        assert size < len(pack(boards[2])) / 3
+    finally:
+        store.close()
