@@ -70,6 +70,14 @@ async def off_loop(work: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(EXPORTS, work)
 
 
+def handout(elements: list[Element], paper: str, title: str) -> bytes:
+    """The PDF handout. fpdf2 and fontTools (0.4 s to import) are imported by the first one,
+    on the export thread, not at every start nor on the loop."""
+    from lanboard.pdf import render
+
+    return render(elements, paper, title=title)
+
+
 class BoardHandler(BaseHandler):
     """Shared by the board routes: checks a request in full before any board is loaded (a
     refused request loads and creates nothing), and checks writes come from our pages."""
@@ -261,17 +269,15 @@ class ExportHandler(BoardHandler):
         self.set_header("Content-Disposition",
                         f'attachment; filename="{room_id}-{stamp}.{fmt}"')
         if fmt == "svg":
+            picture = await off_loop(lambda: svg.render(elements))
             self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
-            self.finish(svg.render(elements))
+            self.finish(picture)
             return
         if fmt == "pdf":
-            # fpdf2 (and Pillow) are imported by the first handout, not at every start.
-            from lanboard.pdf import render as render_pdf
-
             title = f"{room_id} at seq {seq}"
-            handout = await off_loop(lambda: render_pdf(elements, paper, title=title))
+            pages = await off_loop(lambda: handout(elements, paper, title))
             self.set_header("Content-Type", "application/pdf")
-            self.finish(handout)
+            self.finish(pages)
             return
         self.set_header("Content-Type", "application/json; charset=utf-8")
         head = dumps({"lanboard": FILE_FORMAT, "room": room_id, "seq": seq,
