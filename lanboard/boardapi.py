@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -67,7 +69,27 @@ T = TypeVar("T")
 
 async def off_loop(work: Callable[[], T]) -> T:
     """Run `work` on the export thread and wait for it without blocking the loop."""
-    return await asyncio.get_running_loop().run_in_executor(EXPORTS, work)
+    return await asyncio.get_running_loop().run_in_executor(EXPORTS, _no_collection, work)
+
+
+#: The GIL's switch interval while an export runs: the loop waits at most this long each
+#: time it needs the GIL back (Python's default, 5 ms, cost a live round trip a few of them).
+EXPORT_SWITCH_SECONDS = 0.0005
+
+
+def _no_collection(work: Callable[[], T]) -> T:
+    """Run `work` with the cyclic collector off and a short GIL switch interval: an export
+    makes hundreds of thousands of lists and dicts, and the full collections they set off
+    (tens of milliseconds each, with the GIL held) stalled the live boards more than the
+    export itself. Everything it makes is freed by reference counting when it ends."""
+    interval = sys.getswitchinterval()
+    gc.disable()
+    sys.setswitchinterval(EXPORT_SWITCH_SECONDS)
+    try:
+        return work()
+    finally:
+        sys.setswitchinterval(interval)
+        gc.enable()
 
 
 def handout(elements: list[Element], paper: str, title: str) -> bytes:
