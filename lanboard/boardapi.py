@@ -82,14 +82,15 @@ def _no_collection(work: Callable[[], T]) -> T:
     makes hundreds of thousands of lists and dicts, and the full collections they set off
     (tens of milliseconds each, with the GIL held) stalled the live boards more than the
     export itself. Everything it makes is freed by reference counting when it ends."""
-    interval = sys.getswitchinterval()
+    interval, collecting = sys.getswitchinterval(), gc.isenabled()
     gc.disable()
     sys.setswitchinterval(EXPORT_SWITCH_SECONDS)
     try:
         return work()
     finally:
         sys.setswitchinterval(interval)
-        gc.enable()
+        if collecting:
+            gc.enable()
 
 
 def handout(elements: list[Element], paper: str, title: str) -> bytes:
