@@ -33,6 +33,7 @@ from lanboard.store import (
     Version,
     VersionInfo,
     kept_range,
+    redundant,
 )
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,13 @@ class SqliteStore:
         blob = pack(elements)
         now = time.time()
         with self._errors("snapshot"), self.db:
+            newest = [r[0] for r in self.db.execute(
+                "SELECT seq FROM snapshots WHERE board = ? AND seq < ? ORDER BY seq DESC "
+                "LIMIT 2", (room_id, seq))]
+            gone = redundant(newest, seq, len(elements))
+            if gone is not None:
+                self.db.execute("DELETE FROM snapshots WHERE board = ? AND seq = ?",
+                                (room_id, gone))
             self.db.execute("INSERT OR REPLACE INTO snapshots (board, seq, time, elements) "
                             "VALUES (?, ?, ?, ?)", (room_id, seq, now, blob))
             self.db.execute(

@@ -71,6 +71,23 @@ class Kept:
 KEEP_SECONDS = limits.KEEP_DAYS * 86400.0
 
 
+def snapshot_spacing(elements: int) -> int:
+    """Changes between two snapshots of a board of this many elements, as the hub takes them
+    (a snapshot costs time in proportion to the board). The board at any kept seq is at most
+    this many changes of replay from a kept snapshot."""
+    return max(limits.SNAPSHOT_EVERY_CHANGES, elements)
+
+
+def redundant(newest_two: list[int], seq: int, elements: int) -> int | None:
+    """The snapshot a new one at `seq` makes redundant, if any: the newest of `newest_two`
+    (the two newest before `seq`, newest first) when the one before it is still within one
+    spacing of `seq`, so no seq needs it to stay within one spacing of replay. Without this,
+    every unload of a board in bursts of use would keep one more whole board."""
+    if len(newest_two) == 2 and seq - newest_two[1] <= snapshot_spacing(elements):
+        return newest_two[0]
+    return None
+
+
 class BoardStore(Protocol):
     def load(self, room_id: str) -> StoredBoard | None:
         """The stored board, or None when there is none. Its `changes` are those after the
@@ -152,6 +169,8 @@ class MemoryStore:
     def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
         now = self._clock()
         snaps = [s for s in self._snapshots.get(room_id, []) if s[0] != seq]
+        gone = redundant([s[0] for s in snaps if s[0] < seq][-2:][::-1], seq, len(elements))
+        snaps = [s for s in snaps if s[0] != gone]
         snaps.append((seq, now, list(elements)))
         snaps.sort(key=lambda s: s[0])
         # The same retention as SqliteStore: the newest snapshot older than the cutoff is the

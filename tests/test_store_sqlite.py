@@ -70,6 +70,7 @@ def test_every_change_is_kept_within_the_retention_and_snapshots_pile_up(tmp_pat
 
 def test_past_the_retention_old_changes_and_snapshots_go(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "RESUME_LOG_CHANGES", 2)
+    monkeypatch.setattr(limits, "SNAPSHOT_EVERY_CHANGES", 4)  # none of them is redundant
     store = SqliteStore.open(tmp_path, keep_seconds=3600)
     store.commit([("r", s, b"m") for s in range(1, 21)], [])
     store.snapshot("r", 5, [el("a")])
@@ -257,10 +258,11 @@ def test_the_memory_twin_keeps_and_prunes_the_lesson_as_sqlite_does(tmp_path, mo
 def test_history_snapshots_are_zipped_by_the_thread_and_read_back_the_same(tmp_path,
                                                                            monkeypatch):
     monkeypatch.setattr(limits, "CHECKPOINT_POLL_SECONDS", 0.02)
-    boards = {s: [el(f"e{i}-{s}") for i in range(300)] for s in (2, 4, 6)}
+    monkeypatch.setattr(limits, "SNAPSHOT_EVERY_CHANGES", 1)  # spaced by the board's size
+    boards = {s: [el(f"e{i}-{s}") for i in range(300)] for s in (2, 400, 800)}
     store = SqliteStore.open(tmp_path)
     try:
-        store.commit([("r", s, b"m") for s in range(1, 8)], [])
+        store.commit([("r", s, b"m") for s in range(1, 802)], [])
         for seq, elements in boards.items():
             store.snapshot("r", seq, elements)
         deadline = time.monotonic() + 10
@@ -271,13 +273,32 @@ def test_history_snapshots_are_zipped_by_the_thread_and_read_back_the_same(tmp_p
             if len(zipped) == 2:
                 break
             time.sleep(0.02)
-        assert zipped == [2, 4]  # the newest stays as it is: every load reads it
+        assert zipped == [2, 400]  # the newest stays as it is: every load reads it
         for seq, elements in boards.items():
             assert store.base("r", seq + 1) == (seq, elements)
         board = store.load("r")
-        assert board is not None and board.elements == boards[6]
+        assert board is not None and board.elements == boards[800]
         size = store.db.execute("SELECT length(elements) FROM snapshots WHERE seq = 2"
                                 ).fetchone()[0]
         assert size < len(pack(boards[2])) / 3
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_snapshots_closer_than_one_spacing_are_collapsed(tmp_path, monkeypatch, kind):
+    """A board used in bursts is snapshotted at every unload: only the snapshots that keep
+    each seq within one spacing of replay stay."""
+    from lanboard.store import MemoryStore
+
+    monkeypatch.setattr(limits, "SNAPSHOT_EVERY_CHANGES", 10)
+    store = SqliteStore.open(tmp_path) if kind == "sqlite" else MemoryStore()
+    store.commit([("r", s, b"m") for s in range(1, 41)], [])
+    for seq in (10, 20, 25, 27, 29, 31):
+        store.snapshot("r", seq, [el(f"at{seq}")])
+    kept = [s for s in range(0, 41) if store.base("r", s)[0] == s and s]
+    assert kept == [10, 20, 29, 31]  # 25 and 27 went: 20 is within 10 changes of 29
+    assert store.base("r", 28) == (20, [el("at20")])
+    for seq in range(1, 41):
+        assert seq - store.base("r", seq)[0] <= 10
+    store.close()
