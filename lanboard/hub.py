@@ -17,7 +17,7 @@ from lanboard.kinds import KINDS
 from lanboard.peer import Peer
 from lanboard.protocol import decode, error_frame
 from lanboard.room import Outgoing, Room
-from lanboard.store import BoardStore, Element, StoreError, Version
+from lanboard.store import BoardStore, Element, StoreError, Version, snapshot_spacing
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,7 @@ class Hub:
             self._deliver(room)
             # A snapshot costs time in proportion to the board, so big boards take them
             # less often: the work per change stays flat.
-            due = max(limits.SNAPSHOT_EVERY_CHANGES, len(room.elements))
-            if room.seq - room.snapshot_seq >= due:
+            if room.seq - room.snapshot_seq >= snapshot_spacing(len(room.elements)):
                 self.save_snapshot(room)
 
     def save_snapshot(self, room: Room) -> None:
