@@ -1,50 +1,45 @@
 """Every element type, defined once: its fields (which drive validation and transforms),
-its bounds, and its SVG and PDF drawing (named here, written in `lanboard/drawing.py`). Pure
-domain code.
+its bounds, and how it draws itself in SVG and on a PDF page. Pure domain code.
 
-Adding an element type on the server is one entry in `TYPES` (and its two drawing functions);
-the page's `static/app/elements/` has the matching module, and
+Adding an element type on the server is one entry in `TYPES` and its two drawing functions,
+here; the field kinds it is written in are `lanboard/fields.py`'s, the drawing primitives
+`lanboard/drawing.py`'s. The page's `static/app/elements/` has the matching module, and
 tests/test_schema_parity.py holds the two schemas in step.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lanboard import drawing, limits
+from lanboard import limits
 
 # Re-exported: the names this module has always offered.
 from lanboard.drawing import LINE_HEIGHT as LINE_HEIGHT
-from lanboard.drawing import STICKY_FILL as STICKY_FILL
-from lanboard.drawing import STICKY_PAD as STICKY_PAD
-from lanboard.drawing import Pen
+from lanboard.drawing import (
+    Pen,
+    box,
+    pen_stroke,
+    quoteattr,
+    stroke_attrs,
+    text_lines,
+)
 from lanboard.drawing import escape as escape
 from lanboard.drawing import num as num
-from lanboard.drawing import quoteattr as quoteattr
 from lanboard.drawing import wrap as wrap
 from lanboard.errors import BAD_ELEMENT, ProtocolError
-
-#: Field kinds. Coordinates (`x`, `y`), sizes (`w`, `h`), `points` and `font` move and scale
-#: with a transform; the others are style and content.
-COORD_KINDS = frozenset({"x", "y", "w", "h"})
-
-_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    kind: str
-    required: bool = True
+from lanboard.fields import CHECKS, Field
+from lanboard.fields import element_id as element_id
+from lanboard.fields import number as number
+from lanboard.fields import point as point
 
 
 @dataclass(frozen=True, slots=True)
 class ElementType:
     """One element type: its own fields (strokeColor and strokeWidth are every type's) and how
-    it is drawn, in SVG and with a PDF page's pen (both in `lanboard/drawing.py`)."""
+    it is drawn, in SVG and with a PDF page's pen (its two functions, below)."""
 
     name: str
     own: dict[str, Field]
@@ -58,25 +53,147 @@ class ElementType:
 
 COMMON = {"strokeColor": Field("color"), "strokeWidth": Field("width")}
 
+# ---- how each type draws itself: SVG (the export), then a PDF page's pen (the handout) --
+
+
+def line_svg(el: dict[str, Any]) -> str:
+    return (f'<line x1="{num(el["x1"])}" y1="{num(el["y1"])}" x2="{num(el["x2"])}" '
+            f'y2="{num(el["y2"])}" {stroke_attrs(el)}/>')
+
+
+def arrow_svg(el: dict[str, Any]) -> str:
+    pts = " ".join(f"{num(x)},{num(y)}" for x, y in arrow_head(el))
+    return line_svg(el) + f'<polyline points="{pts}" fill="none" {stroke_attrs(el)}/>'
+
+
+def rect_svg(el: dict[str, Any]) -> str:
+    x, y, w, h = box(el)
+    fill = quoteattr(el.get("fillColor") or "none")
+    return (f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
+            f"fill={fill} {stroke_attrs(el)}/>")
+
+
+def ellipse_svg(el: dict[str, Any]) -> str:
+    x, y, w, h = box(el)
+    fill = quoteattr(el.get("fillColor") or "none")
+    return (f'<ellipse cx="{num(x + w / 2)}" cy="{num(y + h / 2)}" rx="{num(w / 2)}" '
+            f'ry="{num(h / 2)}" fill={fill} {stroke_attrs(el)}/>')
+
+
+def points_svg(el: dict[str, Any], extra: str = "") -> str:
+    pts = el["points"]
+    if len(pts) == 1:
+        return (f'<circle cx="{num(pts[0][0])}" cy="{num(pts[0][1])}" '
+                f'r="{num(el["strokeWidth"] / 2)}" fill={quoteattr(el["strokeColor"])}{extra}/>')
+    d = "M" + " L".join(f"{num(p[0])} {num(p[1])}" for p in pts)
+    return f'<path d="{d}" fill="none" {stroke_attrs(el)}{extra}/>'
+
+
+#: How much of what lies under it a highlighter stroke lets through (the page uses the same).
+HIGHLIGHTER_OPACITY = 0.35
+
+
+def highlighter_svg(el: dict[str, Any]) -> str:
+    return points_svg(el, f' opacity="{HIGHLIGHTER_OPACITY}"')
+
+
+def text_svg(el: dict[str, Any]) -> str:
+    return text_lines(el["x"], el["y"], el["text"].split("\n"), el["fontSize"],
+                       el["strokeColor"])
+
+
+#: Inner margin of a sticky note, as a multiple of its font size.
+STICKY_PAD = 0.5
+STICKY_FILL = "#fde68a"
+
+
+def sticky_svg(el: dict[str, Any]) -> str:
+    x, y, w, h = box(el)
+    pad = el["fontSize"] * STICKY_PAD
+    fill = quoteattr(el.get("fillColor") or STICKY_FILL)
+    lines = wrap(el["text"], max(1.0, w - 2 * pad), el["fontSize"])
+    return (f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
+            f'fill={fill} stroke="none"/>'
+            + text_lines(x + pad, y + pad, lines, el["fontSize"], el["strokeColor"]))
+
+
+
+# ---- the same shapes with a PDF page's pen -----------------------------------------
+
+
+def line_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    pen_stroke(pen, el)
+    pen.line(el["x1"], el["y1"], el["x2"], el["y2"])
+
+
+def arrow_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    line_pdf(pen, el)
+    pen.polyline(arrow_head(el))
+
+
+def arrow_head(el: dict[str, Any]) -> list[tuple[float, float]]:
+    """The arrow's two wings and its tip, as both drawings use them."""
+    angle = math.atan2(el["y2"] - el["y1"], el["x2"] - el["x1"])
+    size = max(10.0, el["strokeWidth"] * 4)
+    wing = [(el["x2"] + size * math.cos(angle + math.pi - side * math.pi / 7),
+             el["y2"] + size * math.sin(angle + math.pi - side * math.pi / 7))
+            for side in (-1, 1)]
+    return [wing[0], (el["x2"], el["y2"]), wing[1]]
+
+
+def rect_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    pen_stroke(pen, el)
+    pen.rect(*box(el), el.get("fillColor"), True)
+
+
+def ellipse_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    pen_stroke(pen, el)
+    pen.oval(*box(el), el.get("fillColor"))
+
+
+def points_pdf(pen: Pen, el: dict[str, Any], opacity: float = 1.0) -> None:
+    pts = el["points"]
+    pen_stroke(pen, el, opacity)
+    if len(pts) == 1:
+        pen.dot(pts[0][0], pts[0][1], el["strokeWidth"] / 2, el["strokeColor"])
+    else:
+        pen.polyline([(p[0], p[1]) for p in pts])
+
+
+def highlighter_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    points_pdf(pen, el, HIGHLIGHTER_OPACITY)
+
+
+def text_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    pen.text(el["x"], el["y"], el["text"].split("\n"), el["fontSize"], el["strokeColor"])
+
+
+def sticky_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    x, y, w, h = box(el)
+    pad = el["fontSize"] * STICKY_PAD
+    pen.rect(x, y, w, h, el.get("fillColor") or STICKY_FILL, False)
+    pen.text(x + pad, y + pad, wrap(el["text"], max(1.0, w - 2 * pad), el["fontSize"]),
+             el["fontSize"], el["strokeColor"])
+
+
 # ---- the table --------------------------------------------------------------------------
 
 _SEGMENT = {"x1": Field("x"), "y1": Field("y"), "x2": Field("x"), "y2": Field("y")}
 _BOX = {"x": Field("x"), "y": Field("y"), "width": Field("w"), "height": Field("h")}
 _FILL = {"fillColor": Field("color", required=False)}
 
-_D = drawing
 TYPES: dict[str, ElementType] = {t.name: t for t in (
-    ElementType("line", _SEGMENT, _D.line_svg, _D.line_pdf),
-    ElementType("arrow", _SEGMENT, _D.arrow_svg, _D.arrow_pdf),
-    ElementType("rect", {**_BOX, **_FILL}, _D.rect_svg, _D.rect_pdf),
-    ElementType("ellipse", {**_BOX, **_FILL}, _D.ellipse_svg, _D.ellipse_pdf),
-    ElementType("path", {"points": Field("points")}, _D.points_svg, _D.points_pdf),
-    ElementType("highlighter", {"points": Field("points")}, _D.highlighter_svg,
-                _D.highlighter_pdf),
+    ElementType("line", _SEGMENT, line_svg, line_pdf),
+    ElementType("arrow", _SEGMENT, arrow_svg, arrow_pdf),
+    ElementType("rect", {**_BOX, **_FILL}, rect_svg, rect_pdf),
+    ElementType("ellipse", {**_BOX, **_FILL}, ellipse_svg, ellipse_pdf),
+    ElementType("path", {"points": Field("points")}, points_svg, points_pdf),
+    ElementType("highlighter", {"points": Field("points")}, highlighter_svg,
+                highlighter_pdf),
     ElementType("text", {"x": Field("x"), "y": Field("y"), "text": Field("text"),
-                         "fontSize": Field("font")}, _D.text_svg, _D.text_pdf),
+                         "fontSize": Field("font")}, text_svg, text_pdf),
     ElementType("sticky", {**_BOX, "text": Field("text"), "fontSize": Field("font"), **_FILL},
-                _D.sticky_svg, _D.sticky_pdf),
+                sticky_svg, sticky_pdf),
 )}
 
 #: Fields an `update` may set: any type's, except the identity fields.
@@ -104,106 +221,14 @@ def schema_json() -> dict[str, Any]:
 # ---- validation -------------------------------------------------------------------------
 
 
-def _ref(obj: dict[str, Any]) -> str | None:
-    ref = obj.get("id")
-    return ref[: limits.MAX_ID_CHARS] if isinstance(ref, str) else None
-
-
-def number(obj: dict[str, Any], key: str, lo: float = -limits.MAX_COORD,
-           hi: float = limits.MAX_COORD) -> float:
-    value: Any = obj.get(key)
-    kind = type(value)  # exact: JSON gives int and float, never a subclass but bool
-    if kind is not float and kind is not int:
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a number", _ref(obj))
-    # Compare before any float conversion: an integer with hundreds of digits overflows one.
-    if not lo <= value <= hi or (kind is float and not math.isfinite(value)):
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be between {lo:g} and {hi:g}", _ref(obj))
-    checked: float = value
-    return checked
-
-
-def _color(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not _COLOR.fullmatch(value):
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a color like #rgb or #rrggbb",
-                            _ref(obj))
-    return value
-
-
-def _text(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or len(value) > limits.MAX_TEXT_CHARS:
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a string of at most "
-                            f"{limits.MAX_TEXT_CHARS} characters", _ref(obj))
-    # XML 1.0 has no way to write these (not even as &#...;), so a text holding one would
-    # make the SVG export invalid: Chromium renders only what comes before it.
-    bad = re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]", value)
-    if bad is not None:
-        raise ProtocolError(BAD_ELEMENT, f"'{key}' holds U+{ord(bad.group()):04X}, a control "
-                            "character XML cannot carry", _ref(obj))
-    return value
-
-
-def point(value: Any, ref: str | None) -> list[float]:
-    """Check one path point: [x, y] or [x, y, pressure]."""
-    if not isinstance(value, list) or len(value) not in (2, 3):
-        raise ProtocolError(BAD_ELEMENT, "a point must be [x, y] or [x, y, pressure]", ref)
-    for i, v in enumerate(value):
-        bound = 1.0 if i == 2 else limits.MAX_COORD
-        lo = 0.0 if i == 2 else -bound
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (
-            lo <= v <= bound and math.isfinite(v)
-        ):
-            raise ProtocolError(BAD_ELEMENT, "point values must be finite numbers in range", ref)
-    return value
-
-
-def points(value: Any, ref: str | None) -> list[list[float]]:
-    if not isinstance(value, list) or not 0 < len(value) <= limits.MAX_PATH_POINTS:
-        raise ProtocolError(BAD_ELEMENT, f"'points' must hold 1-{limits.MAX_PATH_POINTS} points",
-                            ref)
-    return [point(p, ref) for p in value]
-
-
-def _width(obj: dict[str, Any], key: str) -> float:
-    return number(obj, key, limits.MIN_STROKE_WIDTH, limits.MAX_STROKE_WIDTH)
-
-
-def _font(obj: dict[str, Any], key: str) -> float:
-    return number(obj, key, limits.MIN_FONT_SIZE, limits.MAX_FONT_SIZE)
-
-
-def _points(obj: dict[str, Any], key: str) -> list[list[float]]:
-    return points(obj.get(key), _ref(obj))
-
-
-#: The check of each field kind.
-_CHECKS: dict[str, Callable[[dict[str, Any], str], Any]] = {
-    "x": number, "y": number, "w": number, "h": number, "color": _color, "width": _width,
-    "font": _font, "text": _text, "points": _points}
-
 #: Per type, (field, check, required) in output order: validation is on every draw's path, so
 #: the table is read once here rather than per message.
-_PLANS = {name: tuple((key, _CHECKS[spec.kind], spec.required)
+_PLANS = {name: tuple((key, CHECKS[spec.kind], spec.required)
                       for key, spec in t.fields.items()) for name, t in TYPES.items()}
 
 
 def _check(obj: dict[str, Any], key: str, kind: str) -> Any:
-    return _CHECKS[kind](obj, key)
-
-
-def element_id(value: Any) -> str:
-    """Check one element id: a non-empty string of at most MAX_ID_CHARS characters."""
-    if not isinstance(value, str) or not 0 < len(value) <= limits.MAX_ID_CHARS:
-        raise ProtocolError(BAD_ELEMENT, f"an id must be a string of 1-{limits.MAX_ID_CHARS} "
-                            "characters")
-    if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ProtocolError(BAD_ELEMENT, "an id holds invalid unicode (a lone "
-                                "surrogate)") from None
-    return value
+    return CHECKS[kind](obj, key)
 
 
 def validate(data: Any, user_id: str) -> dict[str, Any]:

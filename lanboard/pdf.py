@@ -1,9 +1,9 @@
 """The PDF handout: the board as vector drawing on one A4 or Letter page, made on the server
 (fpdf2, pure Python) so a phone downloads the same file as a laptop.
 
-Each element type draws itself through a `Pen` (`lanboard/drawing.py`); this module only
-fits the drawing to the paper and turns the pen's calls into fpdf2's. Text stays text, so it
-can be selected and searched. One page for now: pages come with the worksheets issue.
+Each element type draws itself through a `Pen` (its entry in `lanboard/elements.py`); this
+module only fits the drawing to the paper and turns the pen's calls into fpdf2's. Text stays
+text, so it can be selected and searched. One page for now: pages come with the worksheets issue.
 
 Unicode text needs a TrueType font (the PDF core fonts are Latin-1 only). DejaVu Sans is
 taken from the system (Debian, Ubuntu, Raspberry Pi OS, Fedora, Arch install it with the
@@ -139,7 +139,7 @@ class PdfPen:
             with self._alpha():
                 self.doc.rect(self._x(x), self._y(y), w * self.scale, h * self.scale, style)
 
-    def ellipse(self, x: float, y: float, w: float, h: float, fill: str | None) -> None:
+    def oval(self, x: float, y: float, w: float, h: float, fill: str | None) -> None:
         with self._alpha():
             self.doc.ellipse(self._x(x), self._y(y), w * self.scale, h * self.scale,
                              self._fill(fill, True))

@@ -1,9 +1,7 @@
 // World-space boxes {x0, y0, x1, y1} as the renderer works with them: overlap, a box after a
 // transform, the union. Pure module.
 
-export function intersects(a, b) {
-  return a.x0 <= b.x1 && a.x1 >= b.x0 && a.y0 <= b.y1 && a.y1 >= b.y0;
-}
+export { boxesIntersect as intersects } from './elements/shapes.js';
 
 /** A box after a transform {dx, dy, sx, sy, ox, oy}: scale first, then move (as the wire). */
 export function transformBox(b, t) {

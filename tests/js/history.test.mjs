@@ -4,19 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { History, inverseTransform } from '../../static/app/history.js';
-import { Scene } from '../../static/app/scene.js';
+import { ids, path, rect, synced } from './fixtures.mjs';
 
-const rect = (id, userId = 'me', x = 0) => ({ id, elementType: 'rect', x, y: 0, width: 10,
-  height: 10, strokeColor: '#000000', strokeWidth: 2, userId });
-const path = (id, points, userId = 'me') => ({ id, elementType: 'path', points,
-  strokeColor: '#000000', strokeWidth: 2, userId });
-const ids = (scene) => [...scene.elements()].map((e) => e.id);
-
-function synced(elements = [], seq = 0) {
-  const s = new Scene();
-  s.applySync({ elements, seq, userId: 'me', color: '#e6194b', users: [] });
-  return s;
-}
 
 /** A page: a scene, a history, and the local half of sending (what the controller does). */
 function page(elements = [], seq = 0) {

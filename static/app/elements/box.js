@@ -21,6 +21,17 @@ export function boxHit(el, x, y, tol, filled = Boolean(el.fillColor)) {
 }
 
 /** The handles of a box, named by compass point: which edges each one drags. */
+/** Fills the path just traced when the element has a fill, then strokes it (the box shapes). */
+export function fillAndStroke(ctx, el) {
+  if (el.fillColor) {
+    ctx.fillStyle = el.fillColor;
+    ctx.fill();
+  }
+  ctx.strokeStyle = el.strokeColor;
+  ctx.lineWidth = el.strokeWidth;
+  ctx.stroke();
+}
+
 export const HANDLES = Object.freeze({
   nw: [-1, -1], n: [0, -1], ne: [1, -1], e: [1, 0], se: [1, 1], s: [0, 1], sw: [-1, 1], w: [-1, 0],
 });

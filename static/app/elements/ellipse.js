@@ -1,7 +1,7 @@
 // An ellipse inscribed in a box (a corner, a size of either sign), with an optional fill.
 
 import { transformFields } from './fields.js';
-import { BOX_FIELDS, boxBounds } from './box.js';
+import { BOX_FIELDS, boxBounds, fillAndStroke } from './box.js';
 import { normRect, segmentDistance } from './shapes.js';
 
 /**
@@ -57,13 +57,7 @@ export default {
     ctx.beginPath();
     ctx.ellipse(r.x + r.width / 2, r.y + r.height / 2, r.width / 2, r.height / 2, 0, 0,
       Math.PI * 2);
-    if (el.fillColor) {
-      ctx.fillStyle = el.fillColor;
-      ctx.fill();
-    }
-    ctx.strokeStyle = el.strokeColor;
-    ctx.lineWidth = el.strokeWidth;
-    ctx.stroke();
+    fillAndStroke(ctx, el);
   },
   transform: (el, t) => transformFields(BOX_FIELDS, el, t),
 };

@@ -1,7 +1,7 @@
 // A rectangle: a corner, a size of either sign, an optional fill.
 
 import { transformFields } from './fields.js';
-import { BOX_FIELDS, boxBounds, boxHit } from './box.js';
+import { BOX_FIELDS, boxBounds, boxHit, fillAndStroke } from './box.js';
 import { normRect } from './shapes.js';
 
 export default {
@@ -15,13 +15,7 @@ export default {
     const r = normRect(el.x, el.y, el.width, el.height);
     ctx.beginPath();
     ctx.rect(r.x, r.y, r.width, r.height);
-    if (el.fillColor) {
-      ctx.fillStyle = el.fillColor;
-      ctx.fill();
-    }
-    ctx.strokeStyle = el.strokeColor;
-    ctx.lineWidth = el.strokeWidth;
-    ctx.stroke();
+    fillAndStroke(ctx, el);
   },
   transform: (el, t) => transformFields(BOX_FIELDS, el, t),
 };
