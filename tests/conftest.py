@@ -8,19 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tornado.ioloop
 import tornado.web
-from testkit import _OPEN, Client, ServerProcess, start_server
+from testkit import _OPEN, Client, ServerProcess, schedule, start_server
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from lanboard.app import make_app
 from lanboard.hub import Hub
 from lanboard.store import MemoryStore
-
-
-def schedule(callback: Callable[[], None]) -> None:
-    tornado.ioloop.IOLoop.current().add_callback(callback)
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import schedule
-from testkit import line
+from testkit import line, schedule
 from tornado.httpclient import HTTPClientError
 
 from lanboard import limits, timeline

@@ -17,10 +17,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import tornado.ioloop
 from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+
+def schedule(callback: Callable[[], None]) -> None:
+    """The hub's scheduler inside a test's own loop."""
+    tornado.ioloop.IOLoop.current().add_callback(callback)
 
 
 class Client:
