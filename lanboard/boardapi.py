@@ -67,9 +67,25 @@ EXPORTS = concurrent.futures.ThreadPoolExecutor(max_workers=1,
 T = TypeVar("T")
 
 
+#: Exports waiting for or running on the export thread (read and written on the loop only).
+_exports = 0
+
+
+def exports_full() -> bool:
+    """Whether the export thread already has MAX_EXPORTS_WAITING jobs: a client that asks for
+    handout after handout would otherwise queue seconds of work each, and every live board
+    shares the GIL with it."""
+    return _exports >= limits.MAX_EXPORTS_WAITING
+
+
 async def off_loop(work: Callable[[], T]) -> T:
     """Run `work` on the export thread and wait for it without blocking the loop."""
-    return await asyncio.get_running_loop().run_in_executor(EXPORTS, _no_collection, work)
+    global _exports
+    _exports += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(EXPORTS, _no_collection, work)
+    finally:
+        _exports -= 1
 
 
 #: The GIL's switch interval while an export runs: the loop waits at most this long each
@@ -276,6 +292,11 @@ class ExportHandler(BoardHandler):
             return
         seq = self.seq_argument("seq")
         if seq is None or not self.good_id(room_id):
+            return
+        if (seq >= 0 or fmt != "json") and exports_full():
+            self.set_header("Retry-After", "2")
+            self.fail(503, "server_busy", "handouts and past boards are being made for others "
+                      "just now; try again in a few seconds")
             return
         if seq >= 0:
             # A past board is rebuilt from the store: asking for one loads no room.

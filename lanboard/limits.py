@@ -164,3 +164,7 @@ LOG_TEMPLATE_BURST = 20.0
 #: Successful requests logged per IP: this many at once, then this many a second.
 ACCESS_LOG_BURST = 50.0
 ACCESS_LOG_PER_SECOND = 5.0
+
+#: Exports (SVG, PDF, a past board) waiting for or running on the export thread at once; one
+#: more gets 503 `server_busy` with Retry-After (a handout of 10,000 strokes takes 1.5 s).
+MAX_EXPORTS_WAITING = 4
