@@ -73,7 +73,9 @@ class Acceptor:
     def __init__(self, http: tornado.httpserver.HTTPServer, cap: SocketCap) -> None:
         self.http = http
         self.cap = cap
-        self.loop = asyncio.get_running_loop()
+        # Tornado's IOLoop, not asyncio's add_reader: on Windows the event loop is a proactor,
+        # which has no add_reader, and Tornado serves readers there from a selector thread.
+        self.loop = tornado.ioloop.IOLoop.current()
         self.sockets: list[socket.socket] = []
         self._paused: set[socket.socket] = set()
         self._logged_at = -1e9
@@ -84,12 +86,16 @@ class Acceptor:
         for sock in sockets:
             sock.setblocking(False)
             self.sockets.append(sock)
-            self.loop.add_reader(sock.fileno(), self._accept, sock)
+            self._watch(sock)
+
+    def _watch(self, sock: socket.socket) -> None:
+        self.loop.add_handler(sock.fileno(), lambda _fd, _events: self._accept(sock),
+                              tornado.ioloop.IOLoop.READ)
 
     def close(self) -> None:
         for sock in self.sockets:
             if sock not in self._paused:
-                self.loop.remove_reader(sock.fileno())
+                self.loop.remove_handler(sock.fileno())
             sock.close()
         self.sockets = []
 
@@ -127,14 +133,14 @@ class Acceptor:
                    f"accepts for {limits.ACCEPT_PAUSE_SECONDS:g} s")
         # The queued connection keeps the socket readable: without the pause, the loop would
         # call back at once, forever.
-        self.loop.remove_reader(sock.fileno())
+        self.loop.remove_handler(sock.fileno())
         self._paused.add(sock)
         self.loop.call_later(limits.ACCEPT_PAUSE_SECONDS, self._resume, sock)
 
     def _resume(self, sock: socket.socket) -> None:
         if sock in self._paused and sock in self.sockets:
             self._paused.discard(sock)
-            self.loop.add_reader(sock.fileno(), self._accept, sock)
+            self._watch(sock)
 
     def _note(self, message: str) -> None:
         now = time.monotonic()
