@@ -29,11 +29,27 @@ async function call(url, options, read) {
 
 const json = async (res) => ({ data: await res.json() });
 const blob = async (res) => ({ blob: await res.blob() });
-const post = (body) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
 
-export function boardApi(roomId) {
+/**
+ * The headers of a write: JSON, and (issue 14) the page's key, which proves the teacher role,
+ * and the person's name, which the server puts in the notice of a restore or import.
+ */
+export function writeHeaders(auth = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (auth.key) headers['X-LANBoard-Key'] = auth.key;
+  const user = typeof auth.user === 'function' ? auth.user() : auth.user;
+  // Header values are Latin-1 only: a name outside it goes percent-encoded.
+  if (user) headers['X-LANBoard-User'] = /^[\x20-\x7e]*$/.test(user) ? user : encodeURIComponent(user);
+  return headers;
+}
+
+/** @param {{key?: string, user?: string | (() => string)}} auth for writes (issue 14) */
+export function boardApi(roomId, auth = {}) {
   const base = `/api/rooms/${encodeURIComponent(roomId)}`;
+  const post = (body) => ({ method: 'POST', headers: writeHeaders(auth), body });
   return {
+    /** Issue 14: new teacher, student and viewer keys; answers the new links. */
+    rotateKeys: () => call(`${base}/keys/rotate`, post('{}'), json),
     exportJson: () => call(`${base}/export?format=json`, undefined, blob),
     /** The one SVG exporter is the server's: the same file for every client. */
     exportSvg: () => call(`${base}/export?format=svg`, undefined, blob),

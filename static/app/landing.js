@@ -19,10 +19,47 @@ function openBoard(id) {
   location.href = `/room/${encodeURIComponent(id)}${q}`;
 }
 
-document.getElementById('create-form').addEventListener('submit', (e) => {
+/**
+ * Issue 14: whoever creates a board becomes its teacher. The claim answers the three links
+ * (201) when the board had no keys yet; this browser keeps them and opens the teacher link.
+ * A board someone already claimed (409), or a server without roles, opens as before.
+ */
+async function claimBoard(id) {
+  try {
+    const res = await fetch(`/api/rooms/${encodeURIComponent(id)}/claim`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+    });
+    if (res.status !== 201) return null;
+    const links = await res.json();
+    if (!links || typeof links.teacher !== 'string') return null;
+    const teacher = new URL(links.teacher, location.href);
+    if (teacher.origin !== location.origin || !teacher.searchParams.get('key')) return null;
+    try {
+      localStorage.setItem(`lanboard.links.${id}`, JSON.stringify(links));
+    } catch {
+      // private mode: the teacher link is still in the address bar
+    }
+    return teacher;
+  } catch {
+    return null;
+  }
+}
+
+document.getElementById('create-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const typed = slugRoomId(document.getElementById('create-name').value);
-  openBoard(typed || randomRoomCode());
+  const id = typed || randomRoomCode();
+  const teacher = await claimBoard(id);
+  if (!teacher) {
+    openBoard(id);
+    return;
+  }
+  const name = cleanUserId(nameInput.value);
+  if (name) {
+    storeName(name);
+    teacher.searchParams.set('name', name);
+  }
+  location.href = `${teacher.pathname}${teacher.search}`;
 });
 
 document.getElementById('join-form').addEventListener('submit', (e) => {

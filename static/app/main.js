@@ -10,6 +10,9 @@
 import { boardApi } from './api.js';
 import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
+import { Follow, viewCenter } from './follow.js';
+import { LaserTrails } from './laser.js';
+import { canLaser, viewOnlyReason } from './roles.js';
 import { LIMITS } from './elements/index.js';
 import { boardCanvas, download, exportPng, unionBounds } from './export.js';
 import { History } from './history.js';
@@ -26,6 +29,7 @@ import { buildMenu } from './ui/menu.js';
 import { buildNotice } from './ui/notice.js';
 import { buildPresence } from './ui/presence.js';
 import { buildShare } from './ui/share.js';
+import { buildTeacher } from './ui/teacher.js';
 import { buildTextEditor } from './ui/texteditor.js';
 import { buildTimeline } from './ui/timeline.js';
 import { buildToolbar, WIDTHS } from './ui/toolbar.js';
@@ -35,6 +39,30 @@ const clampWidth = (w) => clamp(w, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WI
 
 const params = new URLSearchParams(location.search);
 const roomId = decodeURIComponent(location.pathname.replace(/^\/room\//, '').split('/')[0] || '');
+/** Issue 14: the teacher or viewer key of this page's own address (none: a student). */
+const pageKey = params.get('key') || '';
+/** The teacher's view goes out at most this often while "follow me" is on. */
+const VIEW_EVERY_MS = 100;
+
+/**
+ * What the pointer does while the page may not draw (view only) or points with the laser:
+ * a drag pans (the world point under the finger stays there), or moves the laser.
+ */
+function gestureTool(view, changed, laser) {
+  let start = null;
+  const at = (pt) => {
+    if (laser()) return laser(pt);
+    if (!start) return;
+    view.panBy((pt.x - start.x) * view.scale, (pt.y - start.y) * view.scale);
+    changed();
+  };
+  return {
+    down(ctx, pt) { start = pt; at(pt); return []; },
+    move(ctx, pt) { at(pt); return []; },
+    up() { start = null; return []; },
+    cancel() { start = null; return []; },
+  };
+}
 
 function start(name) {
   const scene = new Scene();
@@ -53,10 +81,15 @@ function start(name) {
     roomId, name, scene, notice,
     changed: () => {
       presence.show(session.users, session.me.userId);
+      if (session.users !== shownUsers) {
+        shownUsers = session.users;
+        showRole();
+      }
       if (session.takeCursorsMoved()) renderer.setCursors(session.cursors);
       else renderer.request();
     },
     onState: connection.show,
+    key: pageKey,
   });
   const toolbar = buildToolbar({
     tool: (n) => setTool(n),
@@ -89,6 +122,80 @@ function start(name) {
 
   renderer.resize();
   window.addEventListener('resize', () => renderer.resize());
+
+  // ---- issue 14: role, settings, follow me, laser --------------------------------------
+
+  let shownUsers = null;
+  let readOnly = false;
+  const follow = new Follow();
+  const laser = new LaserTrails();
+  renderer.setLaser(laser);
+  renderer.setPresenter(params.get('presenter') === '1');
+  let lastViewSent = 0;
+  let viewTimer = null;
+  const sendView = (all = false) => {
+    if (session.role !== 'teacher') return;
+    const msg = { type: 'view', data: { ...viewCenter(view, window.innerWidth, window.innerHeight) } };
+    if (all) msg.data.all = true;
+    lastViewSent = performance.now();
+    session.send(msg);
+  };
+  /** The person moved the view: a student stops following; a followed teacher sends it. */
+  function ownViewChange() {
+    follow.panned(session.role);
+    if (session.role === 'teacher' && session.settings.follow) {
+      const wait = VIEW_EVERY_MS - (performance.now() - lastViewSent);
+      if (wait <= 0) sendView();
+      else if (!viewTimer) {
+        viewTimer = setTimeout(() => {
+          viewTimer = null;
+          sendView();
+        }, wait);
+      }
+    }
+    showRole();
+  }
+  function goTo(v) {
+    if (!v) return;
+    view.center(v.x, v.y, v.zoom, window.innerWidth, window.innerHeight);
+    viewChanged();
+  }
+  session.onView = (data) => {
+    if (follow.take(data, session.role, session.settings)) goTo(data);
+  };
+  session.onLaser = (userId, data, now) => {
+    if (userId === session.me.userId) return; // ours is drawn as it is sent
+    laser.add(userId, data.x, data.y, data.color, now);
+    renderer.request();
+  };
+  const pointLaser = (pt) => {
+    session.laser(pt.x, pt.y);
+    laser.add(session.me.userId, pt.x, pt.y, session.me.color, performance.now());
+    renderer.request();
+  };
+  const gesture = gestureTool(view, () => ownViewChange() || viewChanged(),
+    (pt) => (teacher && teacher.laserOn ? (pt ? pointLaser(pt) : true) : false));
+  let teacher = null;
+  function showRole() {
+    const reason = viewOnlyReason(session.role, session.settings, session.me.userId);
+    if (Boolean(reason) !== readOnly) {
+      readOnly = Boolean(reason);
+      if (readOnly) editor.commit();
+    }
+    toolbar.showViewOnly(reason);
+    if (!readOnly) toolbar.showHistory(history.canUndo, history.canRedo);
+    document.body.dataset.role = session.role;
+    if (teacher) {
+      teacher.show({ teacher: session.role === 'teacher',
+        laserAllowed: canLaser(session.role, session.settings),
+        resume: follow.showResume(session.role, session.settings) });
+    }
+  }
+  session.onSettings = () => {
+    showRole();
+    // A viewer (a projector) shows the teacher's last view as soon as following starts.
+    if (session.role === 'teacher' && session.settings.follow) sendView();
+  };
 
   // ---- style: one shared style, and a style of its own for a tool that keeps one ------
 
@@ -142,10 +249,12 @@ function start(name) {
   }
   const zoomBy = (f) => {
     view.zoomAt(window.innerWidth / 2, window.innerHeight / 2, f);
+    ownViewChange();
     viewChanged();
   };
   const resetZoom = () => {
     view.reset();
+    ownViewChange();
     viewChanged();
   };
 
@@ -171,8 +280,32 @@ function start(name) {
 
   // ---- menu ----------------------------------------------------------------------------
 
-  const api = boardApi(roomId);
-  const share = buildShare(roomId, api);
+  const api = boardApi(roomId, { get key() { return session.key; }, user: () => session.me.userId });
+  teacher = buildTeacher({
+    session, api,
+    presenter: (on) => renderer.setPresenter(on),
+    bringAll: () => sendView(true),
+    laser: () => renderer.request(),
+    resumeFollow: () => {
+      goTo(follow.resume());
+      showRole();
+    },
+    newLinks: (links) => {
+      const next = links && typeof links.teacher === 'string' ? new URL(links.teacher, location.href) : null;
+      const key = next ? next.searchParams.get('key') : null;
+      if (!key) return;
+      session.key = key;
+      params.set('key', key);
+      window.history.replaceState(null, '', `${location.pathname}?${params}`);
+      try {
+        localStorage.setItem(`lanboard.links.${roomId}`, JSON.stringify(links));
+      } catch {
+        // private mode: the address bar has the new link
+      }
+    },
+  });
+  showRole();
+  const share = buildShare(roomId, api, () => session.role);
   // The past in its own layer over the live board; the live scene and view stay untouched.
   const timeline = buildTimeline({
     api, view: () => view.snapshot(), onClose: () => renderer.invalidate(),
@@ -227,10 +360,14 @@ function start(name) {
   // open text first; registered before the Input handler.
   overlay.addEventListener('pointerdown', () => editor.commit());
   const input = new Input(overlay, {
-    view, viewChanged,
-    tool: () => controller.tool,
+    view,
+    viewChanged: () => {
+      ownViewChange();
+      viewChanged();
+    },
+    tool: () => (readOnly || teacher.laserOn ? gesture : controller.tool),
     toolCtx: () => controller.toolCtx(),
-    apply: (ops) => controller.apply(ops),
+    apply: (ops) => (readOnly ? undefined : controller.apply(ops)),
     cursor: (x, y) => {
       controller.pointer = { x, y };
       session.cursor(x, y);
@@ -292,7 +429,10 @@ function start(name) {
 
   // For tests, benchmarks and debugging from the console.
   window.__lanboard = {
-    scene, view, renderer, history, session, controller, stats, timeline,
+    scene, view, renderer, history, session, controller, stats, timeline, laser, follow,
+    get readOnly() {
+      return readOnly;
+    },
     net: session.net, cursors: session.cursors, me: session.me,
     get ready() {
       return session.ready;
@@ -326,6 +466,7 @@ function connectionStatus() {
         connecting: navigator.onLine === false ? 'Offline' : 'Connecting…',
         open: 'Syncing…',
         connected: 'Connected',
+        removed: detail?.reason ? `Removed: ${detail.reason}` : 'Removed by the teacher',
       };
       if (state === 'reconnecting') {
         // Count the wait down, so the page never shows a number that is no longer true.

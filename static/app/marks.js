@@ -68,3 +68,31 @@ export function paintCursor(ctx, name, color, x, y) {
   ctx.stroke();
   paintLabel(ctx, name, color, x + 12, y + 16);
 }
+
+/**
+ * A laser trail: [x, y, alpha] screen points, oldest first; each segment fades with its point
+ * and the newest point is a bright dot (issue 14).
+ */
+export function paintLaser(ctx, color, points) {
+  if (!points.length) return;
+  ctx.save();
+  ctx.lineCap = 'round';
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 4;
+  for (let i = 1; i < points.length; i += 1) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1, a] = points[i];
+    ctx.globalAlpha = Math.max(0, a) * 0.8;
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1, y1);
+    ctx.stroke();
+  }
+  const [x, y, a] = points[points.length - 1];
+  ctx.globalAlpha = Math.max(0, a);
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  ctx.arc(x, y, 6, 0, Math.PI * 2);
+  ctx.fill();
+  ctx.restore();
+}

@@ -89,6 +89,13 @@ export class Connection {
       this.ws = null;
       this.queue = [];
       clearInterval(this.pinger);
+      // 4003: the teacher removed this person (issue 14); coming back at once would only be
+      // refused, so the page stops and says so.
+      if (ev.code === 4003) {
+        this.stopped = true;
+        this.onState('removed', { reason: ev.reason || 'removed by the teacher' });
+        return;
+      }
       this._retry(ev.code === 4008 ? 'too slow' : `closed (${ev.code})`);
     };
     ws.onerror = () => {

@@ -10,7 +10,9 @@
 
 import { intersects, isMoveOnly, transformBox, unionOf } from './boxes.js';
 import { bounds, drawElement, transformElement } from './elements/index.js';
-import { paintCursor, paintLabel, paintMarquee, paintRing, paintSelectionBox } from './marks.js';
+import {
+  paintCursor, paintLabel, paintLaser, paintMarquee, paintRing, paintSelectionBox,
+} from './marks.js';
 import { handlePoints } from './tools/select.js';
 
 /** A full static repaint slower than this makes panning move the cached bitmap instead. */
@@ -46,6 +48,8 @@ export class Renderer {
     this.translateMoves = true;
     this._tool = null;
     this._cursors = new Map();
+    this._laser = null;
+    this.presenter = false;
     this._selfCursor = null;
     this._selection = [];
     this._drag = null; // {ids: Set, t}
@@ -71,6 +75,18 @@ export class Renderer {
   /** Remote cursors: userId -> {x, y, color}. */
   setCursors(cursors) {
     this._cursors = cursors;
+    this.markOverlay();
+  }
+
+  /** Issue 14: the laser trails (laser.js LaserTrails) painted, fading, over everything. */
+  setLaser(trails) {
+    this._laser = trails;
+    this.markOverlay();
+  }
+
+  /** Presenter mode (for a projector): no one else's cursor or name label is painted. */
+  setPresenter(on) {
+    this.presenter = Boolean(on);
     this.markOverlay();
   }
 
@@ -242,7 +258,9 @@ export class Renderer {
     // Repaint the overlay while anything on it moves, and once more after it stops.
     if (changes.overlay) this.overlayDirty = true;
     const remote = this._remoteView();
-    const motion = this.scene.live.size > 0 || this._drag !== null || remote.active;
+    // A laser trail keeps the overlay painting until its last point has faded.
+    const laser = Boolean(this._laser && this._laser.size > 0);
+    const motion = this.scene.live.size > 0 || this._drag !== null || remote.active || laser;
     if (this.overlayDirty || motion || this.overlayHadMotion) this.paintOverlay(remote);
     this.overlayHadMotion = motion;
     this.stats.frames += 1;
@@ -373,7 +391,14 @@ export class Renderer {
     const marquee = this._tool && this._tool.marquee;
     if (marquee) paintMarquee(ctx, this._screenBox(marquee));
     if (this._selfCursor) this._ring(ctx, this._selfCursor);
-    for (const [name, c] of this._cursors) {
+    if (this._laser) {
+      const now = performance.now();
+      for (const t of this._laser.trails(now)) {
+        paintLaser(ctx, t.color, t.points.map((p) => [...this.view.toScreen(p.x, p.y), p.alpha]));
+      }
+      if (this._laser.size) this.request();
+    }
+    for (const [name, c] of this.presenter ? [] : this._cursors) {
       const [x, y] = this.view.toScreen(c.x, c.y);
       if (x > -50 && y > -50 && x < this.width + 50 && y < this.height + 50) {
         paintCursor(ctx, name, c.color, x, y);
@@ -462,7 +487,7 @@ export class Renderer {
       ctx.lineWidth = 1;
       ctx.strokeRect(s.x - 4, s.y - 4, s.w + 8, s.h + 8);
       ctx.setLineDash([]);
-      if (sel.userId) paintLabel(ctx, sel.userId, sel.color || '#6b7280', s.x - 4, s.y - 24);
+      if (sel.userId && !this.presenter) paintLabel(ctx, sel.userId, sel.color || '#6b7280', s.x - 4, s.y - 24);
     }
   }
 }

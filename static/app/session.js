@@ -4,11 +4,42 @@
 
 import { Connection } from './net.js';
 import { cursorMsg, drawMsg, eraseMsgs, orderMsg, socketUrl, updateMsg } from './protocol.js';
+import { cleanRole, cleanSettings } from './roles.js';
 
 /** A remote cursor that has not moved for this long is hidden. */
 const CURSOR_STALE_MS = 30000;
 /** Cursor positions go out at most this often (about 30 per second). */
 const CURSOR_EVERY_MS = 33;
+/** Laser points and the teacher's view go out at most this often. */
+const LASER_EVERY_MS = 33;
+/** The recent clears, restores and imports the teacher can list. */
+const MAX_BOARD_NOTICES = 20;
+const REPLACED = { clear: 'cleared the board', restore: 'restored a version',
+  import: 'imported a file' };
+const REFUSED = { read_only: 'View only: the teacher has locked the board or made you view only.' };
+
+/** A random id this browser keeps, so two people with one name get two presence entries. */
+export function clientId() {
+  try {
+    let id = localStorage.getItem('lanboard.clientId');
+    if (!id) {
+      const bytes = crypto.getRandomValues(new Uint8Array(12));
+      id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      localStorage.setItem('lanboard.clientId', id);
+    }
+    return id;
+  } catch {
+    return '';
+  }
+}
+
+/** The socket URL with the page's key (from its own address) and client id (issue 14). */
+export function withKey(url, key, client) {
+  const u = new URL(url);
+  if (key) u.searchParams.set('key', key);
+  if (client) u.searchParams.set('clientId', client);
+  return u.toString();
+}
 
 export class Session {
   /**
@@ -20,7 +51,7 @@ export class Session {
    * @param {() => void} o.changed something on the board or in presence changed
    * @param {(state: string, detail?: object) => void} o.onState connection state for the UI
    */
-  constructor({ roomId, name, scene, notice, changed, onState }) {
+  constructor({ roomId, name, scene, notice, changed, onState, key = '' }) {
     this.scene = scene;
     this.notice = notice;
     this.changed = changed;
@@ -42,8 +73,21 @@ export class Session {
     this._cursorTimer = null;
     this._nextCursor = null;
     this._recoverTimer = null;
+    /** Issue 14: our role and the board's settings, from sync, resume and `settings`. */
+    this.key = key;
+    this.role = 'student';
+    this.settings = cleanSettings(null);
+    /** The recent clears, restores and imports: [{by, reason, text, time}], newest last. */
+    this.boardNotices = [];
+    /** Hooks main.js sets: role or settings changed, a laser point, the teacher's view. */
+    this.onSettings = () => {};
+    this.onLaser = () => {};
+    this.onView = () => {};
+    this._laserAt = 0;
+    const client = clientId();
     this.net = new Connection(
-      () => socketUrl(location, roomId, name, scene.synced ? scene.seq : null),
+      () => withKey(socketUrl(location, roomId, name, scene.synced ? scene.seq : null), this.key,
+        client),
       (messages, receivedAt) => this.onFrame(messages, receivedAt),
       (state, detail) => {
         if (state !== 'open') this.ready = false;
@@ -74,6 +118,7 @@ export class Session {
           stats.syncApplyMs = performance.now() - now;
           stats.syncAppliedAt = performance.now();
           this._whoAmI(msg.data);
+          this._takeRole(msg.data);
           this.users = msg.data.users || this.users;
           stats.syncReceivedAt = receivedAt;
           stats.syncElements = (msg.data.elements || []).length;
@@ -83,12 +128,29 @@ export class Session {
         case 'resume':
           scene.applyResume(msg.data);
           this._whoAmI(msg.data);
+          this._takeRole(msg.data);
           caughtUp = true;
+          break;
+        case 'clear':
+          scene.applyChange(msg, now);
+          this.onRemoteDrag(msg.userId, null);
+          this._boardReplaced(msg);
+          break;
+        case 'settings':
+          if (msg.data) {
+            this.settings = cleanSettings(msg.data);
+            this.onSettings();
+          }
+          break;
+        case 'laser':
+          if (msg.data) this.onLaser(msg.userId, msg.data, now);
+          break;
+        case 'view':
+          if (msg.userId !== this.me.userId && msg.data) this.onView(msg.data);
           break;
         case 'draw':
         case 'append':
         case 'erase':
-        case 'clear':
         case 'update':
           scene.applyChange(msg, now);
           this.onRemoteDrag(msg.userId, null); // an update ends its sender's preview
@@ -145,6 +207,32 @@ export class Session {
     this.me.color = data.color ?? this.me.color;
   }
 
+  _takeRole(data) {
+    if (!('role' in data) && !('settings' in data)) return;
+    this.role = cleanRole(data.role);
+    this.settings = cleanSettings(data.settings);
+    this.onSettings();
+  }
+
+  /** A clear that says who did it (a newer server): a notice, kept in the recent list. */
+  _boardReplaced(msg) {
+    const by = msg.data && typeof msg.data.by === 'string' ? msg.data.by : '';
+    if (!by) return;
+    const reason = REPLACED[msg.data.reason] ? msg.data.reason : 'clear';
+    const text = `${by} ${REPLACED[reason]}`;
+    this.boardNotices.push({ by, reason, text, time: Date.now() });
+    if (this.boardNotices.length > MAX_BOARD_NOTICES) this.boardNotices.shift();
+    this.notice(text);
+  }
+
+  /** Our laser at world (x, y), at most ~30 times a second (the latest position is dropped). */
+  laser(x, y) {
+    const now = performance.now();
+    if (now - this._laserAt < LASER_EVERY_MS) return;
+    this._laserAt = now;
+    this.send({ type: 'laser', data: { x, y } });
+  }
+
   _showNotices() {
     for (const n of this.scene.takeNotices()) this.notice(n.message);
   }
@@ -156,7 +244,9 @@ export class Session {
    * to arrive, whatever is unconfirmed is sent again.
    */
   onRefused(err) {
-    const res = this.scene.onRefused(err);
+    // The scene drops what `forbidden` refused; `read_only` (issue 14) is dropped the same way.
+    const res = this.scene.onRefused(err.code === 'read_only'
+      ? { ...err, code: 'forbidden', message: REFUSED.read_only } : err);
     if (res.notice) this.notice(res.notice);
     if (res.resend) {
       clearTimeout(this._recoverTimer);

@@ -51,6 +51,15 @@ export class View {
     return { x0, y0, x1, y1 };
   }
 
+  /** Puts world (x, y) at the center of a w x h viewport at scale `zoom` (follow me). */
+  center(x, y, zoom, w, h) {
+    const scale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, zoom));
+    this.scale = scale;
+    this.ox = w / 2 - x * scale;
+    this.oy = h / 2 - y * scale;
+    this.version += 1;
+  }
+
   snapshot() {
     return { scale: this.scale, ox: this.ox, oy: this.oy };
   }

@@ -27,6 +27,7 @@ export function buildPresence() {
         a.className = 'avatar';
         a.style.setProperty('--c', u.color);
         a.textContent = (u.userId.trim()[0] || '?').toUpperCase();
+        if (u.role === 'teacher') a.classList.add('teacher');
         avatars.append(a);
       }
       for (const u of users) {
@@ -41,6 +42,13 @@ export function buildPresence() {
         name.className = 'user-name';
         name.textContent = u.userId;
         li.append(dot, name);
+        // Issue 14: the teacher is marked, and a viewer (a projector) too.
+        if (u.role === 'teacher' || u.role === 'viewer') {
+          const role = document.createElement('span');
+          role.className = `role role-${u.role}`;
+          role.textContent = u.role === 'teacher' ? 'Teacher' : 'Viewer';
+          li.append(role);
+        }
         if (u.userId === me) {
           const you = document.createElement('span');
           you.className = 'you';

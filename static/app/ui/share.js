@@ -119,8 +119,82 @@ function buildHandout(dialog) {
   };
 }
 
-/** @param {string} roomId  @param {object} [api] boardApi(roomId), for the handout's address */
-export function buildShare(roomId, api) {
+/**
+ * Issue 14: the viewer and teacher links this browser knows (kept when it claimed the board
+ * or rotated its keys, or asked of the host machine), moved onto the address being shown.
+ */
+export function roleLinks(links, shownUrl) {
+  if (!links || typeof links !== 'object') return null;
+  const out = {};
+  for (const role of ['viewer', 'teacher']) {
+    try {
+      const u = new URL(links[role]);
+      const key = u.searchParams.get('key');
+      if (!key) continue;
+      const at = new URL(shownUrl);
+      at.searchParams.set('key', key);
+      out[role] = at.toString();
+    } catch {
+      // not a link
+    }
+  }
+  return out.viewer || out.teacher ? out : null;
+}
+
+async function knownLinks(roomId) {
+  try {
+    const kept = JSON.parse(localStorage.getItem(`lanboard.links.${roomId}`) || 'null');
+    if (kept) return kept;
+  } catch {
+    // nothing kept
+  }
+  // Only the host machine gets an answer (others: 403).
+  return getJson(`/api/rooms/${encodeURIComponent(roomId)}/links`);
+}
+
+/** The folded part of a teacher's Share dialog: the viewer and teacher links. */
+function buildRoleLinks(dialog) {
+  const box = document.createElement('details');
+  box.id = 'share-more';
+  box.className = 'share-more';
+  box.hidden = true;
+  const summary = document.createElement('summary');
+  summary.textContent = 'Viewer and teacher links';
+  box.append(summary);
+  const rows = {};
+  for (const [role, label, hint] of [
+    ['viewer', 'Viewer link', 'For a projector or a parent: it shows the board and follows you.'],
+    ['teacher', 'Teacher link', 'Keep it to yourself: it opens the board as its teacher.'],
+  ]) {
+    const l = document.createElement('label');
+    l.className = 'field-label';
+    l.textContent = label;
+    const input = document.createElement('input');
+    input.className = 'url';
+    input.readOnly = true;
+    input.id = `share-${role}-url`;
+    l.htmlFor = input.id;
+    const p = document.createElement('p');
+    p.className = 'muted';
+    p.textContent = hint;
+    box.append(l, input, p);
+    rows[role] = input;
+  }
+  dialog.insertBefore(box, document.getElementById('cant-join'));
+  return (links) => {
+    box.hidden = !links;
+    for (const role of ['viewer', 'teacher']) {
+      rows[role].value = links?.[role] || '';
+      rows[role].hidden = !links?.[role];
+    }
+  };
+}
+
+/**
+ * @param {string} roomId  @param {object} [api] boardApi(roomId), for the handout's address
+ * @param {() => string} [role] this page's role: a teacher also gets the folded role links
+ */
+export function buildShare(roomId, api, role = () => 'student') {
   const dialog = document.getElementById('share-dialog');
   const urlInput = document.getElementById('share-url');
   const select = document.getElementById('share-url-select');
@@ -131,9 +205,12 @@ export function buildShare(roomId, api) {
   const help = document.getElementById('cant-join-list');
 
   const showHandout = api ? buildHandout(dialog) : null;
+  const showRoles = buildRoleLinks(dialog);
+  let links = null;
 
   function showUrl(url) {
     urlInput.value = url;
+    showRoles(role() === 'teacher' ? roleLinks(links, url) : null);
     qr.hidden = false;
     qr.src = `/api/qr?url=${encodeURIComponent(url)}`;
     if (showHandout) showHandout(handoutUrl(url, api.pdfUrl('a4')));
@@ -150,6 +227,7 @@ export function buildShare(roomId, api) {
   async function open() {
     status.textContent = '';
     const info = await getJson('/api/info');
+    links = role() === 'teacher' ? await knownLinks(roomId) : null;
     const { urls, local: localUrl } = boardUrls(info, roomId, location.origin);
     showUrl(urls[0]);
     select.replaceChildren();

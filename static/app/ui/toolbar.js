@@ -131,6 +131,24 @@ export function buildToolbar(on) {
       selBar.hidden = ids.length === 0;
       selCount.textContent = ids.length === 1 ? '1 selected' : `${ids.length} selected`;
     },
+    /**
+     * Issue 14: refused by role or lock ('' when not). The tools, style and undo go off and
+     * a "View only" badge says why; panning and zooming still work.
+     */
+    showViewOnly(reason) {
+      const off = Boolean(reason);
+      for (const b of toolButtons.values()) b.disabled = off;
+      for (const b of [...colorButtons, ...widthButtons, fillBtn, styleBtn, custom]) b.disabled = off;
+      document.getElementById('toolbar').classList.toggle('view-only', off);
+      const badge = document.getElementById('view-only');
+      badge.hidden = !off;
+      badge.title = reason;
+      if (off) {
+        undoBtn.disabled = true;
+        redoBtn.disabled = true;
+        this.closeStyle();
+      }
+    },
     closeStyle() {
       styleGroup.classList.remove('open');
       styleBtn.setAttribute('aria-expanded', 'false');

@@ -1,0 +1,130 @@
+"""The teacher's console in real Chromium against the real server (issue 14): a lock makes a
+student's phone "View only" and nothing it draws reaches the board; follow-me moves a
+student's view; the teacher's laser shows on the other page and fades away; a clear shows a
+notice naming who did it."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from board_page import drag, ids, ink, wait_ready, wave
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+
+
+def links(base: str, room: str) -> dict[str, str]:
+    """The board's three links, as the host machine (this loopback test) may ask for them."""
+    try:
+        with urllib.request.urlopen(f"{base}/api/rooms/{room}/links", timeout=5) as res:
+            return dict(json.load(res))
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            pytest.skip("this server has no roles yet (GET /api/rooms/{id}/links is 404)")
+        raise
+
+
+def open_url(context: Any, url: str, name: str) -> Any:
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    sep = "&" if "?" in url else "?"
+    page.goto(f"{url}{sep}name={name}")
+    wait_ready(page)
+    return page
+
+
+def teacher_and_student(new_context: Any, base: str, room: str, **student: Any) -> tuple:
+    urls = links(base, room)
+    teacher = open_url(new_context(), urls["teacher"], "Tess")
+    page = open_url(new_context(**student), urls["student"], "Sam")
+    teacher.wait_for_function("() => window.__lanboard.session.role === 'teacher'")
+    assert page.evaluate("() => window.__lanboard.session.role") == "student"
+    return teacher, page
+
+
+def console_switch(teacher: Any, key: str, on: bool = True) -> None:
+    teacher.click("#teacher-btn")
+    box = teacher.locator(f"#teacher-{key}")
+    if box.is_checked() != on:
+        box.click()
+    teacher.wait_for_function(
+        f"() => window.__lanboard.session.settings.{key} === {json.dumps(on)}")
+    teacher.keyboard.press("Escape")
+
+
+def test_lock_makes_a_phone_view_only_and_it_cannot_draw(
+        new_context: Any, board_server: Any) -> None:
+    teacher, phone = teacher_and_student(new_context, board_server.url, "t-lock", **PHONE)
+    assert phone.is_hidden("#view-only")
+    assert phone.is_hidden("#teacher-btn")
+    console_switch(teacher, "locked")
+
+    phone.wait_for_selector("#view-only", state="visible")
+    assert phone.inner_text("#view-only") == "View only"
+    assert phone.eval_on_selector("[data-tool=pen]", "b => b.disabled")
+    drag(phone, wave(60, 300, n=12))
+    phone.touchscreen.tap(200, 400)
+    # The teacher's page is the server's board: it gets a stroke of its own, never the phone's.
+    drag(teacher, wave(300, 300, n=8))
+    teacher.wait_for_function("() => window.__lanboard.scene.size === 1")
+    phone.wait_for_function("() => window.__lanboard.scene.size === 1")
+    assert ids(phone) == ids(teacher)
+    assert ink(phone, 60 + 5 * 10, 306, r=20) == 0
+
+    console_switch(teacher, "locked", on=False)
+    phone.wait_for_selector("#view-only", state="hidden")
+    assert not phone.eval_on_selector("[data-tool=pen]", "b => b.disabled")
+    assert teacher.errors == [] and phone.errors == []
+
+
+def test_follow_me_moves_a_students_view(new_context: Any, board_server: Any) -> None:
+    teacher, student = teacher_and_student(new_context, board_server.url, "t-follow")
+    console_switch(teacher, "follow")
+    teacher.click("#zoom-in")
+    teacher.click("#zoom-in")
+    want = teacher.evaluate("() => window.__lanboard.view.scale")
+    assert want > 1.5
+    student.wait_for_function(f"() => Math.abs(window.__lanboard.view.scale - {want}) < 1e-6")
+    assert student.inner_text("#zoom-reset") == f"{round(want * 100)}%"
+    assert teacher.errors == [] and student.errors == []
+
+
+def test_the_laser_shows_on_the_other_page_and_fades(
+        new_context: Any, board_server: Any) -> None:
+    teacher, student = teacher_and_student(new_context, board_server.url, "t-laser")
+    teacher.click("#laser-btn")
+    drag(teacher, [(400 + i * 8, 400) for i in range(12)], release=False)
+    student.wait_for_function("() => window.__lanboard.laser.size === 1")
+    assert ink(student, 488, 400, r=6) > 0
+    teacher.mouse.up()
+    # Gone within the ~2 s the issue asks (FADE_MS is 1.5 s); the wait allows for a slow CI.
+    student.wait_for_function("() => window.__lanboard.laser.size === 0", timeout=5000)
+    student.wait_for_function("() => window.__lanboard.renderer.stats.frames > 0")
+    student.wait_for_timeout(100)
+    assert ink(student, 488, 400, r=6) == 0
+    # The laser drew nothing on the board.
+    assert teacher.evaluate("() => window.__lanboard.scene.size") == 0
+    assert teacher.errors == [] and student.errors == []
+
+
+def test_a_clear_shows_a_notice_naming_who_did_it(new_context: Any, board_server: Any) -> None:
+    teacher, student = teacher_and_student(new_context, board_server.url, "t-clear")
+    drag(student, wave(100, 300))
+    student.wait_for_function("() => window.__lanboard.scene.size === 1")
+    teacher.wait_for_function("() => window.__lanboard.scene.size === 1")
+    teacher.click("#menu-btn")
+    teacher.click("[data-action=clear]")
+    teacher.click("#confirm-ok")
+    student.wait_for_function("() => window.__lanboard.scene.size === 0")
+    student.wait_for_function(
+        "() => document.querySelector('#notice').textContent === 'Tess cleared the board'")
+    teacher.click("#teacher-btn")
+    assert "Tess cleared the board" in teacher.inner_text("#teacher-notices")
+    assert teacher.errors == [] and student.errors == []
