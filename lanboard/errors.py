@@ -13,6 +13,14 @@ RATE_LIMITED = "rate_limited"
 STORAGE_ERROR = "storage_error"
 FORBIDDEN = "forbidden"
 INTERNAL = "internal"
+#: The board is view only for this peer (a viewer, a view-only student, or locked).
+READ_ONLY = "read_only"
+#: HTTP: a key that is not this board's teacher or viewer key.
+BAD_KEY = "bad_key"
+#: HTTP: this name was removed from the board from this address a short while ago.
+KICKED = "kicked"
+#: HTTP: the board already has keys (claim).
+TAKEN = "taken"
 
 
 class ProtocolError(Exception):

@@ -7,22 +7,38 @@ share the batched protocol share one encoded frame.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 import time
 from collections.abc import Callable
 
-from lanboard import limits
+from lanboard import kinds, limits
 from lanboard.errors import INTERNAL, RATE_LIMITED, STORAGE_ERROR, ProtocolError
 from lanboard.kinds import KINDS
 from lanboard.peer import Peer
 from lanboard.protocol import decode, error_frame
 from lanboard.room import Outgoing, Room
-from lanboard.store import BoardStore, Element, StoreError, Version, snapshot_spacing
+from lanboard.store import Access, BoardStore, Element, StoreError, Version, snapshot_spacing
 
 log = logging.getLogger(__name__)
 
 #: Close code for a client that could not keep up and stayed stalled (see docs/PROTOCOL.md).
 CLOSE_TOO_SLOW = 4008
+
+
+def _access_of(room: Room) -> Access:
+    teacher, viewer = room.keys if room.keys is not None else (None, None)
+    return Access(teacher, viewer, room.teacher_joined, dict(room.settings))
+
+
+def _use_access(room: Room, access: Access) -> None:
+    if access.teacher_key and access.viewer_key:
+        room.keys = (access.teacher_key, access.viewer_key)
+    room.teacher_joined = access.teacher_joined
+    settings = {k: v for k, v in access.settings.items() if k in kinds.DEFAULT_SETTINGS}
+    room.settings = {**kinds.DEFAULT_SETTINGS, **settings}
+    room.view_only = frozenset(room.settings["viewOnly"])
 
 
 class Verdict:
@@ -57,6 +73,8 @@ class Hub:
         self._last_flush = -1.0
         self._last_cost = 0.0
         self._last_fanout = 0
+        #: (room, name, ip) -> when a kick's ban ends (on this clock).
+        self.bans: dict[tuple[str, str, str], float] = {}
 
     def room(self, room_id: str) -> Room:
         """The loaded room, loading it from the store (or creating it) on first use; raises
@@ -67,6 +85,9 @@ class Hub:
                 raise ProtocolError("server_busy", f"{limits.MAX_LOADED_ROOMS} boards are "
                                     "open; try later")
             room = Room(room_id)
+            access = self.store.access(room_id)
+            if access is not None:
+                _use_access(room, access)
             room.reset_to(self.store.load(room_id))
             room.empty_since = room.version_at = self._clock()
             self.rooms[room_id] = room
@@ -83,6 +104,50 @@ class Hub:
         if room is not None and len(room.peers) + len(room.joining) >= limits.MAX_PEERS_PER_ROOM:
             return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
         return None
+
+    # ---- roles: keys, bans -------------------------------------------------------------
+
+    def access(self, room_id: str) -> Access:
+        """The board's keys and settings: the loaded room's, or the store's (loading no
+        board)."""
+        room = self.rooms.get(room_id)
+        if room is not None:
+            return _access_of(room)
+        return self.store.access(room_id) or Access()
+
+    def role_for(self, room_id: str, key: str | None) -> str | None:
+        """The role a key gives on this board: no key, a student; None for a wrong key.
+        Compared in constant time."""
+        if key is None:
+            return "student"
+        access = self.access(room_id)
+        given = key.encode()
+        # Both compared every time, so the time says nothing of which one nearly matched.
+        teacher = access.teacher_key is not None and hmac.compare_digest(
+            given, access.teacher_key.encode())
+        viewer = access.viewer_key is not None and hmac.compare_digest(
+            given, access.viewer_key.encode())
+        return "teacher" if teacher else "viewer" if viewer else None
+
+    def ensure_keys(self, room: Room, rotate: bool = False) -> tuple[str, str]:
+        """The board's (teacher, viewer) keys, made (192 bits each) and stored at once if it
+        has none, or if `rotate`. Raises StoreError."""
+        if room.keys is None or rotate:
+            room.keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
+            self.save_access(room)
+        return room.keys
+
+    def save_access(self, room: Room) -> None:
+        self.store.save_access(room.id, _access_of(room))
+
+    def banned(self, room_id: str, name: str, ip: str) -> bool:
+        until = self.bans.get((room_id, name, ip))
+        if until is None:
+            return False
+        if until <= self._clock():
+            del self.bans[(room_id, name, ip)]
+            return False
+        return True
 
     def occupancy(self) -> dict[str, int]:
         """Connections on each loaded board."""
@@ -102,6 +167,10 @@ class Hub:
                                                                           len(raw)):
                 return self._refuse(room, peer, name, now)
             room.handle(peer, name, data)
+            if room.kicked:
+                self._ban(room)
+            elif name == "settings":
+                self.save_access(room)
         except ProtocolError as err:
             if peer.guard is not None and not peer.guard.admit("changes", now):
                 return self._refuse(room, peer, "invalid", now)
@@ -114,6 +183,15 @@ class Hub:
                 INTERNAL, "the server failed on this message; it was not applied")))
         self.touch(room)
         return Verdict.OK
+
+    def _ban(self, room: Room) -> None:
+        until = self._clock() + limits.KICK_BAN_SECONDS
+        for name, ip in room.kicked:
+            self.bans[(room.id, name, ip)] = until
+        room.kicked.clear()
+        if len(self.bans) > 10_000:  # a bound, not a policy: drop the ended ones
+            now = self._clock()
+            self.bans = {k: t for k, t in self.bans.items() if t > now}
 
     def _refuse(self, room: Room, peer: Peer, name: str, now: float) -> str:
         """Over its rate: drop the message, tell the client at most once a second."""
@@ -128,9 +206,10 @@ class Hub:
         self.touch(room)
         return Verdict.LIMITED
 
-    def replace(self, room: Room, elements: list[Element], reason: str) -> None:
+    def replace(self, room: Room, elements: list[Element], reason: str,
+                by: str = "someone") -> None:
         """Make the board `elements` for everyone (import, restore), as ordinary changes."""
-        room.replace_all(elements, reason)
+        room.replace_all(elements, reason, by)
         self.touch(room)
 
     def touch(self, room: Room) -> None:
@@ -152,6 +231,13 @@ class Hub:
 
     def join(self, room: Room, peer: Peer) -> None:
         room.add(peer)
+        if peer.role == "teacher" and not room.teacher_joined:
+            # From now on clear, import and restore are the teacher's (a stored fact).
+            room.teacher_joined = True
+            try:
+                self.save_access(room)
+            except StoreError as exc:
+                log.error("could not store the teacher's join room=%s: %s", room.id, exc)
         self.touch(room)
 
     def leave(self, room: Room, peer: Peer) -> None:

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lanboard import elements, limits
-from lanboard.errors import BAD_ELEMENT, BOARD_FULL, NOT_FOUND, ProtocolError
+from lanboard.errors import (
+    BAD_ELEMENT,
+    BAD_MESSAGE,
+    BOARD_FULL,
+    FORBIDDEN,
+    NOT_FOUND,
+    READ_ONLY,
+    ProtocolError,
+)
 from lanboard.peer import Peer
 from lanboard.protocol import (
     dumps,
@@ -48,11 +56,22 @@ class Room(Protocol):
     def select(self, peer: Peer, frame: bytes | None) -> None: ...
     def end_preview(self, user_id: str) -> None: ...
     def tell(self, peer: Peer, message: bytes) -> None: ...
+    def kick(self, user_id: str) -> bool: ...
 
-#: Roles in increasing rights. Everyone is a student until the teacher console hands out
-#: the others; a peer below a kind's role gets `forbidden`.
+    #: The board's teacher settings (see DEFAULT_SETTINGS) and whether a teacher has ever
+    #: joined it with the teacher key.
+    settings: dict[str, Any]
+    view_only: frozenset[str]
+    teacher_joined: bool
+
+#: Roles in increasing rights. A peer with no key is a student; the teacher and viewer keys
+#: of a board (see docs/PROTOCOL.md) give the others.
 ROLES = ("viewer", "student", "teacher")
 RANK = {role: i for i, role in enumerate(ROLES)}
+
+#: A board's teacher settings before the teacher changes any.
+DEFAULT_SETTINGS: dict[str, Any] = {"locked": False, "allowReplace": False,
+                                    "allowLaser": False, "follow": False, "viewOnly": []}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +104,32 @@ class Kind:
     apply: Callable[[Room, Any], Change] | None = None
     #: Kinds never stored (cursor, select, transform, ping): what is sent on, and to whom.
     relay: Callable[[Room, Peer, Any], None] | None = None
+    #: A change to the board's elements: refused (`read_only`) from viewers, from view-only
+    #: students and from every student while the board is locked.
+    edits: bool = False
+    #: Replaces the whole board (clear; import and restore go through it too): after a
+    #: teacher joined, refused (`forbidden`) for others unless the settings allow it.
+    replaces: bool = False
+
+
+def refusal(room: Room, role: str, user_id: str, kind: Kind) -> ProtocolError | None:
+    """Whether `role` (as `user_id`) may send `kind` on `room` now: the one rule, used by
+    live messages and HTTP writes (import, restore) alike. The teacher may send anything;
+    for the others it costs a few attribute reads."""
+    if role == "teacher":
+        return None
+    if kind.edits or kind.name in ("select", "transform"):
+        if role == "viewer":
+            return ProtocolError(READ_ONLY, "a viewer cannot change the board")
+        if kind.edits and (room.settings["locked"] or user_id in room.view_only):
+            return ProtocolError(READ_ONLY, "the teacher made the board view only")
+    if RANK[role] < RANK[kind.role]:
+        return ProtocolError(FORBIDDEN, f"a {role} may not send '{kind.name}'")
+    if kind.replaces and room.teacher_joined and not room.settings["allowReplace"]:
+        return ProtocolError(FORBIDDEN, "only the teacher may clear or replace this board")
+    if kind.name == "laser" and not room.settings["allowLaser"]:
+        return ProtocolError(FORBIDDEN, "the teacher keeps the laser for the teacher")
+    return None
 
 
 def encode(element: dict[str, Any]) -> bytes:
@@ -148,12 +193,15 @@ def _apply_erase(room: Room, data: dict[str, Any]) -> Change:
 
 def _check_clear(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
     room.save_version("before-clear")  # a cleared board can always be brought back
-    return {}
+    # Everyone is told who cleared it (seed clients ignore the fields).
+    return {"by": peer.user_id, "reason": "clear"}
 
 
 def _apply_clear(room: Room, data: Any) -> Change:
     room.drop_all()
-    return Change(b"{}", echo=True)
+    notice = {"by": data["by"], "reason": data["reason"]} if isinstance(data, dict) and (
+        "by" in data) else {}
+    return Change(dumps(notice), echo=True)
 
 
 # ---- update, order ------------------------------------------------------------------------
@@ -252,13 +300,85 @@ def _as_is(room: Room, peer: Peer, data: Any) -> Any:
     return data
 
 
+# ---- the teacher's: settings (stored), kick, view, laser (never stored) -------------------
+
+def _check_settings(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or not data:
+        raise ProtocolError(BAD_MESSAGE, "settings takes data with any of locked, "
+                            "allowReplace, allowLaser, follow, viewOnly")
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in DEFAULT_SETTINGS:
+            raise ProtocolError(BAD_MESSAGE, f"unknown setting {str(name)[:40]!r}")
+        if name == "viewOnly":
+            if not isinstance(value, list) or len(value) > limits.MAX_PEERS_PER_ROOM or not all(
+                    isinstance(u, str) and 0 < len(u) <= limits.MAX_USER_ID_CHARS
+                    for u in value):
+                raise ProtocolError(BAD_MESSAGE, "viewOnly is a list of userIds")
+            out[name] = list(dict.fromkeys(value))
+        elif not isinstance(value, bool):
+            raise ProtocolError(BAD_MESSAGE, f"{name} is true or false")
+        else:
+            out[name] = value
+    return {**room.settings, **out}
+
+
+def _apply_settings(room: Room, data: dict[str, Any]) -> Change:
+    merged = {**DEFAULT_SETTINGS, **room.settings,
+              **{k: v for k, v in data.items() if k in DEFAULT_SETTINGS}}
+    room.settings = merged
+    room.view_only = frozenset(merged["viewOnly"])
+    # Seed clients know nothing of settings: they get nothing in its place.
+    return Change(dumps(merged), seed=[])
+
+
+def _check_kick(room: Room, peer: Peer, data: Any) -> str:
+    user = data.get("userId") if isinstance(data, dict) else None
+    if not isinstance(user, str) or not user:
+        raise ProtocolError(BAD_MESSAGE, "kick takes data {userId}")
+    return user
+
+
+def _relay_kick(room: Room, peer: Peer, user: str) -> None:
+    if user == peer.user_id or not room.kick(user):
+        raise ProtocolError(NOT_FOUND, "no one else on this board has that name", user[:64])
+
+
+def _relay_view(room: Room, peer: Peer, data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ProtocolError(BAD_MESSAGE, "view takes data {x, y, zoom}")
+    number = elements.number
+    view: dict[str, Any] = {"x": number(data, "x"), "y": number(data, "y"),
+                            "zoom": number(data, "zoom")}
+    if not 0 < view["zoom"] <= 1000:
+        raise ProtocolError(BAD_MESSAGE, "zoom must be above 0 and at most 1000")
+    every = data.get("all", False)
+    if not isinstance(every, bool):
+        raise ProtocolError(BAD_MESSAGE, "all is true or false")
+    if every:
+        view["all"] = True
+    # "Bring everyone to me" is kept apart so a plain view in the same turn cannot drop it.
+    room.relay(peer, "view-all" if every else "view",
+               envelope("view", peer.user_id, dumps_valid(view)))
+
+
+def _relay_laser(room: Room, peer: Peer, data: Any) -> None:
+    frame = envelope("laser", peer.user_id, dumps_valid(validate_cursor(data, peer.color)))
+    room.relay(peer, "laser", frame)
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("draw", "changes", "student", _check_draw, apply=_apply_draw),
-    Kind("append", "changes", "student", _check_append, apply=_apply_append),
-    Kind("erase", "changes", "student", _check_erase, apply=_apply_erase),
-    Kind("update", "changes", "student", _check_update, apply=_apply_update),
-    Kind("order", "changes", "student", _check_order, apply=_apply_order),
-    Kind("clear", "clears", "student", _check_clear, apply=_apply_clear),
+    Kind("draw", "changes", "student", _check_draw, apply=_apply_draw, edits=True),
+    Kind("append", "changes", "student", _check_append, apply=_apply_append, edits=True),
+    Kind("erase", "changes", "student", _check_erase, apply=_apply_erase, edits=True),
+    Kind("update", "changes", "student", _check_update, apply=_apply_update, edits=True),
+    Kind("order", "changes", "student", _check_order, apply=_apply_order, edits=True),
+    Kind("clear", "clears", "student", _check_clear, apply=_apply_clear, edits=True,
+         replaces=True),
+    Kind("settings", "changes", "teacher", _check_settings, apply=_apply_settings),
+    Kind("kick", "clears", "teacher", _check_kick, relay=_relay_kick),
+    Kind("view", "cursors", "teacher", _as_is, relay=_relay_view),
+    Kind("laser", "cursors", "student", _as_is, relay=_relay_laser),
     Kind("cursor", "cursors", "viewer", _as_is, relay=_relay_cursor),
     Kind("select", "cursors", "student", _as_is, relay=_relay_select),
     Kind("transform", "cursors", "student", _as_is, relay=_relay_transform),

@@ -168,3 +168,9 @@ ACCESS_LOG_PER_SECOND = 5.0
 #: Exports (SVG, PDF, a past board) waiting for or running on the export thread at once; one
 #: more gets 503 `server_busy` with Retry-After (a handout of 10,000 strokes takes 1.5 s).
 MAX_EXPORTS_WAITING = 4
+
+#: How long a name the teacher removed cannot rejoin the board from the same address.
+KICK_BAN_SECONDS = 600.0
+
+#: WebSocket close code for a connection the teacher removed (see docs/PROTOCOL.md).
+CLOSE_KICKED = 4003

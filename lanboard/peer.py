@@ -43,6 +43,13 @@ class Peer:
     role: str = "student"
     #: Its rate limits; None for peers made inside the server (tests, benchmarks).
     guard: ClientGuard | None = None
+    #: The random id a page keeps in localStorage: another clientId with the same name is
+    #: another person ("NAME (2)"). None for seed clients.
+    client_id: str | None = None
+    #: The address it connected from, for a kick's ban.
+    ip: str = "?"
+    #: The name it asked for (user_id may be "NAME (2)").
+    asked: str = ""
 
     def send(self, frame: bytes) -> None:
         """Write a frame exactly as given (batched frames are already arrays)."""

@@ -33,7 +33,9 @@ from lanboard.errors import (
 #: Element validation lives with the element types (`lanboard/elements.py`).
 validate_element = validate
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Control characters, and the bidi overrides and zero-width characters that could make one
+#: name look like another's (U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 __all__ = ["BAD_ELEMENT", "BAD_JSON", "BAD_MESSAGE", "BOARD_FULL", "FORBIDDEN", "INTERNAL",
            "NOT_FOUND", "RATE_LIMITED", "STORAGE_ERROR", "UNKNOWN_TYPE", "ProtocolError",
@@ -162,7 +164,8 @@ def validate_cursor(data: Any, color: str) -> dict[str, Any]:
 
 
 def clean_user_id(raw: str | None) -> str:
-    """Strip control characters and cut to MAX_USER_ID_CHARS; empty means 'generate one'."""
+    """Strip control, bidi and zero-width characters and cut to MAX_USER_ID_CHARS; empty
+    means 'generate one'."""
     if not raw:
         return ""
     return _CONTROL.sub("", raw).strip()[: limits.MAX_USER_ID_CHARS]

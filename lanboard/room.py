@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lanboard import kinds, limits
-from lanboard.errors import BOARD_FULL, FORBIDDEN, UNKNOWN_TYPE, ProtocolError
+from lanboard.errors import BOARD_FULL, UNKNOWN_TYPE, ProtocolError
 from lanboard.peer import Peer
 from lanboard.protocol import dumps, envelope, envelope_parts
 from lanboard.store import Element, StoredBoard, Version
@@ -78,14 +78,54 @@ class Room:
         self.snapshot_seq = seq
         self.version_seq = seq
         self.version_at = 0.0
+        #: The teacher's settings (kinds.DEFAULT_SETTINGS), the view-only names as a set,
+        #: whether a teacher ever joined with the key, and the (teacher, viewer) keys.
+        self.settings: dict[str, Any] = dict(kinds.DEFAULT_SETTINGS)
+        self.view_only: frozenset[str] = frozenset()
+        self.teacher_joined = False
+        self.keys: tuple[str, str] | None = None
+        #: (name, ip) pairs removed by a kick this turn, for the hub's bans.
+        self.kicked: list[tuple[str, str]] = []
 
     # ---- membership -------------------------------------------------------------------
 
     def users(self) -> list[dict[str, str]]:
-        seen: dict[str, str] = {}
+        seen: dict[str, dict[str, str]] = {}
         for p in self.peers + self.joining:
-            seen.setdefault(p.user_id, p.color)
-        return [{"userId": u, "color": c} for u, c in seen.items()]
+            entry = seen.setdefault(p.user_id, {"userId": p.user_id, "color": p.color,
+                                                "role": p.role})
+            if kinds.RANK[p.role] > kinds.RANK[entry["role"]]:
+                entry["role"] = p.role
+        return list(seen.values())
+
+    def unique_name(self, peer: Peer) -> str:
+        """The userId for a joining peer: its name, or "NAME (2)", "NAME (3)"... when another
+        person (another clientId) already has it. The same clientId (two tabs), or none (seed
+        clients), shares the presence."""
+        name = peer.user_id
+        if peer.client_id is None:
+            return name
+        holders: dict[str, set[str | None]] = {}
+        for p in self.peers + self.joining:
+            holders.setdefault(p.user_id, set()).add(p.client_id)
+        n = 1
+        while True:
+            candidate = name if n == 1 else f"{name[:limits.MAX_USER_ID_CHARS - 6]} ({n})"
+            held = holders.get(candidate)
+            if held is None or peer.client_id in held:
+                return candidate
+            n += 1
+
+    def kick(self, user_id: str) -> bool:
+        """Close every connection of `user_id` (never a teacher's); whether there was one."""
+        found = [p for p in self.peers + self.joining
+                 if p.user_id == user_id and p.role != "teacher"]
+        for p in found:
+            self.kicked.append((p.user_id, p.ip))
+            if p.asked and p.asked != p.user_id:
+                self.kicked.append((p.asked, p.ip))
+            p.transport.close(limits.CLOSE_KICKED, "removed by the teacher")
+        return bool(found)
 
     def _color_for(self, user_id: str) -> str:
         taken = {}
@@ -101,6 +141,8 @@ class Room:
 
     def add(self, peer: Peer) -> None:
         """Admit a peer; it gets its sync (or resume) at the next flush."""
+        peer.asked = peer.asked or peer.user_id
+        peer.user_id = self.unique_name(peer)
         peer.color = self._color_for(peer.user_id)
         first = all(p.user_id != peer.user_id for p in self.peers + self.joining)
         self.joining.append(peer)
@@ -144,8 +186,10 @@ class Room:
         kind = kinds.KINDS.get(name)
         if kind is None:
             raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {name[:40]!r}")
-        if kinds.RANK[peer.role] < kinds.RANK[kind.role]:
-            raise ProtocolError(FORBIDDEN, f"a {peer.role} may not send '{name}'")
+        if peer.role != "teacher":
+            refused = kinds.refusal(self, peer.role, peer.user_id, kind)
+            if refused is not None:
+                raise refused
         value = kind.check(self, peer, data)
         if kind.relay is not None:
             kind.relay(self, peer, value)
@@ -241,14 +285,16 @@ class Room:
         """A message for this peer alone, sent with the next flush."""
         self.direct.append((peer, message))
 
-    def replace_all(self, elements: list[Element], reason: str) -> None:
+    def replace_all(self, elements: list[Element], reason: str, by: str = "someone") -> None:
         """Make the board exactly `elements`, as ordinary changes that everyone receives (a
-        clear, then draws). The board as it was is saved as a version first."""
+        clear, then draws). The board as it was is saved as a version first. `by` is named
+        in the clear's notice."""
         if len(elements) > limits.MAX_ELEMENTS_PER_ROOM:
             raise ProtocolError(BOARD_FULL, f"a board holds at most "
                                 f"{limits.MAX_ELEMENTS_PER_ROOM} elements")
         self.save_version(reason)
-        self._record(None, "clear", kinds.apply(self, "clear", {}))
+        notice = {"by": by, "reason": "import" if reason == "before-import" else "restore"}
+        self._record(None, "clear", kinds.apply(self, "clear", notice))
         for eid, encoded in elements:
             self.put(eid, encoded)
             self._record(None, "draw", kinds.Change(encoded, echo=True))
@@ -308,7 +354,7 @@ class Room:
     def sync_frame(self, peer: Peer) -> list[bytes]:
         """The sync message in pieces; the middle one is the board's shared element bytes."""
         head = dumps({"userId": peer.user_id, "color": peer.color, "seq": self.seq,
-                      "users": self.users()})
+                      "users": self.users(), "role": peer.role, "settings": self.settings})
         return envelope_parts("sync", peer.user_id,
                               [b'{"elements":', self.elements_json(), b",", head[1:]])
 
@@ -322,7 +368,7 @@ class Room:
         if since is not None and oldest - 1 <= since <= self.seq and (
                 peer.batched or all(_seed_type(f) for f in missed)):
             data = dumps({"userId": peer.user_id, "color": peer.color, "since": since,
-                          "seq": self.seq})
+                          "seq": self.seq, "role": peer.role, "settings": self.settings})
             frames = [[envelope("resume", peer.user_id, data)]]
             frames += [[frame] for frame in missed]
         else:

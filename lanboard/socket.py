@@ -13,7 +13,7 @@ from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
 from lanboard import limits, tornado_internals
-from lanboard.errors import RATE_LIMITED, ProtocolError
+from lanboard.errors import BAD_KEY, KICKED, RATE_LIMITED, ProtocolError
 from lanboard.guard import ClientGuard, Guard, RejectionLog
 from lanboard.hub import Hub, Verdict
 from lanboard.peer import Peer
@@ -55,8 +55,8 @@ def _wire(frame: bytes) -> bytes:
 
 
 class BoardSocket(WebSocketHandler):
-    """`/ws/{roomId}?userId=NAME[&since=SEQ][&v=2]`. Never raises out of on_message: Tornado
-    would drop the client. Rejected input gets an `error` frame instead."""
+    """`/ws/{roomId}?userId=NAME[&key=K][&clientId=C][&since=SEQ][&v=2]`. Never raises out
+    of on_message: Tornado would drop the client. Rejected input gets an `error` frame instead."""
 
     def initialize(self, hub: Hub, guard: Guard, rejections: RejectionLog) -> None:
         self.hub = hub
@@ -66,6 +66,8 @@ class BoardSocket(WebSocketHandler):
         self.peer: Peer | None = None
         self.limiter: ClientGuard | None = None
         self.counted = False
+        self.role = "student"
+        self.user_id = ""
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         room_id = args[0]
@@ -117,13 +119,34 @@ class BoardSocket(WebSocketHandler):
             return 429, "too_many_connections", why
         try:
             self.hub.room(room_id)
+            refusal = self._check_role(room_id, ip)
         except (StoreError, ProtocolError) as exc:
             self.guard.disconnect(ip)
             if isinstance(exc, ProtocolError):
                 return 503, exc.code, exc.message
             return 503, "storage_error", str(exc)
+        if refusal is not None:
+            self.guard.disconnect(ip)
+            return refusal
         self.counted = True
         self.limiter = self.guard.client(ip)
+        return None
+
+    def _check_role(self, room_id: str, ip: str) -> tuple[int, str, str] | None:
+        """The role the `key` gives (a wrong one is refused), and a kick's ban on the name."""
+        raw_key = self.request.query_arguments.get("key")
+        key = raw_key[-1].decode("utf-8", "replace") if raw_key else None
+        role = self.hub.role_for(room_id, key)
+        if role is None:
+            return 403, BAD_KEY, ("this link's key is not this board's; ask the teacher for "
+                                  "a new link")
+        self.role = role
+        # Raw query value: Tornado's get_argument turns control characters into spaces.
+        raw = self.request.query_arguments.get("userId", [b""])[-1]
+        self.user_id = clean_user_id(raw.decode("utf-8", "replace"))
+        if self.user_id and role != "teacher" and self.hub.banned(room_id, self.user_id, ip):
+            return 403, KICKED, ("the teacher removed this name from the board; try again in "
+                                 f"{limits.KICK_BAN_SECONDS / 60:g} minutes")
         return None
 
     def check_origin(self, origin: str) -> bool:
@@ -154,14 +177,13 @@ class BoardSocket(WebSocketHandler):
         # frame back up to a delayed-ACK timeout (~40 ms) while the previous one is unacked.
         self.set_nodelay(True)
         room_id = args[0]
-        # Raw query value: Tornado's get_argument turns control characters into spaces.
-        raw = self.request.query_arguments.get("userId", [b""])[-1]
-        user_id = clean_user_id(raw.decode("utf-8", "replace"))
-        if not user_id:
-            user_id = "user_" + secrets.token_hex(3)
+        user_id = self.user_id or "user_" + secrets.token_hex(3)
         since = self.get_argument("since", None)
+        client = self.get_argument("clientId", None)
         self.peer = Peer(user_id, self, batched=self.get_argument("v", "1") == "2",
-                         since=int(since) if since is not None else None, guard=self.limiter)
+                         since=int(since) if since is not None else None, guard=self.limiter,
+                         role=self.role, client_id=client[:64] if client else None,
+                         ip=self.request.remote_ip or "?")
         try:
             self.room = self.hub.room(room_id)  # loaded by get(), unless swept since
         except (StoreError, ProtocolError) as exc:

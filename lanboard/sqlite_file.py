@@ -19,7 +19,8 @@ from lanboard.store import Element, StoreError
 log = logging.getLogger(__name__)
 
 #: 2: every snapshot is kept (one row per board and seq, with its time) for the timeline.
-SCHEMA_VERSION = 2
+#: 3: each board's keys and teacher settings (`access`); older files gain the table on open.
+SCHEMA_VERSION = 3
 
 #: Kept apart from `boards`, which every commit updates: SQLite rewrites a whole row on
 #: update, and a snapshot row holds the whole board. Every snapshot within the retention is
@@ -63,6 +64,13 @@ CREATE TABLE IF NOT EXISTS versions (
     elements BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_board ON versions (board, id);
+CREATE TABLE IF NOT EXISTS access (
+    board TEXT PRIMARY KEY,
+    teacher_key TEXT,
+    viewer_key TEXT,
+    teacher_joined INTEGER NOT NULL DEFAULT 0,
+    settings TEXT NOT NULL DEFAULT '{}'
+);
 """
 
 #: Made after the migration from schema 1, whose snapshots table had no time column.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -26,6 +27,7 @@ from lanboard.sqlite_file import unpack as unpack
 from lanboard.sqlite_file import zip_history as zip_history
 from lanboard.store import (
     KEEP_SECONDS,
+    Access,
     BoardSummary,
     Element,
     Kept,
@@ -121,6 +123,27 @@ class SqliteStore:
         if row is None and not changes:
             return None
         return StoredBoard(unpack(blob), seq, [(s, bytes(m)) for s, m in changes])
+
+    def access(self, room_id: str) -> Access | None:
+        with self._errors("read"):
+            row = self.db.execute("SELECT teacher_key, viewer_key, teacher_joined, settings "
+                                  "FROM access WHERE board = ?", (room_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            settings = json.loads(row[3])
+        except ValueError:
+            settings = {}
+        return Access(row[0], row[1], bool(row[2]),
+                      settings if isinstance(settings, dict) else {})
+
+    def save_access(self, room_id: str, access: Access) -> None:
+        with self._errors("save"), self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO access (board, teacher_key, viewer_key, "
+                "teacher_joined, settings) VALUES (?, ?, ?, ?, ?)",
+                (room_id, access.teacher_key, access.viewer_key, int(access.teacher_joined),
+                 json.dumps(access.settings)))
 
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
         with self._errors("save"), self.db:

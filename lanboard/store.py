@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from lanboard import limits
 
@@ -56,6 +56,18 @@ class Version:
     seq: int
     reason: str
     elements: list[Element]
+
+
+@dataclass(slots=True)
+class Access:
+    """Who may do what on one board, kept with it: its keys (None until the host asks for
+    its links or the landing page claims it), whether a teacher ever joined with the teacher
+    key, and the teacher's settings (see kinds.DEFAULT_SETTINGS)."""
+
+    teacher_key: str | None = None
+    viewer_key: str | None = None
+    teacher_joined: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True, frozen=True)
@@ -122,6 +134,13 @@ class BoardStore(Protocol):
     def version(self, room_id: str, version_id: int) -> list[Element] | None:
         """The elements of one saved version."""
 
+    def access(self, room_id: str) -> Access | None:
+        """The board's keys and settings, or None when it has none stored."""
+
+    def save_access(self, room_id: str, access: Access) -> None:
+        """Store the board's keys and settings (at once: a link handed out must work after a
+        restart)."""
+
     def retain(self, keep_seconds: float) -> None:
         """Keep every change and snapshot this long from now on (LANBOARD_KEEP_DAYS), and drop
         what is older already."""
@@ -141,7 +160,17 @@ class MemoryStore:
         self._snapshots: dict[str, list[tuple[int, float, list[Element]]]] = {}
         self._changes: dict[str, list[tuple[int, bytes]]] = {}
         self._versions: dict[str, list[tuple[VersionInfo, list[Element]]]] = {}
+        self._access: dict[str, Access] = {}
         self.commits = 0
+
+    def access(self, room_id: str) -> Access | None:
+        found = self._access.get(room_id)
+        return None if found is None else Access(found.teacher_key, found.viewer_key,
+                                                 found.teacher_joined, dict(found.settings))
+
+    def save_access(self, room_id: str, access: Access) -> None:
+        self._access[room_id] = Access(access.teacher_key, access.viewer_key,
+                                       access.teacher_joined, dict(access.settings))
 
     def load(self, room_id: str) -> StoredBoard | None:
         if room_id not in self._snapshots and room_id not in self._changes:

@@ -40,6 +40,15 @@ DATA = {
                                                         max_size=3) | ANY}),
     "erase": st.fixed_dictionaries({"ids": IDS}) | ANY,
     "cursor": st.fixed_dictionaries({"x": NUMBERS, "y": NUMBERS}) | ANY,
+    "settings": st.dictionaries(st.sampled_from(["locked", "allowReplace", "allowLaser",
+                                                 "follow", "viewOnly", "zz"]),
+                                st.booleans() | st.lists(st.text(max_size=4), max_size=3)
+                                | ANY, max_size=4) | ANY,
+    "kick": st.fixed_dictionaries({"userId": st.sampled_from(["ann", "bob", "nobody"]) | ANY})
+    | ANY,
+    "view": st.fixed_dictionaries({"x": NUMBERS, "y": NUMBERS, "zoom": NUMBERS},
+                                  optional={"all": st.booleans() | ANY}) | ANY,
+    "laser": st.fixed_dictionaries({"x": NUMBERS, "y": NUMBERS}) | ANY,
     "draw": st.sampled_from(sorted(SAMPLES)).flatmap(
         lambda k: st.fixed_dictionaries({}, optional={f: ANY for f in elements.TYPES[k].fields}
                                         ).map(lambda over, k=k: {**sample(k, "e9"), **over})),
@@ -65,11 +74,11 @@ def test_every_kind_in_the_table_is_fuzzed():
 @given(MESSAGES)
 def test_hostile_messages_of_every_kind_never_break_a_room(messages: list[tuple[str, Any]]):
     room = fresh_room()
-    people = [peer("ann"), peer("bob")]
+    people = [peer("ann"), peer("bob"), peer("tea", role="teacher")]
     for i, (kind, data) in enumerate(messages):
         value = data.draw(DATA[kind])
         try:
-            room.handle(people[i % 2], kind, value)
+            room.handle(people[i % 3], kind, value)
         except ProtocolError as err:
             assert err.code and err.message
     for eid, encoded in room.encoded_elements():
@@ -82,3 +91,4 @@ def test_hostile_messages_of_every_kind_never_break_a_room(messages: list[tuple[
     for _, frame in room.uncommitted:
         replayed.replay(frame)
     assert replayed.encoded_elements() == room.encoded_elements()
+    assert replayed.settings == room.settings

@@ -113,7 +113,7 @@ def test_a_kind_not_in_the_table_is_refused_and_a_viewer_may_not_draw():
     assert err.value.code == "unknown_type"
     with pytest.raises(ProtocolError) as err:
         room.handle(peer("vic", role="viewer"), "draw", sample("line"))
-    assert err.value.code == "forbidden"
+    assert err.value.code == "read_only"
     room.handle(peer("vic", role="viewer"), "cursor", {"x": 1, "y": 2})
     assert not room.elements
 
