@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -48,13 +49,17 @@ class LanboardApp(tornado.web.Application):
         return super().find_handler(request, **kwargs)
 
 
+#: A board key in a query string: the access log writes `key=-` in its place.
+_KEY = re.compile(r"([?&])key=[^&#]*")
+
+
 def access_logger(log: AccessLog) -> Any:
     """Tornado's `log_function`: the access log, bounded and rate-limited per IP."""
 
     def log_request(handler: tornado.web.RequestHandler) -> None:
         req = handler.request
-        log.note(handler.get_status(), req.method or "?", req.uri or "", req.remote_ip or "?",
-                 1000.0 * req.request_time())
+        log.note(handler.get_status(), req.method or "?", _KEY.sub(r"\1key=-", req.uri or ""),
+                 req.remote_ip or "?", 1000.0 * req.request_time())
 
     return log_request
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gc
+import ipaddress
 import json
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from lanboard import limits, svg, timeline
+from lanboard import kinds, limits, svg, timeline
 from lanboard.guard import Guard
 from lanboard.hub import Hub
 from lanboard.protocol import ProtocolError, clean_user_id, dumps, validate_element
@@ -171,9 +173,44 @@ class BoardHandler(BaseHandler):
                   f"{limits.REPLACE_EVERY_SECONDS:g} s between imports and restores")
         return False
 
+    def role(self, room_id: str) -> str | None:
+        """The role the request's `X-LANBoard-Key` gives (none: a student); None after a
+        403 `bad_key` or a 503."""
+        try:
+            role = self.hub.role_for(room_id, self.request.headers.get("X-LANBoard-Key"))
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return None
+        if role is None:
+            self.fail(403, "bad_key", "X-LANBoard-Key is not this board's key")
+        return role
+
+    def may_write(self, room_id: str) -> bool:
+        """Whether this request may replace the board (import, restore), by the same rule
+        as a live clear (kinds.refusal); a 403 if not. Loads no board."""
+        role = self.role(room_id)
+        if role is None:
+            return False
+        try:
+            refused = kinds.refusal(self.hub.standing(room_id), role, self.by(),
+                                    kinds.KINDS["clear"])
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return False
+        if refused is not None:
+            self.fail(403, refused.code, refused.message)
+            return False
+        return True
+
+    def by(self) -> str:
+        """Who the notice names: `X-LANBoard-User` (percent-encoded UTF-8: a header holds
+        only Latin-1), cleaned like a userId."""
+        raw = urllib.parse.unquote(self.request.headers.get("X-LANBoard-User", ""))
+        return clean_user_id(raw) or "someone"
+
     def replace(self, room: Room, elements: list[Element], reason: str) -> None:
         """Make the board `elements` for everyone (the old board saved as a version first)."""
-        self.hub.replace(room, elements, reason)
+        self.hub.replace(room, elements, reason, self.by())
         self.finish({"seq": room.seq, "elements": len(elements)})
 
     async def past(self, room_id: str, seq: int) -> list[Element] | None:
@@ -241,6 +278,8 @@ class RestoreHandler(BoardHandler):
     def post(self, room_id: str, version_id: str) -> None:
         if not self.good_id(room_id) or not self.same_origin_json():
             return
+        if not self.may_write(room_id):
+            return
         try:
             elements = self.hub.store.version(room_id, int(version_id))
         except StoreError as exc:
@@ -262,6 +301,8 @@ class RestoreAtHandler(BoardHandler):
 
     async def post(self, room_id: str, raw_seq: str) -> None:
         if not self.good_id(room_id) or not self.same_origin_json():
+            return
+        if not self.may_write(room_id):
             return
         try:
             seq = timeline.parse_seq(raw_seq)
@@ -376,7 +417,7 @@ class ImportHandler(BoardHandler):
             self.fail(413, "too_large", f"a board file is at most "
                       f"{limits.MAX_IMPORT_BYTES // 2**20} MiB")
             return
-        if not self.same_origin_json():
+        if not self.same_origin_json() or not self.may_write(room_id):
             return
         try:
             elements = parse_board_file(self.request.body)
@@ -390,6 +431,92 @@ class ImportHandler(BoardHandler):
             self.replace(room, elements, "before-import")
 
 
+def _loopback(ip: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
+
+
+class KeysHandler(BoardHandler):
+    """The board's three links: `/room/{id}` (student), `?key=VIEWER` and `?key=TEACHER`."""
+
+    def links(self, room: Room, rotate: bool = False) -> dict[str, str] | None:
+        try:
+            teacher, viewer = self.hub.ensure_keys(room, rotate)
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return None
+        page = f"{self.request.protocol}://{self.request.host}/room/{room.id}"
+        return {"teacher": f"{page}?key={teacher}", "student": page,
+                "viewer": f"{page}?key={viewer}"}
+
+
+class LinksHandler(KeysHandler):
+    """GET: only the machine LANBoard runs on may ask (it opens the teacher link)."""
+
+    def get(self, room_id: str) -> None:
+        if not self.good_id(room_id):
+            return
+        if not _loopback(self.request.remote_ip):
+            self.fail(403, "forbidden", "only the machine LANBoard runs on gets a board's links")
+            return
+        room = self.load(room_id)
+        if room is None:
+            return
+        found = self.links(room)
+        if found is not None:
+            self.finish(found)
+
+
+class ClaimHandler(KeysHandler):
+    """POST: whoever creates a board from the landing page becomes its teacher, once."""
+
+    def post(self, room_id: str) -> None:
+        if not self.good_id(room_id) or not self.same_origin_json():
+            return
+        try:
+            taken = self.hub.access(room_id).teacher_key is not None
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return
+        if taken:
+            self.fail(409, "taken", "this board already has a teacher")
+            return
+        room = self.load(room_id)
+        if room is None:
+            return
+        if room.keys is not None:  # claimed while it was loading
+            self.fail(409, "taken", "this board already has a teacher")
+            return
+        found = self.links(room)
+        if found is not None:
+            self.set_status(201)
+            self.finish(found)
+
+
+class RotateHandler(KeysHandler):
+    """POST with the teacher key: new keys; old links stop working for new connections."""
+
+    def post(self, room_id: str) -> None:
+        if not self.good_id(room_id) or not self.same_origin_json():
+            return
+        role = self.role(room_id)
+        if role is None:
+            return
+        if role != "teacher":
+            self.fail(403, "forbidden", "only the teacher may rotate the keys")
+            return
+        room = self.load(room_id)
+        if room is None:
+            return
+        found = self.links(room, rotate=True)
+        if found is not None:
+            self.finish(found)
+
+
 def routes(hub: Hub, guard: Guard) -> list[Any]:
     args = {"hub": hub, "guard": guard}
     return [
@@ -399,4 +526,7 @@ def routes(hub: Hub, guard: Guard) -> list[Any]:
         (r"/api/rooms/([^/]+)/export", ExportHandler, args),
         (r"/api/rooms/([^/]+)/changes", ChangesHandler, args),
         (r"/api/rooms/([^/]+)/import", ImportHandler, args),
+        (r"/api/rooms/([^/]+)/links", LinksHandler, args),
+        (r"/api/rooms/([^/]+)/claim", ClaimHandler, args),
+        (r"/api/rooms/([^/]+)/keys/rotate", RotateHandler, args),
     ]

@@ -218,7 +218,7 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
     print("Press Ctrl+C to stop.", flush=True)
     local_line = asyncio.ensure_future(_print_local_name(server))
     if not settings.headless:
-        local = instance.local_url(settings.host, server.port)
+        local = _teacher_url(server, instance.local_url(settings.host, server.port))
         # Not awaited: a browser command may run until the browser is closed.
         opening = loop.run_in_executor(None, instance.open_browser, local)
         opening.add_done_callback(lambda done: _say_if_no_browser(done, local))
@@ -232,6 +232,23 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None,
     local_line.cancel()
     print("Stopping LANBoard...", flush=True)
     await server.stop()
+
+
+def _teacher_url(server: Server, local: str) -> str:
+    """The page the browser opens at launch: the teacher link of the board used last (the
+    host is its teacher), or the landing page, where whoever creates a board becomes its
+    teacher."""
+    try:
+        boards = server.store.boards()
+        if not boards:
+            return local
+        room = server.hub.room(boards[0].id)
+        teacher, _ = server.hub.ensure_keys(room)
+    except Exception as exc:  # the landing page always works
+        print(f"  Could not make the teacher link ({exc}); opening the landing page.",
+              flush=True)
+        return local
+    return f"{local}room/{room.id}?key={teacher}"
 
 
 def _say_if_no_browser(done: asyncio.Future[bool], url: str) -> None:

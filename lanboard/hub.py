@@ -41,6 +41,16 @@ def _use_access(room: Room, access: Access) -> None:
     room.view_only = frozenset(room.settings["viewOnly"])
 
 
+class _Standing:
+    """A board's settings as kinds.refusal reads them, for a board that is not loaded."""
+
+    def __init__(self, access: Access) -> None:
+        self.settings = {**kinds.DEFAULT_SETTINGS, **{
+            k: v for k, v in access.settings.items() if k in kinds.DEFAULT_SETTINGS}}
+        self.view_only = frozenset(self.settings["viewOnly"])
+        self.teacher_joined = access.teacher_joined
+
+
 class Verdict:
     """What `Hub.submit` made of a message, for the edge's log and its connection."""
 
@@ -114,6 +124,12 @@ class Hub:
         if room is not None:
             return _access_of(room)
         return self.store.access(room_id) or Access()
+
+    def standing(self, room_id: str) -> kinds.Standing:
+        """What kinds.refusal reads of a board (settings, view-only names, whether a teacher
+        joined), for an HTTP write: the loaded room, or the stored access (loading none)."""
+        room = self.rooms.get(room_id)
+        return room if room is not None else _Standing(self.access(room_id))
 
     def role_for(self, room_id: str, key: str | None) -> str | None:
         """The role a key gives on this board: no key, a student; None for a wrong key.

@@ -112,7 +112,15 @@ class Kind:
     replaces: bool = False
 
 
-def refusal(room: Room, role: str, user_id: str, kind: Kind) -> ProtocolError | None:
+class Standing(Protocol):
+    """What the permission rule reads of a board."""
+
+    settings: dict[str, Any]
+    view_only: frozenset[str]
+    teacher_joined: bool
+
+
+def refusal(room: Standing, role: str, user_id: str, kind: Kind) -> ProtocolError | None:
     """Whether `role` (as `user_id`) may send `kind` on `room` now: the one rule, used by
     live messages and HTTP writes (import, restore) alike. The teacher may send anything;
     for the others it costs a few attribute reads."""
