@@ -176,9 +176,13 @@ function start(name) {
   const gesture = gestureTool(view, () => ownViewChange() || viewChanged(),
     (pt) => (teacher && teacher.laserOn ? (pt ? pointLaser(pt) : true) : false));
   let teacher = null;
+  let inputRef = null;
   function showRole() {
     const reason = viewOnlyReason(session.role, session.settings, session.me.userId);
     if (Boolean(reason) !== readOnly) {
+      // A stroke in progress ends as it is (the server refuses it if it must) before the
+      // tools go off, so nothing stays half drawn on this page.
+      if (reason && inputRef) inputRef.cancelDrawing(false);
       readOnly = Boolean(reason);
       if (readOnly) editor.commit();
     }
@@ -377,6 +381,7 @@ function start(name) {
       overlay.dataset.handle = h || '';
     },
   });
+  inputRef = input;
   overlay.addEventListener('pointerleave', () => {
     controller.pointer = null;
     renderer.setSelfCursor(null);
