@@ -396,3 +396,39 @@ def test_a_lock_and_the_keys_survive_a_restart(server_factory, tmp_path):
         errors = [m for m in student.recv() if m["type"] == "error"]
     assert errors[0]["data"]["code"] == "read_only"
     student.close()
+
+
+def test_a_schema_2_database_gains_the_access_table(tmp_path):
+    from lanboard.sqlite_store import SqliteStore
+    from lanboard.store import Access
+
+    store = SqliteStore.open(tmp_path)
+    store.db.execute("DROP TABLE access")
+    store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    store.db.commit()
+    store.close()
+    store = SqliteStore.open(tmp_path)
+    assert store.access("b") is None
+    store.save_access("b", Access("t" * 32, "v" * 32, True, {"locked": True}))
+    store.close()
+    store = SqliteStore.open(tmp_path)
+    assert store.access("b") == Access("t" * 32, "v" * 32, True, {"locked": True})
+    store.close()
+
+
+async def test_settings_outlive_the_change_log(http_server_client, connect, hub: Hub):
+    """A snapshot compacts the changes away; the settings are kept with the board itself."""
+    from testkit import schedule
+
+    teacher_key, _ = await keys(http_server_client, "rs")
+    teacher = await joined(connect, "rs", "tea", teacher_key)
+    teacher.send("settings", {"locked": True, "allowLaser": True})
+    await teacher.recv_type("settings")
+    room = hub.rooms["rs"]
+    hub.save_snapshot(room)
+    assert room.snapshot_seq == room.seq  # nothing left to replay at the next load
+    fresh = Hub(hub.store, schedule)
+    again = fresh.room("rs")
+    assert again.settings["locked"] is True and again.settings["allowLaser"] is True
+    assert again.teacher_joined is True
+    assert fresh.role_for("rs", teacher_key) == "teacher"
