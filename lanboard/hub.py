@@ -186,7 +186,7 @@ class Hub:
             if room.kicked:
                 self._ban(room)
             elif name == "settings":
-                self.save_access(room)
+                self._keep_settings(room)
         except ProtocolError as err:
             if peer.guard is not None and not peer.guard.admit("changes", now):
                 return self._refuse(room, peer, "invalid", now)
@@ -199,6 +199,15 @@ class Hub:
                 INTERNAL, "the server failed on this message; it was not applied")))
         self.touch(room)
         return Verdict.OK
+
+    def _keep_settings(self, room: Room) -> None:
+        """Settings are kept with the board as well as in its change log, so a snapshot that
+        compacts the log keeps them. A failure here loses nothing until that snapshot: the
+        change itself is committed with the others."""
+        try:
+            self.save_access(room)
+        except StoreError as exc:
+            log.error("could not store the settings room=%s: %s", room.id, exc)
 
     def _ban(self, room: Room) -> None:
         until = self._clock() + limits.KICK_BAN_SECONDS

@@ -118,8 +118,11 @@ class BoardSocket(WebSocketHandler):
         if why is not None:
             return 429, "too_many_connections", why
         try:
-            self.hub.room(room_id)
+            # The key and a kick's ban are checked from the stored access: a refused
+            # upgrade loads no board.
             refusal = self._check_role(room_id, ip)
+            if refusal is None:
+                self.hub.room(room_id)
         except (StoreError, ProtocolError) as exc:
             self.guard.disconnect(ip)
             if isinstance(exc, ProtocolError):

@@ -104,11 +104,15 @@ async def test_a_guessed_or_edited_key_is_refused_before_the_upgrade(http_server
         403, "bad_key")
 
 
-async def test_a_key_of_another_board_is_refused(http_server_client):
+async def test_a_key_of_another_board_is_refused(http_server_client, hub: Hub):
     teacher, _ = await keys(http_server_client, "ra")
     await keys(http_server_client, "rb")
     assert await refused(http_server_client, f"/ws/rb?userId=eve&key={teacher}") == (
         403, "bad_key")
+    assert await refused(http_server_client, "/ws/never?userId=eve&key=guess") == (
+        403, "bad_key")
+    assert "never" not in hub.rooms  # a refused upgrade loads and creates no board
+    assert hub.store.load("never") is None
 
 
 async def test_rotating_keys_stops_old_links(http_server_client, connect):
