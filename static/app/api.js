@@ -38,8 +38,8 @@ export function writeHeaders(auth = {}) {
   const headers = { 'Content-Type': 'application/json' };
   if (auth.key) headers['X-LANBoard-Key'] = auth.key;
   const user = typeof auth.user === 'function' ? auth.user() : auth.user;
-  // Header values are Latin-1 only: a name outside it goes percent-encoded.
-  if (user) headers['X-LANBoard-User'] = /^[\x20-\x7e]*$/.test(user) ? user : encodeURIComponent(user);
+  // Header values are Latin-1 only: the name goes percent-encoded UTF-8 (the server decodes).
+  if (user) headers['X-LANBoard-User'] = encodeURIComponent(user);
   return headers;
 }
 

@@ -21,27 +21,28 @@ function openBoard(id) {
 
 /**
  * Issue 14: whoever creates a board becomes its teacher. The claim answers the three links
- * (201) when the board had no keys yet; this browser keeps them and opens the teacher link.
- * A board someone already claimed (409), or a server without roles, opens as before.
+ * (201) when the board had no keys yet; this browser keeps them, and the board page finds
+ * its teacher key there, so the key never sits in the address bar (or in a photo of the
+ * projector). A board someone already claimed (409), or a server without roles, opens as
+ * before. Answers the teacher link when it could not be kept (private mode), else null.
  */
 async function claimBoard(id) {
+  let links;
   try {
     const res = await fetch(`/api/rooms/${encodeURIComponent(id)}/claim`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
     });
     if (res.status !== 201) return null;
-    const links = await res.json();
-    if (!links || typeof links.teacher !== 'string') return null;
-    const teacher = new URL(links.teacher, location.href);
-    if (teacher.origin !== location.origin || !teacher.searchParams.get('key')) return null;
-    try {
-      localStorage.setItem(`lanboard.links.${id}`, JSON.stringify(links));
-    } catch {
-      // private mode: the teacher link is still in the address bar
-    }
-    return teacher;
+    links = await res.json();
   } catch {
     return null;
+  }
+  if (!links || typeof links.teacher !== 'string') return null;
+  try {
+    localStorage.setItem(`lanboard.links.${id}`, JSON.stringify(links));
+    return null;
+  } catch {
+    return new URL(links.teacher, location.href);
   }
 }
 
@@ -50,15 +51,12 @@ document.getElementById('create-form').addEventListener('submit', async (e) => {
   const typed = slugRoomId(document.getElementById('create-name').value);
   const id = typed || randomRoomCode();
   const teacher = await claimBoard(id);
-  if (!teacher) {
+  if (!teacher || teacher.origin !== location.origin) {
     openBoard(id);
     return;
   }
   const name = cleanUserId(nameInput.value);
-  if (name) {
-    storeName(name);
-    teacher.searchParams.set('name', name);
-  }
+  if (name) teacher.searchParams.set('name', name);
   location.href = `${teacher.pathname}${teacher.search}`;
 });
 

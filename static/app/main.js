@@ -40,7 +40,20 @@ const clampWidth = (w) => clamp(w, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WI
 const params = new URLSearchParams(location.search);
 const roomId = decodeURIComponent(location.pathname.replace(/^\/room\//, '').split('/')[0] || '');
 /** Issue 14: the teacher or viewer key of this page's own address (none: a student). */
-const pageKey = params.get('key') || '';
+const urlKey = params.get('key') || '';
+
+/** The teacher key this browser kept when it created (claimed) the board, or ''. */
+function keptTeacherKey(id) {
+  try {
+    const links = JSON.parse(localStorage.getItem(`lanboard.links.${id}`) || 'null');
+    return links && typeof links.teacher === 'string'
+      ? new URL(links.teacher, location.href).searchParams.get('key') || '' : '';
+  } catch {
+    return '';
+  }
+}
+/** A key in the address wins; else the creator's browser is the teacher. */
+const pageKey = urlKey || keptTeacherKey(roomId);
 /** The teacher's view goes out at most this often while "follow me" is on. */
 const VIEW_EVERY_MS = 100;
 
@@ -91,6 +104,7 @@ function start(name) {
     onState: connection.show,
     key: pageKey,
   });
+  session.keptKey = !urlKey && Boolean(pageKey);
   const toolbar = buildToolbar({
     tool: (n) => setTool(n),
     color: (color) => setStyle({ color }),
@@ -107,7 +121,8 @@ function start(name) {
     scene, session, history, renderer, tools, newId: idMaker(name),
     ui: {
       notice,
-      showHistory: (u, r) => toolbar.showHistory(u, r),
+      // View only: undo and redo stay off (they would be refused).
+      showHistory: (u, r) => toolbar.showHistory(u && !readOnly, r && !readOnly),
       showSelection: (ids) => toolbar.showSelection(ids),
       openEditor: (el, done) => editor.open(el, done),
     },
@@ -316,6 +331,7 @@ function start(name) {
   });
   buildMenu(roomId, api, {
     timeline: () => timeline.open(),
+    teacher: () => document.getElementById('teacher-btn').click(),
     exportPng: () => exportPng(scene.elements(), `lanboard-${roomId}`),
     download,
     fit,

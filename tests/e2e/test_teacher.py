@@ -129,3 +129,45 @@ def test_a_clear_shows_a_notice_naming_who_did_it(new_context: Any, board_server
     teacher.click("#teacher-btn")
     assert "Tess cleared the board" in teacher.inner_text("#teacher-notices")
     assert teacher.errors == [] and student.errors == []
+
+
+def test_viewer_follows_and_cannot_draw_and_a_removed_student_is_told(
+        new_context: Any, board_server: Any) -> None:
+    urls = links(board_server.url, "t-viewer")
+    teacher = open_url(new_context(), urls["teacher"], "Tess")
+    viewer = open_url(new_context(), urls["viewer"], "Projector")
+    twin_a = open_url(new_context(), urls["student"], "Alex")
+    twin_b = open_url(new_context(), urls["student"], "Alex")
+    # Two people with one name are two presence entries; the teacher is marked.
+    teacher.wait_for_function("() => window.__lanboard.users.length === 4")
+    names = sorted(u["userId"] for u in teacher.evaluate("() => window.__lanboard.users"))
+    assert names == ["Alex", "Alex (2)", "Projector", "Tess"]
+    twin_a.click("#presence-btn")
+    assert "Teacher" in twin_a.inner_text("li.user[data-user=Tess]")
+
+    assert viewer.evaluate("() => window.__lanboard.session.role") == "viewer"
+    viewer.wait_for_selector("#view-only", state="visible")
+    console_switch(teacher, "follow")
+    teacher.click("#zoom-out")
+    want = teacher.evaluate("() => window.__lanboard.view.scale")
+    viewer.wait_for_function(f"() => Math.abs(window.__lanboard.view.scale - {want}) < 1e-6")
+
+    # Presenter mode: the others' cursors are no longer painted.
+    teacher.mouse.move(700, 500)
+    viewer.wait_for_function("() => window.__lanboard.cursors.has('Tess')")
+    frames = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    viewer.evaluate(frames)
+    # The same view on the same window size: the teacher's arrow and label sit at (700, 500).
+    assert ink(viewer, 703, 510, r=3) > 0
+    viewer.evaluate("() => window.__lanboard.renderer.setPresenter(true)")
+    viewer.evaluate(frames)
+    assert ink(viewer, 703, 510, r=3) == 0
+
+    second = twin_b.evaluate("() => window.__lanboard.me.userId")
+    teacher.click("#teacher-btn")
+    teacher.click(f"li.teacher-student[data-user='{second}'] button")
+    teacher.click("#confirm-ok")
+    twin_b.wait_for_function("() => document.querySelector('#conn').dataset.state === 'removed'")
+    assert "removed by the teacher" in twin_b.inner_text("#conn-text")
+    assert twin_a.evaluate("() => window.__lanboard.ready")
+    assert teacher.errors == [] and viewer.errors == []

@@ -77,3 +77,28 @@ test('the view sent is the world point at the center, and taking it puts that po
   assert.ok(Math.abs(next.ox - view.ox) < 1e-9 && Math.abs(next.oy - view.oy) < 1e-9);
   assert.equal(next.scale, 2);
 });
+
+test('the socket URL carries the key and client id; writes carry the key and the name', async () => {
+  const { withKey } = await import('../../static/app/session.js');
+  const { writeHeaders } = await import('../../static/app/api.js');
+  const url = new URL(withKey('ws://h:8/ws/r?userId=Ann&v=2', 'K-1', 'c1'));
+  assert.equal(url.searchParams.get('key'), 'K-1');
+  assert.equal(url.searchParams.get('clientId'), 'c1');
+  assert.equal(url.searchParams.get('userId'), 'Ann');
+  assert.equal(new URL(withKey('ws://h/ws/r?userId=A', '', '')).search, '?userId=A');
+  const h = writeHeaders({ key: 'K', user: () => 'Zoë 50%' });
+  assert.equal(h['X-LANBoard-Key'], 'K');
+  assert.equal(decodeURIComponent(h['X-LANBoard-User']), 'Zoë 50%');
+  assert.deepEqual(writeHeaders({}), { 'Content-Type': 'application/json' });
+});
+
+test("a teacher's Share shows the viewer and teacher keys on the address being shown", async () => {
+  const { roleLinks } = await import('../../static/app/ui/share.js');
+  const links = { student: 'http://127.0.0.1:8/room/r', viewer: 'http://127.0.0.1:8/room/r?key=V',
+    teacher: 'http://127.0.0.1:8/room/r?key=T' };
+  const out = roleLinks(links, 'http://192.168.1.5:8/room/r');
+  assert.equal(out.viewer, 'http://192.168.1.5:8/room/r?key=V');
+  assert.equal(out.teacher, 'http://192.168.1.5:8/room/r?key=T');
+  assert.equal(roleLinks(null, 'http://x/room/r'), null);
+  assert.equal(roleLinks({ viewer: 'nope' }, 'http://x/room/r'), null);
+});

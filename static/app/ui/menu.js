@@ -19,7 +19,7 @@ export function buildMenu(roomId, api, actions) {
     if (!menu.hidden && !menu.contains(e.target) && !btn.contains(e.target)) setOpen(false);
   });
   menu.addEventListener('keydown', (e) => {
-    const items = [...menu.querySelectorAll('button')];
+    const items = [...menu.querySelectorAll('button:not([hidden])')];
     const i = items.indexOf(document.activeElement);
     if (e.key === 'ArrowDown') items[(i + 1) % items.length].focus();
     else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length].focus();
@@ -103,6 +103,8 @@ export function buildMenu(roomId, api, actions) {
     'pdf-a4': () => downloadPdf('a4'),
     'pdf-letter': () => downloadPdf('letter'),
     timeline: actions.timeline,
+    // Issue 14: the teacher's console (the item shows for the teacher only).
+    teacher: () => actions.teacher && actions.teacher(),
     'order-front': () => actions.order('front'),
     'order-back': () => actions.order('back'),
     'import-json': () => fileInput.click(),

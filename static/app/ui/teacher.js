@@ -110,6 +110,7 @@ export function buildTeacher(o) {
     /** Role, settings or presence changed: show what this role may do. */
     show({ teacher, laserAllowed, resume }) {
       btn.hidden = !teacher;
+      document.getElementById('teacher-menu-item').hidden = !teacher;
       laserBtn.hidden = !laserAllowed;
       if (!laserAllowed && laserOn) {
         laserOn = false;
