@@ -171,3 +171,28 @@ def test_viewer_follows_and_cannot_draw_and_a_removed_student_is_told(
     assert "removed by the teacher" in twin_b.inner_text("#conn-text")
     assert twin_a.evaluate("() => window.__lanboard.ready")
     assert teacher.errors == [] and viewer.errors == []
+
+
+def test_creating_a_board_makes_this_browser_its_teacher(
+        new_context: Any, board_server: Any) -> None:
+    ctx = new_context()
+    page = ctx.new_page()
+    page.goto(f"{board_server.url}/")
+    page.fill("#name", "Lee")
+    page.fill("#create-name", "t claimed")
+    page.click("#create-form button")
+    page.wait_for_url("**/room/t-claimed?name=Lee")
+    wait_ready(page)
+    assert page.evaluate("() => window.__lanboard.session.role") == "teacher"
+    assert page.is_visible("#teacher-btn")
+    # The Share dialog gives the student link first; the viewer and teacher links are folded.
+    page.click("#share-btn")
+    page.wait_for_selector("#share-more", state="attached")
+    assert "key=" not in page.input_value("#share-url")
+    assert page.eval_on_selector("#share-more", "d => !d.hidden && !d.open")
+    assert "key=" in page.input_value("#share-teacher-url")
+    # Someone else opening the same address is a student; the board is taken.
+    other = open_url(new_context(), f"{board_server.url}/room/t-claimed", "Kim")
+    assert other.evaluate("() => window.__lanboard.session.role") == "student"
+    assert other.is_hidden("#teacher-btn")
+    assert other.errors == []
