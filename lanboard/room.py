@@ -124,6 +124,8 @@ class Room:
             self.kicked.append((p.user_id, p.ip))
             if p.asked and p.asked != p.user_id:
                 self.kicked.append((p.asked, p.ip))
+            # Frames it sent before its close frame came back change nothing.
+            p.role = "viewer"
             p.transport.close(limits.CLOSE_KICKED, "removed by the teacher")
         return bool(found)
 
