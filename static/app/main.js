@@ -5,14 +5,13 @@
 //   keyboard.js   shortcuts; clipboard.js the copy, cut and paste events
 //   render.js     the two canvas layers, once per animation frame
 //   api.js        HTTP calls (export, import, history); ui/* the controls
+//   classroom.js  role and settings (view only), follow me, laser, the teacher console
 // `window.__lanboard` is the hook the browser tests and benchmarks use.
 
 import { boardApi } from './api.js';
 import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
-import { Follow, viewCenter } from './follow.js';
-import { LaserTrails } from './laser.js';
-import { canLaser, viewOnlyReason } from './roles.js';
+import { Classroom, pageKey } from './classroom.js';
 import { LIMITS } from './elements/index.js';
 import { boardCanvas, download, exportPng, unionBounds } from './export.js';
 import { History } from './history.js';
@@ -29,7 +28,6 @@ import { buildMenu } from './ui/menu.js';
 import { buildNotice } from './ui/notice.js';
 import { buildPresence } from './ui/presence.js';
 import { buildShare } from './ui/share.js';
-import { buildTeacher } from './ui/teacher.js';
 import { buildTextEditor } from './ui/texteditor.js';
 import { buildTimeline } from './ui/timeline.js';
 import { buildToolbar, WIDTHS } from './ui/toolbar.js';
@@ -39,45 +37,9 @@ const clampWidth = (w) => clamp(w, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WI
 
 const params = new URLSearchParams(location.search);
 const roomId = decodeURIComponent(location.pathname.replace(/^\/room\//, '').split('/')[0] || '');
-/** Issue 14: the teacher or viewer key of this page's own address (none: a student). */
-const urlKey = params.get('key') || '';
-
-/** The teacher key this browser kept when it created (claimed) the board, or ''. */
-function keptTeacherKey(id) {
-  try {
-    const links = JSON.parse(localStorage.getItem(`lanboard.links.${id}`) || 'null');
-    return links && typeof links.teacher === 'string'
-      ? new URL(links.teacher, location.href).searchParams.get('key') || '' : '';
-  } catch {
-    return '';
-  }
-}
-/** A key in the address wins; else the creator's browser is the teacher. */
-const pageKey = urlKey || keptTeacherKey(roomId);
-/** The teacher's view goes out at most this often while "follow me" is on. */
-const VIEW_EVERY_MS = 100;
-
-/**
- * What the pointer does while the page may not draw (view only) or points with the laser:
- * a drag pans (the world point under the finger stays there), or moves the laser.
- */
-function gestureTool(view, changed, laser) {
-  let start = null;
-  const at = (pt) => {
-    if (laser()) return laser(pt);
-    if (!start) return;
-    view.panBy((pt.x - start.x) * view.scale, (pt.y - start.y) * view.scale);
-    changed();
-  };
-  return {
-    down(ctx, pt) { start = pt; at(pt); return []; },
-    move(ctx, pt) { at(pt); return []; },
-    up() { start = null; return []; },
-    cancel() { start = null; return []; },
-  };
-}
-
 function start(name) {
+  // Issue 14: a key in the address (teacher or viewer link), or the one this browser kept.
+  const access = pageKey(params, roomId);
   const scene = new Scene();
   const view = new View();
   const history = new History(200, scene);
@@ -94,17 +56,14 @@ function start(name) {
     roomId, name, scene, notice,
     changed: () => {
       presence.show(session.users, session.me.userId);
-      if (session.users !== shownUsers) {
-        shownUsers = session.users;
-        showRole();
-      }
+      classroom.usersChanged();
       if (session.takeCursorsMoved()) renderer.setCursors(session.cursors);
       else renderer.request();
     },
     onState: connection.show,
-    key: pageKey,
+    key: access.key,
   });
-  session.keptKey = !urlKey && Boolean(pageKey);
+  session.keptKey = access.kept;
   const toolbar = buildToolbar({
     tool: (n) => setTool(n),
     color: (color) => setStyle({ color }),
@@ -117,12 +76,15 @@ function start(name) {
     duplicate: () => controller.duplicate(),
     remove: () => controller.deleteSelection(),
   });
+  const classroom = new Classroom({
+    roomId, params, session, view, renderer, toolbar, history, editor, viewChanged: () => viewChanged(),
+  });
   const controller = new Controller({
     scene, session, history, renderer, tools, newId: idMaker(name),
     ui: {
       notice,
       // View only: undo and redo stay off (they would be refused).
-      showHistory: (u, r) => toolbar.showHistory(u && !readOnly, r && !readOnly),
+      showHistory: (u, r) => toolbar.showHistory(u && !classroom.readOnly, r && !classroom.readOnly),
       showSelection: (ids) => toolbar.showSelection(ids),
       openEditor: (el, done) => editor.open(el, done),
     },
@@ -137,84 +99,6 @@ function start(name) {
 
   renderer.resize();
   window.addEventListener('resize', () => renderer.resize());
-
-  // ---- issue 14: role, settings, follow me, laser --------------------------------------
-
-  let shownUsers = null;
-  let readOnly = false;
-  const follow = new Follow();
-  const laser = new LaserTrails();
-  renderer.setLaser(laser);
-  renderer.setPresenter(params.get('presenter') === '1');
-  let lastViewSent = 0;
-  let viewTimer = null;
-  const sendView = (all = false) => {
-    if (session.role !== 'teacher') return;
-    const msg = { type: 'view', data: { ...viewCenter(view, window.innerWidth, window.innerHeight) } };
-    if (all) msg.data.all = true;
-    lastViewSent = performance.now();
-    session.send(msg);
-  };
-  /** The person moved the view: a student stops following; a followed teacher sends it. */
-  function ownViewChange() {
-    follow.panned(session.role);
-    if (session.role === 'teacher' && session.settings.follow) {
-      const wait = VIEW_EVERY_MS - (performance.now() - lastViewSent);
-      if (wait <= 0) sendView();
-      else if (!viewTimer) {
-        viewTimer = setTimeout(() => {
-          viewTimer = null;
-          sendView();
-        }, wait);
-      }
-    }
-    showRole();
-  }
-  function goTo(v) {
-    if (!v) return;
-    view.center(v.x, v.y, v.zoom, window.innerWidth, window.innerHeight);
-    viewChanged();
-  }
-  session.onView = (data) => {
-    if (follow.take(data, session.role, session.settings)) goTo(data);
-  };
-  session.onLaser = (userId, data, now) => {
-    if (userId === session.me.userId) return; // ours is drawn as it is sent
-    laser.add(userId, data.x, data.y, data.color, now);
-    renderer.request();
-  };
-  const pointLaser = (pt) => {
-    session.laser(pt.x, pt.y);
-    laser.add(session.me.userId, pt.x, pt.y, session.me.color, performance.now());
-    renderer.request();
-  };
-  const gesture = gestureTool(view, () => ownViewChange() || viewChanged(),
-    (pt) => (teacher && teacher.laserOn ? (pt ? pointLaser(pt) : true) : false));
-  let teacher = null;
-  let inputRef = null;
-  function showRole() {
-    const reason = viewOnlyReason(session.role, session.settings, session.me.userId);
-    if (Boolean(reason) !== readOnly) {
-      // A stroke in progress ends as it is (the server refuses it if it must) before the
-      // tools go off, so nothing stays half drawn on this page.
-      if (reason && inputRef) inputRef.cancelDrawing(false);
-      readOnly = Boolean(reason);
-      if (readOnly) editor.commit();
-    }
-    toolbar.showViewOnly(reason);
-    if (!readOnly) toolbar.showHistory(history.canUndo, history.canRedo);
-    document.body.dataset.role = session.role;
-    if (teacher) {
-      teacher.show({ teacher: session.role === 'teacher',
-        laserAllowed: canLaser(session.role, session.settings),
-        resume: follow.showResume(session.role, session.settings) });
-    }
-  }
-  session.onSettings = () => {
-    showRole();
-    // A viewer (a projector) shows the teacher's last view as soon as following starts.
-    if (session.role === 'teacher' && session.settings.follow) sendView();
-  };
 
   // ---- style: one shared style, and a style of its own for a tool that keeps one ------
 
@@ -268,12 +152,12 @@ function start(name) {
   }
   const zoomBy = (f) => {
     view.zoomAt(window.innerWidth / 2, window.innerHeight / 2, f);
-    ownViewChange();
+    classroom.ownViewChange();
     viewChanged();
   };
   const resetZoom = () => {
     view.reset();
-    ownViewChange();
+    classroom.ownViewChange();
     viewChanged();
   };
 
@@ -300,30 +184,7 @@ function start(name) {
   // ---- menu ----------------------------------------------------------------------------
 
   const api = boardApi(roomId, { get key() { return session.key; }, user: () => session.me.userId });
-  teacher = buildTeacher({
-    session, api,
-    presenter: (on) => renderer.setPresenter(on),
-    bringAll: () => sendView(true),
-    laser: () => renderer.request(),
-    resumeFollow: () => {
-      goTo(follow.resume());
-      showRole();
-    },
-    newLinks: (links) => {
-      const next = links && typeof links.teacher === 'string' ? new URL(links.teacher, location.href) : null;
-      const key = next ? next.searchParams.get('key') : null;
-      if (!key) return;
-      session.key = key;
-      params.set('key', key);
-      window.history.replaceState(null, '', `${location.pathname}?${params}`);
-      try {
-        localStorage.setItem(`lanboard.links.${roomId}`, JSON.stringify(links));
-      } catch {
-        // private mode: the address bar has the new link
-      }
-    },
-  });
-  showRole();
+  classroom.attach(api);
   const share = buildShare(roomId, api, () => session.role);
   // The past in its own layer over the live board; the live scene and view stay untouched.
   const timeline = buildTimeline({
@@ -382,12 +243,12 @@ function start(name) {
   const input = new Input(overlay, {
     view,
     viewChanged: () => {
-      ownViewChange();
+      classroom.ownViewChange();
       viewChanged();
     },
-    tool: () => (readOnly || teacher.laserOn ? gesture : controller.tool),
+    tool: () => classroom.tool(controller.tool),
     toolCtx: () => controller.toolCtx(),
-    apply: (ops) => (readOnly ? undefined : controller.apply(ops)),
+    apply: (ops) => (classroom.readOnly ? undefined : controller.apply(ops)),
     cursor: (x, y) => {
       controller.pointer = { x, y };
       session.cursor(x, y);
@@ -397,7 +258,7 @@ function start(name) {
       overlay.dataset.handle = h || '';
     },
   });
-  inputRef = input;
+  classroom.input = input;
   overlay.addEventListener('pointerleave', () => {
     controller.pointer = null;
     renderer.setSelfCursor(null);
@@ -450,9 +311,10 @@ function start(name) {
 
   // For tests, benchmarks and debugging from the console.
   window.__lanboard = {
-    scene, view, renderer, history, session, controller, stats, timeline, laser, follow,
+    scene, view, renderer, history, session, controller, stats, timeline, classroom,
+    laser: classroom.laser, follow: classroom.follow,
     get readOnly() {
-      return readOnly;
+      return classroom.readOnly;
     },
     net: session.net, cursors: session.cursors, me: session.me,
     get ready() {

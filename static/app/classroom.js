@@ -1,0 +1,203 @@
+// The board page's side of issue 14, wired in one place: the page's key, its role and the
+// board's settings turned into the tools' state (view only), follow me (sending the teacher's
+// view, following it), the laser (ours and the others'), and the teacher's console. The
+// server enforces every rule; this only reflects them. main.js builds one per page.
+
+import { Follow, viewCenter } from './follow.js';
+import { LaserTrails } from './laser.js';
+import { canLaser, viewOnlyReason } from './roles.js';
+import { buildTeacher } from './ui/teacher.js';
+
+/** The teacher's view goes out at most this often while "follow me" is on. */
+const VIEW_EVERY_MS = 100;
+
+/** The teacher key this browser kept when it created (claimed) the board, or ''. */
+function keptTeacherKey(roomId) {
+  try {
+    const links = JSON.parse(localStorage.getItem(`lanboard.links.${roomId}`) || 'null');
+    return links && typeof links.teacher === 'string'
+      ? new URL(links.teacher, location.href).searchParams.get('key') || '' : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The page's key: the address's `key` (a teacher or viewer link) wins; else the browser that
+ * created the board is its teacher. {key, kept}: kept when it came from storage.
+ */
+export function pageKey(params, roomId) {
+  const inUrl = params.get('key') || '';
+  if (inUrl) return { key: inUrl, kept: false };
+  const kept = keptTeacherKey(roomId);
+  return { key: kept, kept: Boolean(kept) };
+}
+
+/**
+ * What the pointer does while the page may not draw (view only) or points with the laser:
+ * a drag pans (the world point under the finger stays there), or moves the laser.
+ */
+function gestureTool(view, panned, laserAt) {
+  let start = null;
+  const at = (pt) => {
+    if (laserAt(pt)) return;
+    if (!start) return;
+    view.panBy((pt.x - start.x) * view.scale, (pt.y - start.y) * view.scale);
+    panned();
+  };
+  return {
+    down(ctx, pt) { start = pt; at(pt); return []; },
+    move(ctx, pt) { at(pt); return []; },
+    up() { start = null; return []; },
+    cancel() { start = null; return []; },
+  };
+}
+
+export class Classroom {
+  /**
+   * @param {object} o {roomId, params, session, view, renderer, toolbar, history, editor,
+   *   viewChanged(): the page's repaint after the view moved}
+   */
+  constructor(o) {
+    Object.assign(this, o);
+    this.readOnly = false;
+    this.follow = new Follow();
+    this.laser = new LaserTrails();
+    this.teacher = null;
+    /** The Input, once built: a stroke in progress ends when the tools go off. */
+    this.input = null;
+    this._users = null;
+    this._viewSentAt = 0;
+    this._viewTimer = null;
+    o.renderer.setLaser(this.laser);
+    o.renderer.setPresenter(o.params.get('presenter') === '1');
+    const { session } = o;
+    session.onView = (data) => {
+      if (this.follow.take(data, session.role, session.settings)) this.goTo(data);
+    };
+    session.onLaser = (userId, data, now) => {
+      if (userId === session.me.userId) return; // ours is drawn as it is sent
+      this.laser.add(userId, data.x, data.y, data.color, now);
+      o.renderer.request();
+    };
+    session.onSettings = () => {
+      this.showRole();
+      // A viewer (a projector) shows the teacher's view as soon as following starts.
+      if (session.role === 'teacher' && session.settings.follow) this.sendView();
+    };
+    this.gesture = gestureTool(o.view, () => {
+      this.ownViewChange();
+      o.viewChanged();
+    }, (pt) => {
+      if (!this.teacher || !this.teacher.laserOn) return false;
+      session.laser(pt.x, pt.y);
+      this.laser.add(session.me.userId, pt.x, pt.y, session.me.color, performance.now());
+      o.renderer.request();
+      return true;
+    });
+  }
+
+  /** The tool the pointer drives: the page's own, or panning and the laser. */
+  tool(own) {
+    return this.readOnly || (this.teacher && this.teacher.laserOn) ? this.gesture : own;
+  }
+
+  /** Builds the teacher's console and its buttons (after the page's HTTP api exists). */
+  attach(api) {
+    const { session, renderer } = this;
+    this.teacher = buildTeacher({
+      session, api,
+      presenter: (on) => renderer.setPresenter(on),
+      bringAll: () => this.sendView(true),
+      laser: () => renderer.request(),
+      resumeFollow: () => {
+        this.goTo(this.follow.resume());
+        this.showRole();
+      },
+      newLinks: (links) => this.newLinks(links),
+    });
+    this.showRole();
+  }
+
+  /** Keys were rotated: reconnects use the new teacher key, and this browser keeps it. */
+  newLinks(links) {
+    let key = null;
+    try {
+      key = new URL(links.teacher, location.href).searchParams.get('key');
+    } catch {
+      return;
+    }
+    if (!key) return;
+    this.session.key = key;
+    this.session.keptKey = false;
+    if (this.params.get('key')) {
+      this.params.set('key', key);
+      window.history.replaceState(null, '', `${location.pathname}?${this.params}`);
+    }
+    try {
+      localStorage.setItem(`lanboard.links.${this.roomId}`, JSON.stringify(links));
+    } catch {
+      // private mode: the Share dialog still shows them while the page is open
+    }
+  }
+
+  /** The presence list changed: the console's list of people follows. */
+  usersChanged() {
+    if (this.session.users === this._users) return;
+    this._users = this.session.users;
+    this.showRole();
+  }
+
+  sendView(all = false) {
+    const { session, view } = this;
+    if (session.role !== 'teacher') return;
+    const data = viewCenter(view, window.innerWidth, window.innerHeight);
+    if (all) data.all = true;
+    this._viewSentAt = performance.now();
+    session.send({ type: 'view', data });
+  }
+
+  /** The person moved the view: a student stops following; a followed teacher sends it. */
+  ownViewChange() {
+    const { session } = this;
+    this.follow.panned(session.role);
+    if (session.role === 'teacher' && session.settings.follow) {
+      const wait = VIEW_EVERY_MS - (performance.now() - this._viewSentAt);
+      if (wait <= 0) this.sendView();
+      else if (!this._viewTimer) {
+        this._viewTimer = setTimeout(() => {
+          this._viewTimer = null;
+          this.sendView();
+        }, wait);
+      }
+    }
+    this.showRole();
+  }
+
+  goTo(v) {
+    if (!v) return;
+    this.view.center(v.x, v.y, v.zoom, window.innerWidth, window.innerHeight);
+    this.viewChanged();
+  }
+
+  /** Role, settings or presence changed: the tools, the badge and the buttons follow. */
+  showRole() {
+    const { session, toolbar } = this;
+    const reason = viewOnlyReason(session.role, session.settings, session.me.userId);
+    if (Boolean(reason) !== this.readOnly) {
+      // A stroke in progress ends as it is (the server refuses it if it must) before the
+      // tools go off, so nothing stays half drawn on this page.
+      if (reason && this.input) this.input.cancelDrawing(false);
+      this.readOnly = Boolean(reason);
+      if (this.readOnly) this.editor.commit();
+    }
+    toolbar.showViewOnly(reason);
+    if (!this.readOnly) toolbar.showHistory(this.history.canUndo, this.history.canRedo);
+    document.body.dataset.role = session.role;
+    if (this.teacher) {
+      this.teacher.show({ teacher: session.role === 'teacher',
+        laserAllowed: canLaser(session.role, session.settings),
+        resume: this.follow.showResume(session.role, session.settings) });
+    }
+  }
+}
