@@ -93,6 +93,19 @@ def test_follow_me_moves_a_students_view(new_context: Any, board_server: Any) ->
     assert want > 1.5
     student.wait_for_function(f"() => Math.abs(window.__lanboard.view.scale - {want}) < 1e-6")
     assert student.inner_text("#zoom-reset") == f"{round(want * 100)}%"
+    # The student zooms on their own: they stop following, and one click follows again.
+    assert student.is_hidden("#follow-btn")
+    student.click("#zoom-out")
+    student.wait_for_selector("#follow-btn", state="visible")
+    teacher.click("#zoom-in")
+    want = teacher.evaluate("() => window.__lanboard.view.scale")
+    # The teacher's new view has arrived, and did not move the student.
+    student.wait_for_function(
+        f"() => Math.abs(window.__lanboard.follow.last?.zoom - {want}) < 1e-6")
+    assert abs(student.evaluate("() => window.__lanboard.view.scale") - want) > 0.1
+    student.click("#follow-btn")
+    student.wait_for_function(f"() => Math.abs(window.__lanboard.view.scale - {want}) < 1e-6")
+    student.wait_for_selector("#follow-btn", state="hidden")
     assert teacher.errors == [] and student.errors == []
 
 
