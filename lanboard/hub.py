@@ -186,7 +186,7 @@ class Hub:
             if room.kicked:
                 self._ban(room)
             elif name == "settings":
-                self._keep_settings(room)
+                room.settings_due = True  # stored with the board once the change commits
         except ProtocolError as err:
             if peer.guard is not None and not peer.guard.admit("changes", now):
                 return self._refuse(room, peer, "invalid", now)
@@ -202,8 +202,8 @@ class Hub:
 
     def _keep_settings(self, room: Room) -> None:
         """Settings are kept with the board as well as in its change log, so a snapshot that
-        compacts the log keeps them. A failure here loses nothing until that snapshot: the
-        change itself is committed with the others."""
+        compacts the log keeps them. Written after the change committed, so the stored copy
+        never runs ahead of the log; a failure here loses nothing until that snapshot."""
         try:
             self.save_access(room)
         except StoreError as exc:
@@ -299,6 +299,9 @@ class Hub:
                     if room.uncommitted:
                         self._roll_back(room, str(exc))
         for room in rooms:
+            if room.settings_due:
+                room.settings_due = False
+                self._keep_settings(room)
             room.uncommitted.clear()
             room.versions_due.clear()
             self._deliver(room)
@@ -323,6 +326,15 @@ class Hub:
         senders = {id(o.sender): o.sender for o in room.pending
                    if o.seq is not None and o.sender is not None}
         room.reset_to(self.store.load(room.id))
+        room.settings_due = False
+        # Settings as stored, not as a lost change made them (they are stored only after a
+        # commit succeeds).
+        access = self.store.access(room.id)
+        if access is not None:
+            _use_access(room, access)
+        else:
+            room.settings = dict(kinds.DEFAULT_SETTINGS)
+            room.view_only = frozenset()
         room.pending = [o for o in room.pending if o.seq is None]
         for sender in senders.values():
             assert sender is not None

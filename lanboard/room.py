@@ -81,6 +81,8 @@ class Room:
         #: The teacher's settings (kinds.DEFAULT_SETTINGS), the view-only names as a set,
         #: whether a teacher ever joined with the key, and the (teacher, viewer) keys.
         self.settings: dict[str, Any] = dict(kinds.DEFAULT_SETTINGS)
+        #: A settings change waits for the flush's commit before it is stored with the board.
+        self.settings_due = False
         self.view_only: frozenset[str] = frozenset()
         self.teacher_joined = False
         self.keys: tuple[str, str] | None = None

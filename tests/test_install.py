@@ -357,8 +357,11 @@ def test_the_images_healthcheck_command_passes_on_a_serving_lanboard_and_fails_w
     command = healthcheck_command()
     assert command[0] == "python"
     port = free_port()
+    # Loopback, not the image's 0.0.0.0: run outside a container, that would serve on this
+    # machine's real network while the test runs.
     env = {**os.environ, **image_env(), "LANBOARD_PORT": str(port),
-           "LANBOARD_DATA_DIR": str(tmp_path / "data"), "LANBOARD_NO_MDNS": "1"}
+           "LANBOARD_DATA_DIR": str(tmp_path / "data"), "LANBOARD_NO_MDNS": "1",
+           "LANBOARD_HOST": "127.0.0.1"}
     check = [sys.executable, *command[1:]]
     assert subprocess.run(check, env=env, capture_output=True, timeout=30).returncode != 0
     proc = subprocess.Popen([sys.executable, "-m", "lanboard"], env=env, text=True,

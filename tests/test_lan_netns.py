@@ -345,3 +345,39 @@ def test_serving_everywhere_advertises_only_the_lan_and_follows_a_new_address(
         assert found == [HOST_A, f"{SUBNET}.11"], "".join(a.output)
     finally:
         assert a.stop() == 0, "".join(a.output)
+
+
+LINKS_FROM = """
+import sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+        print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+    e.close()
+"""
+
+
+def ask_from(namespace: str, url: str) -> tuple[int, dict[str, Any]]:
+    out = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", LINKS_FROM,
+                          url], capture_output=True, text=True, timeout=30)
+    status, _, body = out.stdout.strip().partition(" ")
+    assert status.isdigit(), out
+    return int(status), json.loads(body)
+
+
+def test_a_boards_links_go_to_the_host_machine_only(hosts: Hosts, tmp_path: Path) -> None:
+    """The teacher's link holds the key: host B on the LAN gets 403 for it, while the machine
+    LANBoard runs on (its loopback) gets all three links."""
+    server = Proc(hosts.a, [sys.executable, "-m", "lanboard", "--headless", "--no-mdns",
+                            "--host", "0.0.0.0", "--port", str(PORT), "--data-dir",
+                            str(tmp_path / "a")], "lanboard a")
+    try:
+        server.wait_for(lambda t: "listening" in t, 20, "server start")
+        status, body = ask_from(hosts.b, f"http://{HOST_A}:{PORT}/api/rooms/nsb/links")
+        assert status == 403 and body["error"] == "forbidden"
+        status, body = ask_from(hosts.a, f"http://127.0.0.1:{PORT}/api/rooms/nsb/links")
+        assert status == 200 and set(body) == {"teacher", "student", "viewer"}
+        assert "key=" in body["teacher"] and "key=" not in body["student"]
+    finally:
+        server.stop()

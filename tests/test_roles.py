@@ -349,30 +349,6 @@ def test_the_access_log_never_writes_a_key():
     assert _KEY.sub(r"\1key=-", "/ws/r?userId=a&key=SECRET") == "/ws/r?userId=a&key=-"
 
 
-def test_links_are_refused_from_another_address(server_factory):
-    """The server listens on every interface; asking through this machine's own LAN address
-    makes the request come from a non-loopback address."""
-    import socket
-
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))
-        address = probe.getsockname()[0]
-    except OSError:
-        address = "127.0.0.1"
-    finally:
-        probe.close()
-    if address.startswith("127."):
-        pytest.skip("this machine has no non-loopback IPv4 address")
-    server = server_factory("--host", "0.0.0.0")
-    ok = urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/rooms/lan/links")
-    assert ok.status == 200
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"http://{address}:{server.port}/api/rooms/lan/links")
-    assert refused.value.code == 403
-    assert json.loads(refused.value.read())["error"] == "forbidden"
-
-
 # ---- a lock survives a restart -------------------------------------------------------------
 
 def test_a_lock_and_the_keys_survive_a_restart(server_factory, tmp_path):
@@ -436,55 +412,3 @@ async def test_settings_outlive_the_change_log(http_server_client, connect, hub:
     assert again.settings["locked"] is True and again.settings["allowLaser"] is True
     assert again.teacher_joined is True
     assert fresh.role_for("rs", teacher_key) == "teacher"
-
-
-def test_links_are_refused_from_another_machine_in_a_network_namespace(server_factory):
-    """A second host on a veth pair: the server (this namespace, every interface) is asked for
-    a board's links from 10.78.x.1, a real non-loopback peer; loopback still gets them."""
-    import shutil
-    import subprocess
-    import sys
-    import uuid
-
-    if shutil.which("ip") is None:
-        pytest.skip("the `ip` command is missing (Debian: apt-get install iproute2)")
-    if os.geteuid() != 0:
-        pytest.skip("needs root to create network namespaces (CI runs as root)")
-    tag = uuid.uuid4().hex[:6]
-    ns, here, there = f"lbR{tag}", f"vr{tag}", f"vn{tag}"
-    subnet = f"10.78.{int(tag[:2], 16)}"
-
-    def ip(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10)
-
-    made = ip("netns", "add", ns)
-    if made.returncode != 0:
-        pytest.skip(f"cannot create a network namespace here: {made.stderr.strip()}")
-    try:
-        for args in (("link", "add", here, "type", "veth", "peer", "name", there),
-                     ("link", "set", there, "netns", ns),
-                     ("addr", "add", f"{subnet}.2/24", "dev", here),
-                     ("link", "set", here, "up"),
-                     ("-n", ns, "addr", "add", f"{subnet}.1/24", "dev", there),
-                     ("-n", ns, "link", "set", there, "up"),
-                     ("-n", ns, "link", "set", "lo", "up")):
-            done = ip(*args)
-            assert done.returncode == 0, (args, done.stderr)
-        server = server_factory("--host", "0.0.0.0")
-        ask = ("import urllib.request, urllib.error, sys\n"
-               "try:\n"
-               "    r = urllib.request.urlopen(sys.argv[1], timeout=5)\n"
-               "    print(r.status, r.read().decode())\n"
-               "except urllib.error.HTTPError as e:\n"
-               "    print(e.code, e.read().decode())\n")
-        url = f"http://{subnet}.2:{server.port}/api/rooms/nsb/links"
-        out = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", ask, url],
-                             capture_output=True, text=True, timeout=20)
-        status, _, body = out.stdout.strip().partition(" ")
-        assert status == "403", out
-        assert json.loads(body)["error"] == "forbidden"
-        ok = urllib.request.urlopen(f"http://127.0.0.1:{server.port}/api/rooms/nsb/links")
-        assert ok.status == 200
-    finally:
-        ip("link", "del", here)
-        ip("netns", "del", ns)
