@@ -9,7 +9,7 @@ import json
 from test_room_unit import Recorder
 from testkit import line
 
-from lanboard import boardapi, limits
+from lanboard import exports, limits
 from lanboard.peer import Peer
 
 
@@ -30,7 +30,7 @@ async def test_past_the_waiting_exports_one_more_gets_503_and_the_rest_finish(
     assert json.loads(busy.body)["error"] == "server_busy"
     assert busy.headers["Retry-After"] == "2"
     # Once they are done, the thread takes work again.
-    assert boardapi._exports == 0
+    assert exports._exports == 0
     again = await http_server_client.fetch("/api/rooms/big/export?format=svg")
     assert again.code == 200 and again.body.startswith(b"<svg")
 
