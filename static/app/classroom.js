@@ -82,8 +82,8 @@ export class Classroom {
     };
     session.onSettings = () => {
       this.showRole();
-      // A viewer (a projector) shows the teacher's view as soon as following starts.
-      if (session.role === 'teacher' && session.settings.follow) this.sendView();
+      // The students see the teacher's view as soon as following starts.
+      if (this.sharesView()) this.sendView();
     };
     this.gesture = gestureTool(o.view, () => {
       this.ownViewChange();
@@ -144,8 +144,20 @@ export class Classroom {
   /** The presence list changed: the console's list of people follows. */
   usersChanged() {
     if (this.session.users === this._users) return;
+    const hadViewer = this.sharesView();
     this._users = this.session.users;
+    // A projector that just joined shows the teacher's view at once.
+    if (!hadViewer && this.sharesView()) this.sendView();
     this.showRole();
+  }
+
+  /** Whether the teacher's view goes out: while "follow me" is on, and always while a
+   * viewer (a projector) is on the board, which follows by default. */
+  sharesView() {
+    const { session } = this;
+    if (session.role !== 'teacher') return false;
+    return Boolean(session.settings.follow) ||
+      (session.users || []).some((u) => u.role === 'viewer');
   }
 
   sendView(all = false) {
@@ -161,7 +173,7 @@ export class Classroom {
   ownViewChange() {
     const { session } = this;
     this.follow.panned(session.role);
-    if (session.role === 'teacher' && session.settings.follow) {
+    if (this.sharesView()) {
       const wait = VIEW_EVERY_MS - (performance.now() - this._viewSentAt);
       if (wait <= 0) this.sendView();
       else if (!this._viewTimer) {

@@ -1,7 +1,8 @@
 // "Follow me" (issue 14): whether a `view` from the teacher moves this page, and where to.
-// A viewer follows whenever the board's follow setting is on; a student follows until they
-// pan themselves, and resumes with the "Follow teacher" button; "bring everyone to me"
-// (data.all) moves everyone once. Pure: no DOM, so node tests pin it.
+// A viewer (a projector) always follows the teacher's view; a student follows while the
+// board's follow setting is on, until they pan themselves, and resumes with the "Follow
+// teacher" button; "bring everyone to me" (data.all) moves everyone once. Pure: no DOM, so
+// node tests pin it.
 
 export class Follow {
   constructor() {
@@ -17,9 +18,9 @@ export class Follow {
     if (!(data.zoom > 0)) return false;
     this.last = { x: data.x, y: data.y, zoom: data.zoom };
     if (role === 'teacher') return false;
-    if (data.all === true) return true;
+    if (data.all === true || role === 'viewer') return true;
     if (!settings.follow) return false;
-    return role === 'viewer' || this.following;
+    return this.following;
   }
 
   /** The person moved the view themselves: a student stops following (a viewer never does). */

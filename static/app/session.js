@@ -16,7 +16,6 @@ const LASER_EVERY_MS = 33;
 const MAX_BOARD_NOTICES = 20;
 const REPLACED = { clear: 'cleared the board', restore: 'restored a version',
   import: 'imported a file' };
-const REFUSED = { read_only: 'View only: the teacher has locked the board or made you view only.' };
 
 /** A random id this browser keeps, so two people with one name get two presence entries. */
 export function clientId() {
@@ -250,9 +249,7 @@ export class Session {
    * to arrive, whatever is unconfirmed is sent again.
    */
   onRefused(err) {
-    // The scene drops what `forbidden` refused; `read_only` (issue 14) is dropped the same way.
-    const res = this.scene.onRefused(err.code === 'read_only'
-      ? { ...err, code: 'forbidden', message: REFUSED.read_only } : err);
+    const res = this.scene.onRefused(err);
     if (res.notice) this.notice(res.notice);
     if (res.resend) {
       clearTimeout(this._recoverTimer);

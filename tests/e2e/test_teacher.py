@@ -121,7 +121,8 @@ def test_the_laser_shows_on_the_other_page_and_fades(
     # Gone within the ~2 s the issue asks (FADE_MS is 1.5 s); the wait allows for a slow CI.
     student.wait_for_function("() => window.__lanboard.laser.size === 0", timeout=5000)
     # Two frames later the overlay has been painted without it.
-    student.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    student.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert ink(student, 424, 400, r=6) == 0
     # The laser drew nothing on the board.
     assert teacher.evaluate("() => window.__lanboard.scene.size") == 0

@@ -95,7 +95,7 @@ test('an element erased by someone while my change to it was lost stays erased',
   assert.deepEqual(ids(s), []);
 });
 
-for (const code of ['bad_element', 'board_full', 'forbidden', 'storage_error']) {
+for (const code of ['bad_element', 'board_full', 'forbidden', 'read_only', 'storage_error']) {
   test(`a refused update (${code}) drops its overlay so the page shows the server's board`, () => {
     const s = synced([rect('a', 'ann'), rect('b', 'ann', 20), rect('c', 'ann', 40)], 3);
     s.localUpdate(['a', 'b'], { move: [5, 0] }, true);

@@ -64,6 +64,8 @@ test('students follow until they pan; viewers always; "all" moves everyone once'
   const viewer = new Follow();
   viewer.panned('viewer');
   assert.equal(viewer.take(v, 'viewer', on), true);
+  // A projector's viewer link follows by default, "follow me" on or not.
+  assert.equal(viewer.take(v, 'viewer', off), true);
   assert.equal(viewer.take(v, 'teacher', on), false);
   assert.equal(f.take({ x: 1, y: 1, zoom: 0 }, 'student', on), false);
 });

@@ -12,8 +12,8 @@ import { sameElement } from './compare.js';
 
 /** Refusals after which the refused message's local changes are dropped. */
 const DROP_CODES = new Set([
-  'not_found', 'bad_element', 'board_full', 'forbidden', 'storage_error', 'internal',
-  'bad_message', 'unknown_type',
+  'not_found', 'bad_element', 'board_full', 'forbidden', 'read_only', 'storage_error',
+  'internal', 'bad_message', 'unknown_type',
 ]);
 
 const REFUSAL_NOTICES = {
@@ -21,6 +21,7 @@ const REFUSAL_NOTICES = {
   bad_element: 'The server refused that change.',
   board_full: 'The board is full: erase or clear something first.',
   forbidden: 'You may not make that change on this board.',
+  read_only: 'View only: the teacher has locked the board or made you view only.',
   storage_error: 'The server could not save that change.',
 };
 
