@@ -112,26 +112,13 @@ def store_rate(data_dir: Path, per_turn: int, turns: int = 400) -> float:
     """Changes a second through Hub.flush into a real SqliteStore, in process: the cost of
     durability without the network or a client in the way."""
     from lanboard.hub import Hub
-    from lanboard.peer import Peer
+    from lanboard.peer import NullTransport, Peer
     from lanboard.sqlite_store import SqliteStore
-
-    class Sink:
-        def write_frame(self, frame: bytes) -> None:
-            pass
-
-        def write_parts(self, parts: list[bytes]) -> None:
-            pass
-
-        def backlog(self) -> int:
-            return 0
-
-        def close(self, code: int, reason: str) -> None:
-            pass
 
     store = SqliteStore.open(data_dir)
     hub = Hub(store, lambda cb: None)
     room = hub.room("bench")
-    peer = Peer("p", Sink())
+    peer = Peer("p", NullTransport())
     hub.join(room, peer)
     hub.flush()
     began = time.perf_counter()

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lanboard import kinds, timeline
 from lanboard.hub import Hub
-from lanboard.peer import Peer
+from lanboard.peer import NullTransport, Peer
 from lanboard.room import Room
 from lanboard.sqlite_store import DB_NAME, SqliteStore, zip_history
 
@@ -42,26 +42,10 @@ STROKE_EVERY_SECONDS = 7.5
 CLEAR_EVERY_SECONDS = 15 * 60.0
 
 
-class Sink:
-    """A transport that keeps nothing (the benchmark measures the store, not sockets)."""
-
-    def write_frame(self, frame: bytes) -> None:
-        pass
-
-    def write_parts(self, parts: list[bytes]) -> None:
-        pass
-
-    def backlog(self) -> int:
-        return 0
-
-    def close(self, code: int, reason: str) -> None:
-        pass
-
-
 def lesson(hub: Hub, changes: int, students: int, rng: random.Random) -> float:
     """Feed `changes` stored changes into room 'lesson'; the simulated seconds they span."""
     room = hub.room("lesson")
-    peers = [Peer(f"s{i}", Sink(), batched=True) for i in range(students)]
+    peers = [Peer(f"s{i}", NullTransport(), batched=True) for i in range(students)]
     for p in peers:
         hub.join(room, p)
     hub.flush()

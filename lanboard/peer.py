@@ -25,6 +25,23 @@ class Transport(Protocol):
         """Close the connection with a WebSocket close code and reason."""
 
 
+class NullTransport:
+    """A transport that sends nothing: for peers in benchmarks that measure the store or the
+    room, not sockets."""
+
+    def write_frame(self, frame: bytes) -> None:
+        pass
+
+    def write_parts(self, parts: list[bytes]) -> None:
+        pass
+
+    def backlog(self) -> int:
+        return 0
+
+    def close(self, code: int, reason: str) -> None:
+        pass
+
+
 @dataclass(slots=True, eq=False)
 class Peer:
     """One connection in a room. Several peers may share a user id (two tabs, a reconnect)."""
