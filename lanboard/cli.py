@@ -49,6 +49,8 @@ ENV = {
     "data_dir": "LANBOARD_DATA_DIR",
     "name": "LANBOARD_NAME",
     "no_mdns": "LANBOARD_NO_MDNS",
+    "redis_url": "LANBOARD_REDIS_URL",
+    "workers": "LANBOARD_WORKERS",
 }
 
 
@@ -64,6 +66,12 @@ class _Parser(argparse.ArgumentParser):
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"port must be a number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"workers must be a number from 1 to 64, not {text!r}")
     return int(text)
 
 
@@ -86,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="the name other LANBoards see (default '<hostname> LANBoard')")
     p.add_argument("--no-mdns", action="store_true", default=None,
                    help="do not advertise or browse on the network")
+    p.add_argument("--redis", dest="redis_url", metavar="URL",
+                   help="keep boards in this Redis (redis://HOST:PORT/DB), shared by every "
+                   "LANBoard process given it")
+    p.add_argument("--workers", type=_workers, help="processes serving the port together "
+                   "(needs --redis; default 1)")
     p.add_argument("--version", action="version", version=f"lanboard {__version__}")
     return p
 
@@ -112,6 +125,8 @@ def _parse(argv: Sequence[str] | None,
             try:
                 if key == "port":
                     values[key] = _port(raw)
+                elif key == "workers":
+                    values[key] = _workers(raw)
                 elif key in ("headless", "no_mdns"):
                     values[key] = _flag(raw)
                 elif key == "data_dir":
@@ -128,6 +143,14 @@ def _parse(argv: Sequence[str] | None,
     name = values.get("name")
     if isinstance(name, str) and not 0 < len(name.strip()) <= 63:
         raise UsageError("--name must be 1-63 characters")
+    if values.get("redis_url") == "":
+        values["redis_url"] = None
+    if int(values.get("workers", 1)) > 1:  # type: ignore[call-overload]
+        if not values.get("redis_url"):
+            raise UsageError("--workers needs --redis: the processes share boards through it")
+        if sys.platform == "win32":
+            raise UsageError("--workers needs SO_REUSEPORT (Linux, macOS); run one process "
+                             "per port on Windows")
     log_level(environ)
     return Settings(**values), frozenset(given)  # type: ignore[arg-type]
 
@@ -312,6 +335,13 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"lanboard: error: {exc}", file=sys.stderr)
         _pause_if_double_clicked()
         return EXIT_USAGE
+    if settings.workers > 1 and not os.environ.get("LANBOARD_WORKER"):
+        from lanboard import workers
+        return workers.supervise(settings, list(argv if argv is not None else sys.argv[1:]))
+    if settings.redis_url:
+        # Boards are in Redis, shared: many processes may serve them, so none claims the
+        # data directory.
+        return _serve_shared(settings)
     lock = instance.claim(data_dir, on_wait=lambda info: _say_waiting(data_dir, info))
     if not isinstance(lock, instance.Instance):
         return _hand_off(settings, data_dir, lock, port_given="port" in given)
@@ -325,6 +355,21 @@ def _run(argv: Sequence[str] | None) -> int:
         pass
     finally:
         lock.release()
+    return EXIT_OK
+
+
+def _serve_shared(settings: Settings) -> int:
+    import asyncio
+
+    from lanboard.server import StartupError
+
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"lanboard: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
     return EXIT_OK
 
 

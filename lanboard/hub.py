@@ -12,6 +12,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 from lanboard import kinds, limits
 from lanboard.errors import INTERNAL, RATE_LIMITED, STORAGE_ERROR, ProtocolError
@@ -85,6 +86,9 @@ class Hub:
         self._last_fanout = 0
         #: (room, name, ip) -> when a kick's ban ends (on this clock).
         self.bans: dict[tuple[str, str, str], float] = {}
+        #: With a shared store, this process's part of the group (lanboard/cluster.py), which
+        #: orders and commits changes in its place; None for one process.
+        self.cluster: Any = None
 
     def room(self, room_id: str) -> Room:
         """The loaded room, loading it from the store (or creating it) on first use; raises
@@ -101,6 +105,8 @@ class Hub:
             room.reset_to(self.store.load(room_id))
             room.empty_since = room.version_at = self._clock()
             self.rooms[room_id] = room
+            if self.cluster is not None:
+                self.cluster.watch(room)
             log.info("room loaded room=%s elements=%d seq=%d", room_id, len(room.elements),
                      room.seq)
         return room
@@ -111,7 +117,11 @@ class Hub:
         room = self.rooms.get(room_id)
         if room is None and len(self.rooms) >= limits.MAX_LOADED_ROOMS:
             return 503, "server_busy", f"{limits.MAX_LOADED_ROOMS} boards are open; try later"
-        if room is not None and len(room.peers) + len(room.joining) >= limits.MAX_PEERS_PER_ROOM:
+        held = len(room.peers) + len(room.joining) if room is not None else 0
+        if self.cluster is not None:  # the cap counts every process's connections
+            held += (sum(n for _, n in room.remote.values()) if room is not None
+                     else self.cluster.count(room_id))
+        if held >= limits.MAX_PEERS_PER_ROOM:
             return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
         return None
 
@@ -182,6 +192,8 @@ class Hub:
             if kind is not None and guard is not None and not guard.admit(kind.bucket, now,
                                                                           len(raw)):
                 return self._refuse(room, peer, name, now)
+            if self.cluster is not None and kind is not None and kind.apply is not None:
+                self.cluster.before_change(room)
             room.handle(peer, name, data)
             if room.kicked:
                 self._ban(room)
@@ -234,6 +246,8 @@ class Hub:
     def replace(self, room: Room, elements: list[Element], reason: str,
                 by: str = "someone") -> None:
         """Make the board `elements` for everyone (import, restore), as ordinary changes."""
+        if self.cluster is not None:
+            self.cluster.before_change(room)
         room.replace_all(elements, reason, by)
         self.touch(room)
 
@@ -255,6 +269,8 @@ class Hub:
                 self._schedule(self.flush)
 
     def join(self, room: Room, peer: Peer) -> None:
+        if self.cluster is not None:
+            self.cluster.refresh(room)  # colors and names are picked against every process's
         room.add(peer)
         if peer.role == "teacher" and not room.teacher_joined:
             # From now on clear, import and restore are the teacher's (a stored fact).
@@ -283,15 +299,18 @@ class Hub:
         self._last_fanout = sum(len(r.peers) for r in rooms)
         self._dirty.clear()
         batch = [(r.id, seq, frame) for r in rooms for seq, frame in r.uncommitted]
+        versions: list[Version] = []
         if batch:
             now = self._clock()
-            versions = []
             for room in rooms:
                 versions += room.versions_due
                 if room.uncommitted and now - room.version_at >= limits.VERSION_EVERY_SECONDS:
                     versions.append(Version(room.id, room.seq, "periodic",
                                             room.encoded_elements()))
                     room.version_at = now
+        if self.cluster is not None:
+            self.cluster.commit(rooms, versions)
+        elif batch:
             try:
                 self.store.commit(batch, versions)
             except StoreError as exc:
@@ -344,6 +363,8 @@ class Hub:
 
     def _deliver(self, room: Room) -> None:
         pending, ephemeral, direct = room.take_pending()
+        if self.cluster is not None:
+            self.cluster.share(room, pending, ephemeral)
         now = self._clock()
         shared: bytes | None = None
         for peer in room.peers:
@@ -436,6 +457,8 @@ class Hub:
         if room.seq != room.snapshot_seq:
             self.save_snapshot(room)
         del self.rooms[room.id]
+        if self.cluster is not None:
+            self.cluster.unwatch(room)
         log.info("room unloaded room=%s", room.id)
 
     def close(self) -> None:

@@ -88,6 +88,9 @@ class Room:
         self.keys: tuple[str, str] | None = None
         #: (name, ip) pairs removed by a kick this turn, for the hub's bans.
         self.kicked: list[tuple[str, str]] = []
+        #: With a shared store (lanboard/cluster.py): per other process, its people on this
+        #: board and its connection count, for the userlist and the peer cap.
+        self.remote: dict[str, tuple[list[dict[str, str]], int]] = {}
 
     # ---- membership -------------------------------------------------------------------
 
@@ -98,6 +101,9 @@ class Room:
                                                 "role": p.role})
             if kinds.RANK[p.role] > kinds.RANK[entry["role"]]:
                 entry["role"] = p.role
+        for users, _ in self.remote.values():  # other processes' people (lanboard/cluster.py)
+            for u in users:
+                seen.setdefault(u["userId"], dict(u))
         return list(seen.values())
 
     def unique_name(self, peer: Peer) -> str:
@@ -132,7 +138,7 @@ class Room:
         return bool(found)
 
     def _color_for(self, user_id: str) -> str:
-        taken = {}
+        taken = {u["userId"]: u["color"] for users, _ in self.remote.values() for u in users}
         for p in self.peers + self.joining:
             taken[p.user_id] = p.color
         if user_id in taken:
@@ -302,6 +308,42 @@ class Room:
         for eid, encoded in elements:
             self.put(eid, encoded)
             self._record(None, "draw", kinds.Change(encoded, echo=True))
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        """The board's state before this turn's changes, for `restore` when a shared store
+        ordered another process's changes first (or failed). Copies the element index (not
+        the elements) and the point lists of strokes being appended to."""
+        opened = {eid: {**e, "points": list(e["points"])} for eid, e in self._open.items()}
+        return (dict(self.elements), opened, self.seq, self.settings, self.view_only)
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        """Back to a `checkpoint`: the changes since are forgotten here (not relayed)."""
+        self.elements, self._open, self.seq, self.settings, self.view_only = saved
+        self._open = dict(self._open)
+        while self.log and self.log[-1][0] > self.seq:
+            self._log_bytes -= len(self.log.pop()[1])
+        self.uncommitted.clear()
+        self.prepared = {}
+        self._sync_cache = None
+        self.pending = [o for o in self.pending if o.seq is None]
+
+    def take_stored(self, frame: bytes, sender: Peer | None) -> None:
+        """Apply a change numbered elsewhere (a shared store gave it its seq), through the
+        same `apply` as a live one, and queue it for the peers here like `_record` does."""
+        msg = json.loads(frame)
+        change = kinds.apply(self, msg["type"], msg["data"])
+        self.seq = seq = msg["seq"]
+        self._remember(seq, frame)
+        user = msg.get("userId")
+        ack = None
+        if change.ack is not None and sender is not None and not sender.batched:
+            ack = envelope("ack", None, dumps({**change.ack, "seq": seq}))
+        seed = None
+        if change.seed is not None:
+            seed = [envelope(k, user, data, seq) for k, data in change.seed]
+        self.pending.append(Outgoing(frame, sender, seq, change.echo, ack, seed,
+                                     change.seed_sync))
+        self._sync_cache = None
 
     def _remember(self, seq: int, frame: bytes) -> None:
         """Keep a change for resume, dropping the oldest past the count or byte limit (a few

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 import time
+from typing import TYPE_CHECKING
 
 import tornado.httpserver
 import tornado.ioloop
@@ -21,6 +23,9 @@ from lanboard.netapi import LanPresence
 from lanboard.settings import Settings
 from lanboard.sqlite_store import SqliteStore
 from lanboard.store import BoardStore, MemoryStore, StoreError
+
+if TYPE_CHECKING:
+    from lanboard.cluster import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -151,12 +156,13 @@ class Acceptor:
                     self._failures, self._refused)
 
 
-def bind(host: str, port: int) -> tuple[list[socket.socket], int]:
-    """Bind `port`, or the next free one when it is busy. Returns the sockets and the port."""
-    last = port if port == 0 else port + PORT_TRIES - 1
+def bind(host: str, port: int, shared: bool = False) -> tuple[list[socket.socket], int]:
+    """Bind `port`, or the next free one when it is busy. Returns the sockets and the port.
+    `shared`: exactly `port`, with SO_REUSEPORT, beside the other workers (lanboard/workers.py)."""
+    last = port if port == 0 or shared else port + PORT_TRIES - 1
     for candidate in range(port, last + 1):
         try:
-            sockets = tornado.netutil.bind_sockets(candidate, address=host, reuse_port=False)
+            sockets = tornado.netutil.bind_sockets(candidate, address=host, reuse_port=shared)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 continue
@@ -170,6 +176,12 @@ def bind(host: str, port: int) -> tuple[list[socket.socket], int]:
 
 def open_store(settings: Settings) -> tuple[BoardStore, str]:
     """The store the settings ask for, and where it keeps boards, for the startup message."""
+    if settings.redis_url:
+        from lanboard.redis_store import RedisStore, safe_url
+        try:
+            return RedisStore(settings.redis_url), f"Redis at {safe_url(settings.redis_url)}"
+        except StoreError as exc:
+            raise StartupError(str(exc)) from None
     if settings.store == "memory":
         return MemoryStore(), "memory only (LANBOARD_STORE=memory): nothing survives a restart"
     if settings.store != "sqlite":
@@ -205,10 +217,18 @@ class Server:
         self._http: tornado.httpserver.HTTPServer | None = None
         self._acceptor: Acceptor | None = None
         self._sweep: tornado.ioloop.PeriodicCallback | None = None
+        self.cluster: Cluster | None = None
+        if settings.redis_url:
+            # Imported only here: redis-py is an optional extra.
+            from lanboard.cluster import Cluster
+            from lanboard.redis_store import RedisStore
+            if isinstance(store, RedisStore):
+                self.cluster = Cluster(self.hub, store)
 
     async def start(self) -> None:
         try:
-            sockets, self.port = bind(self.settings.host, self.settings.port)
+            sockets, self.port = bind(self.settings.host, self.settings.port,
+                                      shared=bool(os.environ.get("LANBOARD_WORKER")))
         except StartupError:
             self.store.close()
             raise
@@ -228,6 +248,8 @@ class Server:
         self._acceptor.add(sockets)
         self._sweep = tornado.ioloop.PeriodicCallback(self._every_second, 1000)
         self._sweep.start()
+        if self.cluster is not None:
+            await self.cluster.start()
         log.info("server listening host=%s port=%d", self.settings.host, self.port)
         await self.lan.start(self.port)
 
@@ -246,6 +268,8 @@ class Server:
         for peer in self.hub.peers():
             peer.transport.close(CLOSE_GOING_AWAY, "server shutting down")
         self.hub.close()
+        if self.cluster is not None:
+            await self.cluster.stop()
         self.store.close()
         if self._http is not None:
             try:

@@ -34,3 +34,9 @@ class Settings:
     #: Days every change is kept, so the board at any moment can be rebuilt
     #: (LANBOARD_KEEP_DAYS; fractions allowed).
     keep_days: float = limits.KEEP_DAYS
+    #: Keep boards in this Redis (redis://HOST:PORT/DB) instead of SQLite, shared with every
+    #: other LANBoard process given the same URL (--redis, LANBOARD_REDIS_URL).
+    redis_url: str | None = None
+    #: Processes serving the port together (--workers, LANBOARD_WORKERS); more than 1 needs
+    #: redis_url.
+    workers: int = 1

@@ -1,0 +1,316 @@
+"""The shared BoardStore: every board in one Redis, so any number of LANBoard processes serve it.
+
+Each board's change log is a Redis stream whose entry ids are the board's seqs (`7-0` is
+seq 7), so `since` resume reads the same numbers whichever process a client reaches. Seqs
+are assigned in Redis by one Lua script per board and flush (`APPEND`), which also hands back
+the changes other processes appended since the caller last looked, in order. Snapshots,
+versions, keys and settings live beside the stream under the board's hash tag `{id}`, so a
+Redis Cluster (or a client-side split by board id) keeps one board on one node.
+
+Calls are synchronous, like SqliteStore's: the hub's flush commits before it relays, and a
+loopback round trip costs less than handing the flush to another task. Writes are never
+retried by the client: a retried append whose first try ran would number the changes twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from lanboard import limits
+from lanboard.sqlite_file import pack, unpack
+from lanboard.store import (
+    KEEP_SECONDS,
+    Access,
+    BoardSummary,
+    Element,
+    Kept,
+    StoredBoard,
+    StoreError,
+    Version,
+    VersionInfo,
+    kept_range,
+    redundant,
+)
+
+log = logging.getLogger(__name__)
+
+#: Every board id, scored by the time of its last change.
+BOARDS = "lb:boards"
+
+#: KEYS: seq, stream. ARGV: after, then each change's message without its `,"seq":N}` tail.
+#: Numbers the changes after the board's current seq, appends them, and returns
+#: {first seq given, entries after `after` that came before them}.
+APPEND = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local after = tonumber(ARGV[1])
+local missed = {}
+if cur > after then
+  missed = redis.call('XRANGE', KEYS[2], tostring(after + 1) .. '-0', tostring(cur) .. '-0')
+end
+local first = cur + 1
+for i = 2, #ARGV do
+  cur = cur + 1
+  redis.call('XADD', KEYS[2], tostring(cur) .. '-0', 'f', ARGV[i] .. ',"seq":' .. cur .. '}')
+end
+redis.call('SET', KEYS[1], cur)
+return {first, missed}
+"""
+
+#: KEYS: lease. ARGV: holder, milliseconds. Takes or renews the lease; 1 when held.
+LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def key(room_id: str, part: str) -> str:
+    """A board's key; the `{id}` hash tag keeps all of one board on one Cluster node."""
+    return f"lb:{{{room_id}}}:{part}"
+
+
+def body(frame: bytes) -> bytes:
+    """A change message without its `,"seq":N}` tail, for APPEND to number."""
+    return frame[:frame.rindex(b',"seq":')]
+
+
+def entries(raw: list[Any]) -> list[tuple[int, bytes]]:
+    """Stream entries as (seq, message)."""
+    return [(int(eid.split(b"-")[0]), fields[b"f"]) for eid, fields in raw]
+
+
+@dataclass(slots=True)
+class Appended:
+    """What APPEND made of one board's batch."""
+
+    first: int
+    #: Changes other processes appended after the caller's seq, before this batch.
+    missed: list[tuple[int, bytes]]
+
+
+def connect(url: str, timeout: float = 2.0) -> redis.Redis:
+    """A client for `url` that never retries (see the module doc). Raises StoreError with one
+    line when Redis does not answer."""
+    try:
+        client = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), socket_timeout=timeout,
+                                      socket_connect_timeout=timeout)
+        client.ping()
+    except (redis.RedisError, ValueError, OSError) as exc:
+        raise StoreError(f"cannot reach Redis at {safe_url(url)}: {exc}") from None
+    return client
+
+
+def safe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" in url:
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2]}"
+    return url
+
+
+class RedisStore:
+    """A BoardStore in Redis (see the module doc). `holder` names this process in leases."""
+
+    def __init__(self, url: str, keep_seconds: float = KEEP_SECONDS,
+                 holder: str | None = None) -> None:
+        self.url = url
+        self.client = connect(url)
+        self.keep_seconds = keep_seconds
+        self.holder = holder or f"{os.uname().nodename}:{os.getpid()}:{time.time():.3f}"
+        self._append = self.client.register_script(APPEND)
+        self._lease = self.client.register_script(LEASE)
+
+    def _call(self, what: str, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except redis.RedisError as exc:
+            raise StoreError(f"Redis failed ({what}): {exc}") from None
+
+    # ---- the change log ------------------------------------------------------------------
+
+    def append(self, batches: list[tuple[str, int, list[bytes]]],
+               versions: list[Version]) -> list[Appended]:
+        """Number and append each (room_id, seq the caller has, message bodies) batch, and
+        save the versions, in one round trip. Durable under Redis's fsync policy when it
+        returns."""
+        def run() -> list[Any]:
+            pipe = self.client.pipeline(transaction=False)
+            now = time.time()
+            for room_id, after, bodies in batches:
+                self._append(keys=[key(room_id, "seq"), key(room_id, "log")],
+                             args=[after, *bodies], client=pipe)
+                pipe.zadd(BOARDS, {room_id: now})
+            for v in versions:
+                self._queue_version(pipe, v, now)
+            return pipe.execute()
+        replies = self._call("append", run)
+        out = []
+        for i in range(len(batches)):
+            first, missed = replies[2 * i]
+            out.append(Appended(int(first), entries(missed)))
+        return out
+
+    def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
+        """BoardStore.commit: the changes keep the seqs they carry (one writer per board;
+        the cluster path uses `append`)."""
+        rooms: dict[str, list[tuple[int, bytes]]] = {}
+        for room_id, seq, frame in changes:
+            rooms.setdefault(room_id, []).append((seq, frame))
+        batches = [(rid, got[0][0] - 1, [body(f) for _, f in got]) for rid, got in rooms.items()]
+        for (rid, after, _), done in zip(batches, self.append(batches, versions), strict=True):
+            if done.first != after + 1:
+                log.warning("board %s was written by another process too; seqs renumbered", rid)
+
+    def tail(self, room_id: str, after: int, limit: int | None = None) -> list[tuple[int, bytes]]:
+        return self.changes(room_id, after, None, limit)
+
+    def changes(self, room_id: str, after: int, upto: int | None = None,
+                limit: int | None = None) -> list[tuple[int, bytes]]:
+        end = f"{upto}-0" if upto is not None else "+"
+        raw = self._call("read", self.client.xrange, key(room_id, "log"), f"{after + 1}-0",
+                         end, limit)
+        return entries(raw)
+
+    def seq(self, room_id: str) -> int:
+        return int(self._call("read", self.client.get, key(room_id, "seq")) or 0)
+
+    # ---- snapshots -----------------------------------------------------------------------
+
+    def load(self, room_id: str) -> StoredBoard | None:
+        seq_now = self.seq(room_id)
+        snaps = self._snap_seqs(room_id)
+        if seq_now == 0 and not snaps:
+            return None
+        seq, elements = self.base(room_id, seq_now)
+        floor = max(0, seq - limits.RESUME_LOG_CHANGES)
+        return StoredBoard(elements, seq, self.changes(room_id, floor))
+
+    def _snap_seqs(self, room_id: str) -> list[int]:
+        raw = self._call("read", self.client.zrange, key(room_id, "snaps"), 0, -1)
+        return sorted(int(s) for s in raw)
+
+    def snapshot(self, room_id: str, seq: int, elements: list[Element]) -> None:
+        """Write the board at seq, and prune what the retention no longer covers, when this
+        process holds the board's lease (one writer of snapshots and trims per board; the
+        others' copies would be the same board)."""
+        if not self._call("lease", self._lease, [key(room_id, "lease")],
+                          [self.holder, 60_000]):
+            return
+        now = time.time()
+
+        def run() -> None:
+            raw = self.client.zrange(key(room_id, "snaps"), 0, -1, withscores=True)
+            snaps = sorted((int(s), t) for s, t in raw if int(s) != seq)
+            older = [s for s, _ in snaps if s < seq][-2:][::-1]
+            gone = redundant(older, seq, len(elements))
+            pipe = self.client.pipeline(transaction=True)
+            if gone is not None:
+                pipe.zrem(key(room_id, "snaps"), gone)
+                pipe.delete(key(room_id, f"snap:{gone}"))
+                snaps = [s for s in snaps if s[0] != gone]
+            pipe.set(key(room_id, f"snap:{seq}"), pack(elements))
+            pipe.zadd(key(room_id, "snaps"), {str(seq): now})
+            pipe.hset(key(room_id, "meta"), mapping={"elements": len(elements)})
+            # The same retention as the other stores: the newest snapshot older than the
+            # cutoff is the oldest board kept; older snapshots and changes go, never the
+            # RESUME_LOG_CHANGES before the new snapshot.
+            old = [s for s, t in snaps if t <= now - self.keep_seconds and s < seq]
+            if old:
+                floor = min(old[-1], seq - limits.RESUME_LOG_CHANGES)
+                for s in old[:-1]:
+                    pipe.zrem(key(room_id, "snaps"), s)
+                    pipe.delete(key(room_id, f"snap:{s}"))
+                if floor > 0:
+                    pipe.xtrim(key(room_id, "log"), minid=f"{floor + 1}-0")
+            pipe.execute()
+        self._call("snapshot", run)
+
+    def base(self, room_id: str, seq: int) -> tuple[int, list[Element]]:
+        raw = self._call("read", self.client.zrange, key(room_id, "snaps"), 0, -1)
+        seqs = [int(s) for s in raw if int(s) <= seq]
+        if not seqs:
+            return 0, []
+        best = max(seqs)
+        blob = self._call("read", self.client.get, key(room_id, f"snap:{best}"))
+        return best, unpack(blob or b"")
+
+    def kept(self, room_id: str) -> Kept | None:
+        first = self._call("read", self.client.xrange, key(room_id, "log"), "-", "+", 1)
+        last = self._call("read", self.client.xrevrange, key(room_id, "log"), "+", "-", 1)
+        snaps = self._snap_seqs(room_id)
+        if not first and not snaps:
+            return None
+        return kept_range(entries(first)[0][0] if first else None,
+                          entries(last)[0][0] if last else None, snaps)
+
+    def boards(self) -> list[BoardSummary]:
+        raw = self._call("read", self.client.zrevrange, BOARDS, 0, -1, withscores=True)
+        out = []
+        for rid_b, updated in raw:
+            rid = rid_b.decode()
+            meta = self._call("read", self.client.hget, key(rid, "meta"), "elements")
+            out.append(BoardSummary(rid, int(meta or 0), self.seq(rid), updated))
+        return out
+
+    # ---- versions ------------------------------------------------------------------------
+
+    def _queue_version(self, pipe: Any, v: Version, now: float) -> None:
+        blob = pack(v.elements)
+        digest = hashlib.sha256(blob).hexdigest()
+        # The same board is kept once (as the other stores do): the digest names it.
+        vid = f"{int(now * 1000)}{os.getpid() % 1000:03d}"
+        info = json.dumps({"time": now, "seq": v.seq, "elements": len(v.elements),
+                           "reason": v.reason, "digest": digest})
+        pipe.hsetnx(key(v.room_id, "digests"), digest, vid)
+        pipe.hset(key(v.room_id, "versions"), vid, info)
+        pipe.set(key(v.room_id, f"version:{vid}"), blob)
+
+    def versions(self, room_id: str) -> list[VersionInfo]:
+        raw = self._call("read", self.client.hgetall, key(room_id, "versions"))
+        keep = self._call("read", self.client.hgetall, key(room_id, "digests"))
+        wanted = {v for v in keep.values()}
+        out = []
+        for vid, info in raw.items():
+            if vid not in wanted:
+                continue  # a second copy of a board already kept
+            d = json.loads(info)
+            out.append(VersionInfo(int(vid), d["time"], d["seq"], d["elements"], d["reason"]))
+        return sorted(out, key=lambda v: v.id, reverse=True)
+
+    def version(self, room_id: str, version_id: int) -> list[Element] | None:
+        blob = self._call("read", self.client.get, key(room_id, f"version:{version_id}"))
+        return None if blob is None else unpack(blob)
+
+    # ---- keys and settings ---------------------------------------------------------------
+
+    def access(self, room_id: str) -> Access | None:
+        raw = self._call("read", self.client.get, key(room_id, "access"))
+        if raw is None:
+            return None
+        d = json.loads(raw)
+        return Access(d.get("teacher"), d.get("viewer"), bool(d.get("joined")),
+                      d.get("settings") or {})
+
+    def save_access(self, room_id: str, access: Access) -> None:
+        raw = json.dumps({"teacher": access.teacher_key, "viewer": access.viewer_key,
+                          "joined": access.teacher_joined, "settings": access.settings})
+        self._call("save access", self.client.set, key(room_id, "access"), raw)
+
+    def retain(self, keep_seconds: float) -> None:
+        self.keep_seconds = keep_seconds  # applied at each board's next snapshot
+
+    def close(self) -> None:
+        self.client.close()
