@@ -36,6 +36,41 @@ def stroke_attrs(el: dict[str, Any]) -> str:
             'stroke-linecap="round" stroke-linejoin="round"')
 
 
+Point = tuple[float, float]
+
+
+def curve_pieces(points: list[Point]) -> list[tuple[Point, ...]]:
+    """The smooth curve a freehand stroke is drawn as, the page's own (elements/strokes.js):
+    quadratic pieces through the midpoints of its points, each point the control of one, a
+    straight start and end. Each piece is (start, end) for a line or (start, control, end).
+    At one pointer sample a frame a quick curve's points are far apart: joined straight they
+    show corners, through the midpoints the tangent turns smoothly."""
+    n = len(points)
+    if n < 3:
+        return [tuple(points)] if n == 2 else []
+    pieces: list[tuple[Point, ...]] = []
+    start = points[0]
+    for i in range(1, n - 1):
+        ctrl, nxt = points[i], points[i + 1]
+        end = ((ctrl[0] + nxt[0]) / 2, (ctrl[1] + nxt[1]) / 2)
+        pieces.append((start, ctrl, end))
+        start = end
+    pieces.append((start, points[-1]))
+    return pieces
+
+
+def curve_d(points: list[Point]) -> str:
+    """An SVG path `d` of the curve through points (curve_pieces)."""
+    d = [f"M{num(points[0][0])} {num(points[0][1])}"]
+    for piece in curve_pieces(points):
+        if len(piece) == 3:
+            d.append(f"Q{num(piece[1][0])} {num(piece[1][1])} {num(piece[2][0])} "
+                     f"{num(piece[2][1])}")
+        else:
+            d.append(f"L{num(piece[1][0])} {num(piece[1][1])}")
+    return " ".join(d)
+
+
 def box(el: dict[str, Any]) -> tuple[float, float, float, float]:
     """x, y, width, height of a box element, with negative sizes turned around."""
     x, y = min(el["x"], el["x"] + el["width"]), min(el["y"], el["y"] + el["height"])
@@ -90,6 +125,8 @@ class Pen(Protocol):
     def stroke(self, color: str, width: float, opacity: float = 1.0) -> None: ...
     def line(self, x1: float, y1: float, x2: float, y2: float) -> None: ...
     def polyline(self, points: list[tuple[float, float]]) -> None: ...
+    def curve(self, points: list[tuple[float, float]]) -> None:
+        """One smooth stroke through the points, as `curve_pieces` shapes it."""
     def dot(self, x: float, y: float, r: float, color: str) -> None: ...
     def rect(self, x: float, y: float, w: float, h: float, fill: str | None,
              outline: bool) -> None: ...

@@ -21,6 +21,7 @@ from lanboard.drawing import LINE_HEIGHT as LINE_HEIGHT
 from lanboard.drawing import (
     Pen,
     box,
+    curve_d,
     pen_stroke,
     quoteattr,
     stroke_attrs,
@@ -85,7 +86,7 @@ def points_svg(el: dict[str, Any], extra: str = "") -> str:
     if len(pts) == 1:
         return (f'<circle cx="{num(pts[0][0])}" cy="{num(pts[0][1])}" '
                 f'r="{num(el["strokeWidth"] / 2)}" fill={quoteattr(el["strokeColor"])}{extra}/>')
-    d = "M" + " L".join(f"{num(p[0])} {num(p[1])}" for p in pts)
+    d = curve_d([(p[0], p[1]) for p in pts])
     return f'<path d="{d}" fill="none" {stroke_attrs(el)}{extra}/>'
 
 
@@ -157,7 +158,7 @@ def points_pdf(pen: Pen, el: dict[str, Any], opacity: float = 1.0) -> None:
     if len(pts) == 1:
         pen.dot(pts[0][0], pts[0][1], el["strokeWidth"] / 2, el["strokeColor"])
     else:
-        pen.polyline([(p[0], p[1]) for p in pts])
+        pen.curve([(p[0], p[1]) for p in pts])
 
 
 def highlighter_pdf(pen: Pen, el: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from lanboard import elements
+from lanboard import drawing, elements
 from lanboard.store import Element
 
 with warnings.catch_warnings():
@@ -34,7 +34,7 @@ with warnings.catch_warnings():
     # which a handout without images does not need (the image type will bring Pillow back).
     warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
     from fpdf import FPDF
-    from fpdf.enums import StrokeCapStyle, StrokeJoinStyle
+    from fpdf.enums import PathPaintRule, StrokeCapStyle, StrokeJoinStyle
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,21 @@ class PdfPen:
     def polyline(self, points: list[tuple[float, float]]) -> None:
         with self._alpha():
             self.doc.polyline([(self._x(x), self._y(y)) for x, y in points], style="D")
+
+    def curve(self, points: list[tuple[float, float]]) -> None:
+        # One path, so a translucent highlighter's pieces do not darken where they meet.
+        pieces = drawing.curve_pieces(points)
+        if not pieces:
+            return
+        with self._alpha(), self.doc.new_path(self._x(points[0][0]), self._y(points[0][1]),
+                                              paint_rule=PathPaintRule.STROKE) as path:
+            path.auto_close = False
+            for piece in pieces:
+                if len(piece) == 3:
+                    (cx, cy), (ex, ey) = piece[1], piece[2]
+                    path.quadratic_curve_to(self._x(cx), self._y(cy), self._x(ex), self._y(ey))
+                else:
+                    path.line_to(self._x(piece[1][0]), self._y(piece[1][1]))
 
     def dot(self, x: float, y: float, r: float, color: str) -> None:
         self.doc.set_fill_color(*rgb(color))

@@ -24,6 +24,7 @@ want chromium chromium           # browser end-to-end tests (Playwright drives t
 want zbarimg zbar-tools          # decoding the QR codes LANBoard draws
 want ip iproute2                 # two-host mDNS test in network namespaces
 want node nodejs                 # node --test of the browser's ES modules
+want npm npm                     # axe-core for the accessibility e2e (tests/package.json)
 want objdump binutils            # PyInstaller reads each library's dependencies with objdump
 want pdftotext poppler-utils     # PDF export tests (pdftotext, pdftoppm)
 want redis-server redis-server   # tests of the shared-store backend
@@ -79,6 +80,13 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$key" ]; then
   say "dependencies installed"
 else
   say "dependencies up to date in $venv"
+fi
+
+# axe-core, pinned in tests/package-lock.json, injected by tests/e2e/test_a11y.py from disk.
+if command -v npm >/dev/null 2>&1 && { ! [ -f tests/node_modules/axe-core/axe.min.js ] ||
+    [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; }; then
+  say "installing axe-core for the accessibility tests (npm ci --prefix tests)"
+  npm ci --prefix tests --no-audit --no-fund --loglevel=error
 fi
 
 exec "$py" -m pytest "$@"

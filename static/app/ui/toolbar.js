@@ -1,7 +1,8 @@
 // The toolbar: tools (built from tools/index.js, so it never names an element type), colors
 // (with a custom one), stroke widths, the fill choice, undo and redo, and the selection's
 // actions (front, back, duplicate, delete) while something is selected. Every control is a
-// real button with a label and a title, so it works from the keyboard too.
+// real button with a label and a title, so it works from the keyboard too; the colors and the
+// widths are each one Tab stop, the arrow keys moving within (a roving tabindex).
 
 import { TOOL_INFO } from '../tools/index.js';
 
@@ -19,6 +20,38 @@ export const WIDTHS = [
 
 function svgIcon(body) {
   return `<svg viewBox="0 0 24 24" aria-hidden="true">${body}</svg>`;
+}
+
+/**
+ * A radio group of buttons with one Tab stop: the checked one (or the first). Arrow keys,
+ * Home and End move to a sibling and pick it, as radio buttons do.
+ */
+export function roving(box, pick) {
+  const items = () => [...box.querySelectorAll('[role="radio"]:not(:disabled)')];
+  box.addEventListener('keydown', (e) => {
+    const list = items();
+    const i = list.indexOf(document.activeElement);
+    if (i < 0) return;
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    let next = null;
+    if (step) next = list[(i + step + list.length) % list.length];
+    else if (e.key === 'Home') next = list[0];
+    else if (e.key === 'End') next = list[list.length - 1];
+    else return;
+    // The board's own arrow keys (nudge, pan) must not act as well.
+    e.preventDefault();
+    e.stopPropagation();
+    next.focus();
+    pick(next);
+  });
+  return {
+    /** One Tab stop: the checked item, else the first. */
+    sync() {
+      const list = [...box.querySelectorAll('[role="radio"]')];
+      const on = list.find((b) => b.getAttribute('aria-checked') === 'true') || list[0];
+      for (const b of list) b.tabIndex = b === on ? 0 : -1;
+    },
+  };
 }
 
 function button(cls, label, title) {
@@ -47,6 +80,21 @@ export function buildToolbar(on) {
     toolButtons.set(info.name, b);
   }
 
+  const styleBtn = document.getElementById('style-btn');
+  const styleGroup = document.getElementById('style-group');
+  function closeStyle() {
+    styleGroup.classList.remove('open');
+    styleBtn.setAttribute('aria-expanded', 'false');
+  }
+  // The phone's pop-up closes once a color is picked (widths and fill keep it open).
+  function pickColor(color) {
+    on.color(color);
+    if (styleGroup.classList.contains('open')) {
+      closeStyle();
+      if (styleGroup.contains(document.activeElement)) styleBtn.focus();
+    }
+  }
+
   const colorBox = document.getElementById('colors');
   const colorButtons = [];
   for (const [color, label] of COLORS) {
@@ -54,12 +102,12 @@ export function buildToolbar(on) {
     b.dataset.color = color;
     b.setAttribute('role', 'radio');
     b.style.setProperty('--c', color);
-    b.addEventListener('click', () => on.color(color));
+    b.addEventListener('click', () => pickColor(color));
     colorBox.append(b);
     colorButtons.push(b);
   }
   const custom = document.getElementById('custom-color');
-  custom.addEventListener('change', () => on.color(custom.value));
+  custom.addEventListener('change', () => pickColor(custom.value));
 
   const widthBox = document.getElementById('widths');
   const widthButtons = [];
@@ -75,15 +123,27 @@ export function buildToolbar(on) {
     widthButtons.push(b);
   });
 
+  const colorKeys = roving(colorBox, (b) => pickColor(b.dataset.color));
+  const widthKeys = roving(widthBox, (b) => on.width(widthButtons.indexOf(b)));
+
   const fillBtn = document.getElementById('fill-btn');
   fillBtn.addEventListener('click', () => on.fill(fillBtn.getAttribute('aria-pressed') !== 'true'));
 
-  const styleBtn = document.getElementById('style-btn');
-  const styleGroup = document.getElementById('style-group');
   styleBtn.addEventListener('click', () => {
     const open = !styleGroup.classList.contains('open');
     styleGroup.classList.toggle('open', open);
     styleBtn.setAttribute('aria-expanded', String(open));
+  });
+  // A press anywhere else (drawing on the board, another tool) closes it; so does Escape
+  // inside it, focus going back to its button.
+  document.addEventListener('pointerdown', (e) => {
+    if (styleGroup.classList.contains('open') && !styleGroup.contains(e.target) &&
+        !styleBtn.contains(e.target)) closeStyle();
+  }, true);
+  styleGroup.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || !styleGroup.classList.contains('open')) return;
+    closeStyle();
+    styleBtn.focus();
   });
 
   const undoBtn = document.getElementById('undo-btn');
@@ -118,6 +178,8 @@ export function buildToolbar(on) {
         b.setAttribute('aria-checked', String(i === style.widthIndex));
         b.style.setProperty('--c', style.color);
       });
+      colorKeys.sync();
+      widthKeys.sync();
       fillBtn.setAttribute('aria-pressed', String(Boolean(style.fill)));
       fillBtn.style.setProperty('--c', style.color);
       document.getElementById('style-swatch').style.setProperty('--c', style.color);
@@ -149,9 +211,6 @@ export function buildToolbar(on) {
         this.closeStyle();
       }
     },
-    closeStyle() {
-      styleGroup.classList.remove('open');
-      styleBtn.setAttribute('aria-expanded', 'false');
-    },
+    closeStyle,
   };
 }
