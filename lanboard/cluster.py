@@ -31,7 +31,7 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from lanboard.errors import STORAGE_ERROR, ProtocolError
+from lanboard.errors import NOT_FOUND, STORAGE_ERROR, ProtocolError
 from lanboard.peer import NullTransport, Peer
 from lanboard.protocol import dumps, envelope, error_frame
 from lanboard.redis_store import RedisStore, body, entries, key
@@ -188,6 +188,12 @@ class Cluster:
             room.take_stored(frame, None)
         for i, out in enumerate(own):
             room.take_stored(body(out.frame) + b',"seq":%d}' % (first + i), out.sender)
+            if out.sender is not None and out.frame.startswith(b'{"type":"append"'):
+                eid = orjson.loads(out.frame)["data"]["id"]
+                if eid not in room.elements:  # erased first elsewhere: as one process says
+                    room.tell(out.sender, error_frame(ProtocolError(
+                        NOT_FOUND, "append to a stroke that does not exist (it was erased "
+                        "or the board was cleared)", eid)))
 
     def _reload(self, room: Room) -> None:
         try:

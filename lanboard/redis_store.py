@@ -8,8 +8,9 @@ versions, keys and settings live beside the stream under the board's hash tag `{
 Redis Cluster (or a client-side split by board id) keeps one board on one node.
 
 Calls are synchronous, like SqliteStore's: the hub's flush commits before it relays, and a
-loopback round trip costs less than handing the flush to another task. Writes are never
-retried by the client: a retried append whose first try ran would number the changes twice.
+loopback round trip costs less than handing the flush to another task. A failed round trip
+is tried once more (a connection Redis closed when it restarted fails on first use): each
+batch carries a token, so a retry of an append that did run returns its first answer.
 """
 
 from __future__ import annotations
@@ -47,22 +48,38 @@ log = logging.getLogger(__name__)
 #: Every board id, scored by the time of its last change.
 BOARDS = "lb:boards"
 
-#: KEYS: seq, stream. ARGV: after, then each change's message without its `,"seq":N}` tail.
-#: Numbers the changes after the board's current seq, appends them, and returns
-#: {first seq given, entries after `after` that came before them}.
+#: KEYS: seq, stream, last batch. ARGV: the batch's token, after, then each change's
+#: message without its `,"seq":N}` tail. Numbers the changes after the board's current seq,
+#: appends them, and returns {first seq given, entries after `after` that came before them}.
+#: The same token again (a retry after a lost reply) returns the first answer, appending
+#: nothing, so a retried round trip can never number a batch twice.
 APPEND = """
+local after = tonumber(ARGV[2])
+local last = redis.call('GET', KEYS[3])
+if last then
+  local token, done = string.match(last, '^(.*) (%d+)$')
+  if token == ARGV[1] then
+    local first = tonumber(done)
+    local missed = {}
+    if first > after + 1 then
+      missed = redis.call('XRANGE', KEYS[2], tostring(after + 1) .. '-0',
+                          tostring(first - 1) .. '-0')
+    end
+    return {first, missed}
+  end
+end
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local after = tonumber(ARGV[1])
 local missed = {}
 if cur > after then
   missed = redis.call('XRANGE', KEYS[2], tostring(after + 1) .. '-0', tostring(cur) .. '-0')
 end
 local first = cur + 1
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   cur = cur + 1
   redis.call('XADD', KEYS[2], tostring(cur) .. '-0', 'f', ARGV[i] .. ',"seq":' .. cur .. '}')
 end
 redis.call('SET', KEYS[1], cur)
+redis.call('SET', KEYS[3], ARGV[1] .. ' ' .. first)
 return {first, missed}
 """
 
@@ -88,8 +105,9 @@ def body(frame: bytes) -> bytes:
 
 
 def entries(raw: list[Any]) -> list[tuple[int, bytes]]:
-    """Stream entries as (seq, message)."""
-    return [(int(eid.split(b"-")[0]), fields[b"f"]) for eid, fields in raw]
+    """Stream entries as (seq, message); from a script, an entry's fields are a flat list."""
+    return [(int(eid.split(b"-")[0]), fields[b"f"] if isinstance(fields, dict) else fields[1])
+            for eid, fields in raw]
 
 
 @dataclass(slots=True)
@@ -102,10 +120,11 @@ class Appended:
 
 
 def connect(url: str, timeout: float = 2.0) -> redis.Redis:
-    """A client for `url` that never retries (see the module doc). Raises StoreError with one
+    """A client for `url` that tries a failed call once more (see the module doc). Raises
+    StoreError with one
     line when Redis does not answer."""
     try:
-        client = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), socket_timeout=timeout,
+        client = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 1), socket_timeout=timeout,
                                       socket_connect_timeout=timeout)
         client.ping()
     except (redis.RedisError, ValueError, OSError) as exc:
@@ -132,6 +151,7 @@ class RedisStore:
         self.holder = holder or f"{os.uname().nodename}:{os.getpid()}:{time.time():.3f}"
         self._append = self.client.register_script(APPEND)
         self._lease = self.client.register_script(LEASE)
+        self._batches = 0
 
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
         try:
@@ -150,8 +170,11 @@ class RedisStore:
             pipe = self.client.pipeline(transaction=False)
             now = time.time()
             for room_id, after, bodies in batches:
-                self._append(keys=[key(room_id, "seq"), key(room_id, "log")],
-                             args=[after, *bodies], client=pipe)
+                self._batches += 1
+                self._append(keys=[key(room_id, "seq"), key(room_id, "log"),
+                                   key(room_id, "batch")],
+                             args=[f"{self.holder}/{self._batches}", after, *bodies],
+                             client=pipe)
                 pipe.zadd(BOARDS, {room_id: now})
             for v in versions:
                 self._queue_version(pipe, v, now)

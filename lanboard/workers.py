@@ -85,7 +85,12 @@ def supervise(settings: Settings, argv: list[str]) -> int:
         return subprocess.Popen(cmd, env=env)
 
     print(f"LANBoard: {settings.workers} workers on port {port}", flush=True)
-    workers = {i: (start(i), time.monotonic()) for i in range(settings.workers)}
+    def start_said(index: int) -> subprocess.Popen[bytes]:
+        proc = start(index)
+        print(f"LANBoard: worker pid {proc.pid} ({index})", flush=True)
+        return proc
+
+    workers = {i: (start_said(i), time.monotonic()) for i in range(settings.workers)}
     code = 0
     try:
         while not stopping:
@@ -101,7 +106,7 @@ def supervise(settings: Settings, argv: list[str]) -> int:
                     break
                 print(f"LANBoard: worker {i} (pid {proc.pid}) ended with {rc}; restarting",
                       flush=True)
-                workers[i] = (start(i), time.monotonic())
+                workers[i] = (start_said(i), time.monotonic())
     finally:
         for proc, _ in workers.values():
             if proc.poll() is None:
