@@ -23,6 +23,7 @@ killed process's people leave).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -73,7 +74,7 @@ class Cluster:
         self._channels: set[str] = set()
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._aio: aioredis.Redis | None = None
+        self._aio: Any = None
         #: Remote people's cursors and previews carry this transport, so `share` knows them.
         self._remote_transport = NullTransport()
         self.running = False
@@ -93,10 +94,8 @@ class Cluster:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-            except (asyncio.CancelledError, Exception):
-                pass
         if self._aio is not None:
             try:
                 # Leave every board at once, rather than STALE seconds later.
@@ -165,11 +164,11 @@ class Cluster:
         except StoreError as exc:
             for room in work:
                 self._fail(room, str(exc))
-            done = []
-        for room, (_, after, _), got in zip(work, batches, done):
-            if got.missed or got.first != after + 1:
-                self._reorder(room, after, got.first, got.missed)
-            room.uncommitted.clear()
+        else:
+            for room, (_, after, _), got in zip(work, batches, done, strict=True):
+                if got.missed or got.first != after + 1:
+                    self._reorder(room, after, got.first, got.missed)
+                room.uncommitted.clear()
         for room in rooms:
             self._saved.pop(room.id, None)
             self._drain(room)
@@ -232,7 +231,7 @@ class Cluster:
                 continue
             if seq > room.seq + 1:  # the reader skipped some: read them now
                 try:
-                    for s, f in self.store.changes(room.id, room.seq, seq - 1):
+                    for _, f in self.store.changes(room.id, room.seq, seq - 1):
                         room.take_stored(f, None)
                 except StoreError as exc:
                     log.error("could not read room=%s: %s", room.id, exc)
@@ -297,7 +296,7 @@ class Cluster:
     async def _read(self) -> None:
         """Follow the streams of the loaded boards; queue what comes for the next flush."""
         assert self._aio is not None
-        reader = self._aio
+        reader: Any = self._aio
         while self.running:
             streams = {key(rid, "log"): f"{seq}-0" for rid, seq in self._cursor.items()}
             if not streams:
@@ -338,10 +337,8 @@ class Cluster:
                 await asyncio.sleep(0.5)
             finally:
                 self._pubsub = None
-                try:
+                with contextlib.suppress(redis.RedisError, OSError):
                     await pubsub.aclose()
-                except (redis.RedisError, OSError):
-                    pass
             # Reconnected: everyone hears this process's presence again.
             self._announced.clear()
 

@@ -146,16 +146,17 @@ class RedisStore:
     def __init__(self, url: str, keep_seconds: float = KEEP_SECONDS,
                  holder: str | None = None) -> None:
         self.url = url
-        self.client = connect(url)
+        # Typed Any: redis-py's own types call every reply a union of everything.
+        self.client: Any = connect(url)
         self.keep_seconds = keep_seconds
         self.holder = holder or f"{os.uname().nodename}:{os.getpid()}:{time.time():.3f}"
         self._append = self.client.register_script(APPEND)
         self._lease = self.client.register_script(LEASE)
         self._batches = 0
 
-    def _call(self, what: str, fn: Any, *args: Any) -> Any:
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except redis.RedisError as exc:
             raise StoreError(f"Redis failed ({what}): {exc}") from None
 
@@ -178,7 +179,9 @@ class RedisStore:
                 pipe.zadd(BOARDS, {room_id: now})
             for v in versions:
                 self._queue_version(pipe, v, now)
-            return pipe.execute()
+            # A retry (see connect) sends the same commands, tokens included.
+            got: list[Any] = pipe.execute()
+            return got
         replies = self._call("append", run)
         out = []
         for i in range(len(batches)):

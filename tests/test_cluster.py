@@ -15,7 +15,6 @@ import sys
 import time
 from typing import Any
 
-import pytest
 from redis_kit import RedisServer, free_port, redis_server  # noqa: F401 - a fixture
 from test_convergence import Sim as StrictSim
 from test_convergence import check_converged, server_board

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from redis_kit import RedisServer, redis_server  # noqa: F401 - a fixture
+from test_seed_protocol import *  # noqa: F403 - the same tests, with this module's connect
 from testkit import Client
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
-
-from test_seed_protocol import *  # noqa: F403 - the same tests, with this module's connect
 
 from lanboard.server import Server
 from lanboard.settings import Settings
