@@ -355,6 +355,10 @@ class Room:
             self._sync_cache = b"".join((b"[", body, b"]"))
         return self._sync_cache
 
+    def shared_body(self) -> bytes | None:
+        """The element bytes the last sync shared, while still current (else None)."""
+        return self._sync_cache
+
     def sync_frame(self, peer: Peer) -> list[bytes]:
         """The sync message in pieces; the middle one is the board's shared element bytes."""
         head = dumps({"userId": peer.user_id, "color": peer.color, "seq": self.seq,
