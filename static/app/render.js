@@ -279,6 +279,7 @@ export class Renderer {
   }
 
   _draw(ctx, el) {
+    if (this.shows && !this.shows(el)) return false; // issue 15: another page's element
     try {
       return drawElement(ctx, el);
     } catch {
