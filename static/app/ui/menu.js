@@ -83,7 +83,7 @@ export function buildMenu(roomId, api, actions) {
 
   async function downloadPdf(paper) {
     toast('Making the handout…');
-    const res = await api.exportPdf(paper);
+    const res = await api.exportPdf(paper, actions.exportPage && actions.exportPage());
     if (!res.ok) toast(`PDF handout failed: ${res.error}`);
     else actions.download(res.blob, `lanboard-${roomId}-${paper}.pdf`);
   }
@@ -91,7 +91,7 @@ export function buildMenu(roomId, api, actions) {
   const handlers = {
     'export-png': actions.exportPng,
     'export-svg': async () => {
-      const res = await api.exportSvg();
+      const res = await api.exportSvg(actions.exportPage && actions.exportPage());
       if (!res.ok) toast(`SVG export failed: ${res.error}`);
       else actions.download(res.blob, `lanboard-${roomId}.svg`);
     },
@@ -100,6 +100,8 @@ export function buildMenu(roomId, api, actions) {
       if (!res.ok) toast('JSON export is not available on this server.');
       else actions.download(res.blob, `${roomId}.json`);
     },
+    // Issue 15: downloads of this page or of every page.
+    'export-all-pages': () => actions.exportAllPages && actions.exportAllPages(),
     'pdf-a4': () => downloadPdf('a4'),
     'pdf-letter': () => downloadPdf('letter'),
     timeline: actions.timeline,
