@@ -42,6 +42,12 @@ export class Worksheets {
       fit: () => o.fit(), viewChanged: () => o.viewChanged(),
       ownViewChange: () => classroom.ownViewChange(),
     });
+    // The selection bar's Lock button follows the selection (the toolbar shows the bar).
+    const shown = controller.ui.showSelection;
+    controller.ui.showSelection = (ids) => {
+      shown(ids);
+      this.selectionChanged(ids);
+    };
     const kept = pages.views.get(pages.current);
     if (kept) Object.assign(o.view, kept, { version: o.view.version + 1 });
     renderer.onFrame(() => this.bar.refresh());
