@@ -21,9 +21,11 @@ import { cleanUserId, clearMsg, idMaker } from './protocol.js';
 import { Renderer } from './render.js';
 import { Scene } from './scene.js';
 import { Session } from './session.js';
+import { onThemeChange } from './theme.js';
 import { makeTools, toolInfo } from './tools/index.js';
 import { Worksheets } from './worksheets.js';
 import { View } from './view.js';
+import { announceChanges } from './ui/announce.js';
 import { askName, storedName, storeName, toast } from './ui/dialogs.js';
 import { buildMenu } from './ui/menu.js';
 import { buildNotice } from './ui/notice.js';
@@ -101,6 +103,8 @@ function start(name) {
 
   renderer.resize();
   window.addEventListener('resize', () => renderer.resize());
+  onThemeChange(() => renderer.invalidate()); // dark mode: the ink is drawn again (theme.js)
+  announceChanges(scene); // others' changes, read out politely (ui/announce.js)
 
   // ---- style: one shared style, and a style of its own for a tool that keeps one ------
 

@@ -1,34 +1,73 @@
 // The board menu: downloads (the PDF handout in A4 or Letter among them), JSON export and
-// import, history with restore, the lesson timeline, order of the selection, and clear.
-// HTTP goes through api.js.
+// import, history with restore, the lesson timeline, order of the selection, the theme (system,
+// light, dark), the shortcuts, and clear. HTTP goes through api.js.
+//
+// From the keyboard, as a menu button: Enter, Space or ArrowDown on the button opens it on the
+// first item (ArrowUp: the last); ArrowUp/Down, Home and End move; Enter or Space picks;
+// Escape or Tab closes it, and focus goes back to the button (a dialog an item opens gives it
+// back there too when it closes).
 
+import { SHORTCUTS } from '../keyboard.js';
+import { nextTheme, onThemeChange, setTheme, themeChoice } from '../theme.js';
 import { confirmAction, toast } from './dialogs.js';
+import { openHelp } from './help.js';
+
+const THEME_LABELS = { system: 'Theme: as the system', light: 'Theme: light', dark: 'Theme: dark' };
 
 /** @param {object} api from boardApi(roomId)  @param {object} actions the page's handlers */
 export function buildMenu(roomId, api, actions) {
   const btn = document.getElementById('menu-btn');
   const menu = document.getElementById('menu');
 
-  function setOpen(open) {
+  const items = () => [...menu.querySelectorAll('[role^="menuitem"]:not([hidden])')];
+  for (const item of menu.querySelectorAll('[role^="menuitem"]')) item.tabIndex = -1;
+
+  /** Opens (on the first item, or the last with at='last') or closes the menu. */
+  function setOpen(open, at = 'first') {
     menu.hidden = !open;
     btn.setAttribute('aria-expanded', String(open));
-    if (open) menu.querySelector('button').focus();
+    if (open) {
+      const list = items();
+      (at === 'last' ? list[list.length - 1] : list[0]).focus();
+    }
+  }
+  function close() {
+    const had = menu.contains(document.activeElement);
+    setOpen(false);
+    if (had) btn.focus();
   }
   btn.addEventListener('click', () => setOpen(menu.hidden));
+  btn.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    e.stopPropagation(); // not a pan or a nudge of the board
+    setOpen(true, e.key === 'ArrowUp' ? 'last' : 'first');
+  });
   document.addEventListener('pointerdown', (e) => {
     if (!menu.hidden && !menu.contains(e.target) && !btn.contains(e.target)) setOpen(false);
   });
   menu.addEventListener('keydown', (e) => {
-    const items = [...menu.querySelectorAll('button:not([hidden])')];
-    const i = items.indexOf(document.activeElement);
-    if (e.key === 'ArrowDown') items[(i + 1) % items.length].focus();
-    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length].focus();
-    else if (e.key === 'Escape') {
-      setOpen(false);
-      btn.focus();
+    const list = items();
+    const i = list.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown') list[(i + 1) % list.length].focus();
+    else if (e.key === 'ArrowUp') list[(i - 1 + list.length) % list.length].focus();
+    else if (e.key === 'Home') list[0].focus();
+    else if (e.key === 'End') list[list.length - 1].focus();
+    else if (e.key === 'Escape') close();
+    else if (e.key === 'Tab') {
+      close();
+      return; // Tab goes on from the menu button
     } else return;
     e.preventDefault();
+    e.stopPropagation(); // the board's shortcuts (arrows, Escape) stay out of the menu
   });
+
+  const themeItem = menu.querySelector('[data-action="theme"]');
+  const showTheme = () => {
+    if (themeItem) themeItem.textContent = THEME_LABELS[themeChoice()];
+  };
+  showTheme();
+  onThemeChange(showTheme);
 
   const fileInput = document.getElementById('import-file');
   fileInput.addEventListener('change', async () => {
