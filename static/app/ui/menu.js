@@ -130,7 +130,7 @@ export function buildMenu(roomId, api, actions) {
   const handlers = {
     'export-png': actions.exportPng,
     'export-svg': async () => {
-      const res = await api.exportSvg(actions.exportPage && actions.exportPage());
+      const res = await api.exportSvg(actions.exportPage && actions.exportPage('svg'));
       if (!res.ok) toast(`SVG export failed: ${res.error}`);
       else actions.download(res.blob, `lanboard-${roomId}.svg`);
     },
@@ -151,6 +151,12 @@ export function buildMenu(roomId, api, actions) {
     'import-json': () => fileInput.click(),
     history: showHistory,
     fit: actions.fit,
+    theme: () => {
+      setTheme(nextTheme());
+      showTheme();
+      toast(`${THEME_LABELS[themeChoice()]}.`, 2000);
+    },
+    shortcuts: () => openHelp(SHORTCUTS),
     rename: actions.rename,
     clear: async () => {
       if (await confirmAction('Clear the whole board?',
@@ -160,6 +166,10 @@ export function buildMenu(roomId, api, actions) {
   };
   for (const item of menu.querySelectorAll('[data-action]')) {
     item.addEventListener('click', () => {
+      // Focus back on the menu button first, so a dialog the item opens returns it there.
+      if (menu.contains(document.activeElement) || document.activeElement === document.body) {
+        btn.focus();
+      }
       setOpen(false);
       Promise.resolve(handlers[item.dataset.action]()).catch((err) => toast(String(err)));
     });
