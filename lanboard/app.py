@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 from tornado import httputil
 
-from lanboard import boardapi, limits
+from lanboard import assetapi, boardapi, limits
 from lanboard.guard import AccessLog, Guard, HostAllowlist, RejectionLog
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
@@ -87,6 +87,7 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
         (r"/api/rooms", RoomsHandler, {"hub": hub}),
         *net_routes(lan),
         *boardapi.routes(hub, guard),
+        *assetapi.routes(hub, guard),
     ]
     return LanboardApp(
         routes,

@@ -4,55 +4,24 @@ timeline (the board at any kept seq, the kept changes, restore a moment)."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 import urllib.parse
 from typing import Any
 
-from lanboard import kinds, limits, svg, timeline
+from lanboard import exports, kinds, limits, svg, timeline
 from lanboard.exports import exports_full, handout, off_loop
 from lanboard.guard import Guard
 from lanboard.hub import Hub
-from lanboard.protocol import ProtocolError, clean_user_id, dumps, validate_element
+from lanboard.protocol import ProtocolError, clean_user_id, dumps
 from lanboard.room import Room
-from lanboard.store import Element, StoreError
+from lanboard.store import Asset, Element, StoreError
 from lanboard.web import BaseHandler, same_origin
 
 #: The `lanboard` field of an exported board file.
 FILE_FORMAT = 1
 
-
-def parse_board_file(body: bytes) -> list[Element]:
-    """Validate an exported board file exactly as strictly as live changes; raise
-    ProtocolError with a message naming the first bad element."""
-    try:
-        doc = json.loads(body, parse_constant=lambda c: _bad(f"{c} is not valid JSON"))
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError("bad_file", f"the file is not valid JSON: {str(exc)[:80]}") from None
-    elements = doc.get("elements") if isinstance(doc, dict) else None
-    if not isinstance(elements, list):
-        raise ProtocolError("bad_file", "a board file is a JSON object with an 'elements' list")
-    if len(elements) > limits.MAX_ELEMENTS_PER_ROOM:
-        raise ProtocolError("board_full", f"the file has {len(elements)} elements; a board "
-                            f"holds at most {limits.MAX_ELEMENTS_PER_ROOM}")
-    out: dict[str, bytes] = {}
-    for i, raw in enumerate(elements):
-        owner = raw.get("userId") if isinstance(raw, dict) else None
-        user = clean_user_id(owner if isinstance(owner, str) else None) or "import"
-        try:
-            element = validate_element(raw, user)
-            if element["id"] in out:
-                raise ProtocolError("bad_element", "this id appears twice in the file")
-            out[element["id"]] = dumps(element)
-        except ProtocolError as err:
-            raise ProtocolError("bad_file", f"element {i + 1}: {err.message}") from None
-        except UnicodeEncodeError:
-            raise ProtocolError("bad_file", f"element {i + 1}: invalid unicode") from None
-    return list(out.items())
-
-
-def _bad(message: str) -> Any:
-    raise ValueError(message)
+# Re-exported: the board file's parser lives with the other board-file code.
+parse_board_file = exports.parse_board_file
 
 
 class BoardHandler(BaseHandler):
@@ -270,6 +239,11 @@ class ExportHandler(BoardHandler):
         seq = self.seq_argument("seq")
         if seq is None or not self.good_id(room_id):
             return
+        try:
+            page = exports.page_argument(self.get_argument("page", None), fmt)
+        except ProtocolError as err:
+            self.fail(400, err.code, err.message)
+            return
         if (seq >= 0 or fmt != "json") and exports_full():
             self.set_header("Retry-After", "2")
             self.fail(503, "server_busy", "handouts and past boards are being made for others "
@@ -280,32 +254,42 @@ class ExportHandler(BoardHandler):
             found = await self.past(room_id, seq)
             if found is None:
                 return
-            elements, body = found, None
+            elements, body, pages = found, None, 1
         else:
             room = self.find_room(room_id)
             if room is None:
                 return
             elements, seq, body = room.encoded_elements(), room.seq, room.elements_json()
+            pages = room.settings.get("pages", 1)
+        try:
+            pictures = exports.asset_map(self.hub.store, room_id, elements)
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
+            return
+        count = exports.page_count(elements, pages)
+        chosen = [exports.on_page(elements, p) for p in (
+            range(1, count + 1) if page == "all" else [int(page)])]
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.set_header("Content-Disposition",
                         f'attachment; filename="{room_id}-{stamp}.{fmt}"')
         if fmt == "svg":
-            picture = await off_loop(lambda: svg.render(elements))
+            picture = await off_loop(lambda: svg.render(chosen[0], pictures))
             self.set_header("Content-Type", "image/svg+xml; charset=utf-8")
             self.finish(picture)
             return
         if fmt == "pdf":
             title = f"{room_id} at seq {seq}"
-            pages = await off_loop(lambda: handout(elements, paper, title))
+            doc = await off_loop(lambda: handout(elements, paper, title, pictures, chosen))
             self.set_header("Content-Type", "application/pdf")
-            self.finish(pages)
+            self.finish(doc)
             return
         self.set_header("Content-Type", "application/json; charset=utf-8")
         head = dumps({"lanboard": FILE_FORMAT, "room": room_id, "seq": seq,
                       "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
         if body is None:
             body = b"[" + b",".join(e for _, e in elements) + b"]"
-        self.finish(head[:-1] + b',"elements":' + body + b"}")
+        carried = exports.embedded(self.hub.store, room_id, elements) if pictures else b"[]"
+        self.finish(head[:-1] + b',"elements":' + body + b',"assets":' + carried + b"}")
 
 
 class ChangesHandler(BoardHandler):
@@ -355,15 +339,27 @@ class ImportHandler(BoardHandler):
             return
         if not self.same_origin_json() or not self.may_write(room_id):
             return
+        carried: list[Asset] = []
         try:
-            elements = parse_board_file(self.request.body)
+            held = self.hub.store.asset_ids(room_id)
+            elements = parse_board_file(self.request.body, held, carried)
+            exports.fit_assets(self.hub.store, room_id, carried)
         except ProtocolError as err:
-            self.fail(400, err.code, err.message)
+            self.fail(413 if err.code == "too_large" else 400, err.code, err.message)
+            return
+        except StoreError as exc:
+            self.fail(503, "storage_error", str(exc))
             return
         if not self.may_replace(room_id):
             return
         room = self.load(room_id)
         if room is not None:
+            try:
+                for asset in carried:  # stored before any element names them
+                    self.hub.add_asset(room_id, asset)
+            except StoreError as exc:
+                self.fail(503, "storage_error", str(exc))
+                return
             self.replace(room, elements, "before-import")
 
 

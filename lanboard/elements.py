@@ -9,6 +9,7 @@ tests/test_schema_parity.py holds the two schemas in step.
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from lanboard.drawing import escape as escape
 from lanboard.drawing import num as num
 from lanboard.drawing import wrap as wrap
 from lanboard.errors import BAD_ELEMENT, ProtocolError
-from lanboard.fields import CHECKS, Field
+from lanboard.fields import CHECKS, DEFAULTS, Field
 from lanboard.fields import element_id as element_id
 from lanboard.fields import number as number
 from lanboard.fields import point as point
@@ -39,20 +40,30 @@ from lanboard.fields import point as point
 
 @dataclass(frozen=True, slots=True)
 class ElementType:
-    """One element type: its own fields (strokeColor and strokeWidth are every type's) and how
-    it is drawn, in SVG and with a PDF page's pen (its two functions, below)."""
+    """One element type: its own fields, whether it has a stroke (strokeColor and
+    strokeWidth: every type but an image), and how it is drawn, in SVG and with a PDF page's
+    pen (its two functions, below). Every type also has the COMMON fields."""
 
     name: str
     own: dict[str, Field]
     svg: Callable[[dict[str, Any]], str]
     pdf: Callable[[Pen, dict[str, Any]], None]
+    stroke: bool = True
 
     @property
     def fields(self) -> dict[str, Field]:
-        return {**self.own, **COMMON}
+        return {**self.own, **(STROKE if self.stroke else {}), **COMMON}
 
 
-COMMON = {"strokeColor": Field("color"), "strokeWidth": Field("width")}
+STROKE = {"strokeColor": Field("color"), "strokeWidth": Field("width")}
+
+#: Fields every type may carry (issue 15): the board page it is on (absent: 1) and whether
+#: only the teacher may change it (absent: false; see kinds.locked_refusal).
+COMMON = {"page": Field("page", required=False), "locked": Field("flag", required=False)}
+
+#: Where an exporter puts an image's (MIME type, bytes) on the element it hands to the image
+#: type's drawing: the element itself holds only the asset id.
+ASSET_DATA = "_asset_data"
 
 # ---- how each type draws itself: SVG (the export), then a PDF page's pen (the handout) --
 
@@ -106,6 +117,18 @@ def text_svg(el: dict[str, Any]) -> str:
 #: Inner margin of a sticky note, as a multiple of its font size.
 STICKY_PAD = 0.5
 STICKY_FILL = "#fde68a"
+
+
+def image_svg(el: dict[str, Any]) -> str:
+    x, y, w, h = box(el)
+    found = el.get(ASSET_DATA)
+    if found is None:  # the asset is missing from what the exporter found: a grey box
+        return (f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
+                'fill="#e5e7eb" stroke="none"/>')
+    mime, data = found
+    href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    return (f'<image x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
+            f'preserveAspectRatio="none" href={quoteattr(href)}/>')
 
 
 def sticky_svg(el: dict[str, Any]) -> str:
@@ -169,6 +192,15 @@ def text_pdf(pen: Pen, el: dict[str, Any]) -> None:
     pen.text(el["x"], el["y"], el["text"].split("\n"), el["fontSize"], el["strokeColor"])
 
 
+def image_pdf(pen: Pen, el: dict[str, Any]) -> None:
+    found = el.get(ASSET_DATA)
+    x, y, w, h = box(el)
+    if found is None:
+        pen.rect(x, y, w, h, "#e5e7eb", False)
+    else:
+        pen.image(x, y, w, h, found[1])
+
+
 def sticky_pdf(pen: Pen, el: dict[str, Any]) -> None:
     x, y, w, h = box(el)
     pad = el["fontSize"] * STICKY_PAD
@@ -195,6 +227,8 @@ TYPES: dict[str, ElementType] = {t.name: t for t in (
                          "fontSize": Field("font")}, text_svg, text_pdf),
     ElementType("sticky", {**_BOX, "text": Field("text"), "fontSize": Field("font"), **_FILL},
                 sticky_svg, sticky_pdf),
+    ElementType("image", {"asset": Field("asset"), **_BOX}, image_svg, image_pdf,
+                stroke=False),
 )}
 
 #: Fields an `update` may set: any type's, except the identity fields.
@@ -213,6 +247,7 @@ def schema_json() -> dict[str, Any]:
             "MAX_FONT_SIZE": limits.MAX_FONT_SIZE, "MAX_TEXT_CHARS": limits.MAX_TEXT_CHARS,
             "MAX_PATH_POINTS": limits.MAX_PATH_POINTS, "MAX_ID_CHARS": limits.MAX_ID_CHARS,
             "MAX_IDS": limits.MAX_ERASE_IDS, "MAX_USER_ID_CHARS": limits.MAX_USER_ID_CHARS,
+            "MAX_PAGES": limits.MAX_PAGES,
         },
         "types": {name: {f: {"kind": spec.kind, "required": spec.required}
                          for f, spec in t.fields.items()} for name, t in TYPES.items()},
@@ -222,9 +257,10 @@ def schema_json() -> dict[str, Any]:
 # ---- validation -------------------------------------------------------------------------
 
 
-#: Per type, (field, check, required) in output order: validation is on every draw's path, so
-#: the table is read once here rather than per message.
-_PLANS = {name: tuple((key, CHECKS[spec.kind], spec.required)
+#: Per type, (field, check, required, default) in output order: validation is on every
+#: draw's path, so the table is read once here rather than per message. A field equal to its
+#: kind's default (page 1, locked false) is left out.
+_PLANS = {name: tuple((key, CHECKS[spec.kind], spec.required, DEFAULTS.get(spec.kind))
                       for key, spec in t.fields.items()) for name, t in TYPES.items()}
 
 
@@ -245,9 +281,11 @@ def validate(data: Any, user_id: str) -> dict[str, Any]:
     if extra:
         raise ProtocolError(BAD_ELEMENT, f"unknown fields for {name}: {sorted(extra)[:5]}", eid)
     out: dict[str, Any] = {"id": eid, "elementType": etype.name}
-    for key, check, required in _PLANS[etype.name]:
+    for key, check, required, default in _PLANS[etype.name]:
         if required or data.get(key) is not None:
-            out[key] = check(data, key)
+            value = check(data, key)
+            if default is None or value != default or type(value) is not type(default):
+                out[key] = value
     out["userId"] = user_id
     return out
 
@@ -350,7 +388,7 @@ def with_set(el: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 def bounds(el: dict[str, Any]) -> tuple[float, float, float, float]:
     """x0, y0, x1, y1 of what the element draws, stroke included."""
-    pad = el["strokeWidth"] / 2
+    pad = el.get("strokeWidth", 0.0) / 2
     kind = el["elementType"]
     own = TYPES[kind].own
     if "points" in own:
@@ -371,6 +409,32 @@ def bounds(el: dict[str, Any]) -> tuple[float, float, float, float]:
 
 def svg(el: dict[str, Any]) -> str:
     return TYPES[el["elementType"]].svg(el)
+
+
+def assets_of(el: dict[str, Any]) -> list[str]:
+    """The asset ids an element names (its fields of kind `asset`)."""
+    return [el[key] for key, spec in TYPES[el["elementType"]].own.items()
+            if spec.kind == "asset" and key in el]
+
+
+def page_of(el: dict[str, Any]) -> int:
+    page: int = el.get("page", 1)
+    return page
+
+
+#: In an encoded element, `"page":` appears only as its page field (a quote inside a string
+#: is escaped), and only off page 1 (page 1 is left out): a byte search tells the page-1
+#: elements a seed client gets without decoding any.
+PAGE_KEY = b'"page":'
+LOCKED_KEY = b'"locked":true'
+
+
+def on_page_one(encoded: bytes) -> bool:
+    return PAGE_KEY not in encoded
+
+
+def is_locked(encoded: bytes) -> bool:
+    return LOCKED_KEY in encoded
 
 
 def pdf(pen: Pen, el: dict[str, Any]) -> None:

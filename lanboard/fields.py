@@ -98,10 +98,49 @@ def _points(obj: dict[str, Any], key: str) -> list[list[float]]:
     return points(obj.get(key), ref_of(obj))
 
 
-#: The check of each field kind.
+_ASSET = re.compile(r"[0-9a-f]{64}")
+
+
+def _asset(obj: dict[str, Any], key: str) -> str:
+    """An asset reference: the lowercase hex SHA-256 of its bytes. Whether the board has it
+    is the room's question (kinds), not the field's."""
+    value = obj.get(key)
+    if not isinstance(value, str) or not _ASSET.fullmatch(value):
+        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be an asset id (64 lowercase hex "
+                            "digits)", ref_of(obj))
+    return value
+
+
+def _page(obj: dict[str, Any], key: str) -> int:
+    value = obj.get(key)
+    # 2.0 is 2 to a browser (JSON has one number type), so it is 2 here too.
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    if type(value) is not int or not 1 <= value <= limits.MAX_PAGES:
+        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be a whole number 1-"
+                            f"{limits.MAX_PAGES}", ref_of(obj))
+    page: int = value
+    return page
+
+
+def _flag(obj: dict[str, Any], key: str) -> bool:
+    value = obj.get(key)
+    if not isinstance(value, bool):
+        raise ProtocolError(BAD_ELEMENT, f"'{key}' must be true or false", ref_of(obj))
+    return value
+
+
+#: The check of each field kind. `asset` is an image's asset id, `page` a board page and
+#: `flag` a yes/no field (issue 15).
 CHECKS: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "x": number, "y": number, "w": number, "h": number, "color": _color, "width": _width,
-    "font": _font, "text": _text, "points": _points}
+    "font": _font, "text": _text, "points": _points, "asset": _asset, "page": _page,
+    "flag": _flag}
+
+#: What an optional field's absence means, per kind: such a field equal to its default is
+#: left out of the canonical element, so every element on page 1 is stored and relayed as
+#: before (seed clients, and the bytes of a sync, are unchanged by pages).
+DEFAULTS: dict[str, Any] = {"page": 1, "flag": False}
 
 
 def element_id(value: Any) -> str:

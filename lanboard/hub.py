@@ -20,7 +20,15 @@ from lanboard.kinds import KINDS
 from lanboard.peer import Peer
 from lanboard.protocol import decode, error_frame
 from lanboard.room import Outgoing, Room
-from lanboard.store import Access, BoardStore, Element, StoreError, Version, snapshot_spacing
+from lanboard.store import (
+    Access,
+    Asset,
+    BoardStore,
+    Element,
+    StoreError,
+    Version,
+    snapshot_spacing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +111,7 @@ class Hub:
             if access is not None:
                 _use_access(room, access)
             room.reset_to(self.store.load(room_id))
+            room.assets = self.store.asset_ids(room_id)
             room.empty_since = room.version_at = self._clock()
             self.rooms[room_id] = room
             if self.cluster is not None:
@@ -242,6 +251,15 @@ class Hub:
             RATE_LIMITED, f"too many '{name[:40]}' messages; slow down (this one was dropped)")))
         self.touch(room)
         return Verdict.LIMITED
+
+    def add_asset(self, room_id: str, asset: Asset) -> bool:
+        """Store an image with a board (durable before this returns), and let the loaded
+        room's elements name it; whether it was new. Raises StoreError."""
+        added = self.store.put_asset(room_id, asset)
+        room = self.rooms.get(room_id)
+        if room is not None:
+            room.assets.add(asset.id)
+        return added
 
     def replace(self, room: Room, elements: list[Element], reason: str,
                 by: str = "someone") -> None:

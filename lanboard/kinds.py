@@ -63,6 +63,8 @@ class Room(Protocol):
     settings: dict[str, Any]
     view_only: frozenset[str]
     teacher_joined: bool
+    #: The ids of the assets stored for this board (an image may name only these).
+    assets: set[str]
 
 #: Roles in increasing rights. A peer with no key is a student; the teacher and viewer keys
 #: of a board (see docs/PROTOCOL.md) give the others.
@@ -71,7 +73,8 @@ RANK = {role: i for i, role in enumerate(ROLES)}
 
 #: A board's teacher settings before the teacher changes any.
 DEFAULT_SETTINGS: dict[str, Any] = {"locked": False, "allowReplace": False,
-                                    "allowLaser": False, "follow": False, "viewOnly": []}
+                                    "allowLaser": False, "follow": False, "viewOnly": [],
+                                    "pages": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,9 @@ class Change:
     seed: list[tuple[str, bytes]] | None = None
     #: v1 clients get a fresh sync in its place.
     seed_sync: bool = False
+    #: (id, encoded) elements recorded as draws right after this change (the locked ones a
+    #: student's clear keeps).
+    redraw: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,32 @@ def refusal(room: Standing, role: str, user_id: str, kind: Kind) -> ProtocolErro
     return None
 
 
+def locked_refusal(room: Room, peer: Peer, ids: list[str],
+                   element: dict[str, Any] | None = None) -> None:
+    """The rest of the permission rule, for what depends on the elements a change names:
+    only the teacher may lock or unlock (`element`: a drawn element, or an update's `set`),
+    and only the teacher may change, erase, reorder or extend a locked element (`ids`).
+    Raises ProtocolError `forbidden`."""
+    if peer.role == "teacher":
+        return
+    if element is not None and "locked" in element:
+        raise ProtocolError(FORBIDDEN, "only the teacher may lock or unlock elements",
+                            element.get("id"))
+    stored = room.elements
+    for eid in ids:
+        encoded = stored.get(eid)
+        if encoded is not None and elements.is_locked(encoded):
+            raise ProtocolError(FORBIDDEN, "this element is locked: only the teacher may "
+                                "change it", eid)
+
+
+def _check_assets(room: Room, element: dict[str, Any]) -> None:
+    for asset in elements.assets_of(element):
+        if asset not in room.assets:
+            raise ProtocolError(BAD_ELEMENT, "this image's asset is not on this board; "
+                                "upload it to the board first", element["id"])
+
+
 def encode(element: dict[str, Any]) -> bytes:
     try:
         return dumps_valid(element)
@@ -153,6 +185,8 @@ def encode(element: dict[str, Any]) -> bytes:
 def _check_draw(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
     element = elements.validate(data, peer.user_id)
     eid = element["id"]
+    locked_refusal(room, peer, [eid], element if element.get("locked") else None)
+    _check_assets(room, element)
     if eid not in room.elements and len(room.elements) >= limits.MAX_ELEMENTS_PER_ROOM:
         raise ProtocolError(BOARD_FULL, f"this board holds the maximum of "
                             f"{limits.MAX_ELEMENTS_PER_ROOM} elements; erase or clear "
@@ -163,7 +197,8 @@ def _check_draw(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
 def _apply_draw(room: Room, element: dict[str, Any]) -> Change:
     encoded = encode(element)
     room.put(element["id"], encoded)
-    return Change(encoded, {"id": element["id"]})
+    # Seed clients see page 1 only.
+    return Change(encoded, {"id": element["id"]}, seed=None if "page" not in element else [])
 
 
 def _check_append(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
@@ -178,6 +213,10 @@ def _check_append(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
     if len(element["points"]) + len(points) > limits.MAX_PATH_POINTS:
         raise ProtocolError(BAD_ELEMENT, f"a path holds at most {limits.MAX_PATH_POINTS} "
                             "points", eid)
+    if element.get("locked"):
+        locked_refusal(room, peer, [eid])
+    if "page" in element:  # for the apply: seed clients get nothing of other pages
+        room.prepared = {eid: {"page": element["page"]}}
     return {"id": eid, "points": points}
 
 
@@ -185,11 +224,13 @@ def _apply_append(room: Room, data: dict[str, Any]) -> Change:
     # Extending the decoded list in place is O(points added): the stroke's encoded bytes are
     # only rebuilt when the board is next read.
     room.extend(data["id"], data["points"])
-    return Change(dumps_valid(data), {"id": data["id"]})
+    off_page, room.prepared = bool(room.prepared), {}
+    return Change(dumps_valid(data), {"id": data["id"]}, seed=[] if off_page else None)
 
 
 def _check_erase(room: Room, peer: Peer, data: Any) -> dict[str, Any] | None:
     removed = [i for i in validate_ids(data, "erase") if i in room.elements]
+    locked_refusal(room, peer, removed)
     return {"ids": removed} if removed else None
 
 
@@ -201,15 +242,23 @@ def _apply_erase(room: Room, data: dict[str, Any]) -> Change:
 
 def _check_clear(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
     room.save_version("before-clear")  # a cleared board can always be brought back
+    if peer.role != "teacher":
+        # A student's clear keeps the locked elements: the apply clears the board and they
+        # are drawn again right after, as changes of their own (so seed clients and replay
+        # end with the same board).
+        room.prepared = {eid: {"encoded": encoded} for eid, encoded in room.elements.items()
+                         if elements.is_locked(encoded)}
     # Everyone is told who cleared it (seed clients ignore the fields).
     return {"by": peer.user_id, "reason": "clear"}
 
 
 def _apply_clear(room: Room, data: Any) -> Change:
+    kept, room.prepared = room.prepared, {}
     room.drop_all()
     notice = {"by": data["by"], "reason": data["reason"]} if isinstance(data, dict) and (
         "by" in data) else {}
-    return Change(dumps(notice), echo=True)
+    return Change(dumps(notice), echo=True,
+                  redraw=tuple((eid, k["encoded"]) for eid, k in kept.items()))
 
 
 # ---- update, order ------------------------------------------------------------------------
@@ -220,6 +269,7 @@ def _check_update(room: Room, peer: Peer, data: Any) -> dict[str, Any] | None:
     if not present:
         return None
     canonical["ids"] = present
+    locked_refusal(room, peer, present, canonical.get("set"))
     # Every result is computed (and checked like a draw) before anything changes, so one bad
     # element refuses the whole update. apply() reuses the results.
     room.prepared = {eid: _updated(room, eid, canonical, t) for eid in present}
@@ -236,6 +286,8 @@ def _updated(room: Room, eid: str, data: dict[str, Any],
         element = elements.transformed(element, t)
     if "set" in data:
         element = elements.with_set(element, data["set"])
+        if "asset" in data["set"]:
+            _check_assets(room, element)
     encode(element)
     return element
 
@@ -253,6 +305,7 @@ def _apply_update(room: Room, data: dict[str, Any]) -> Change:
     prepared, room.prepared = room.prepared, {}
     t = _transform_of(data)
     seed = []
+    off_page = []
     for eid in data["ids"]:
         element = prepared.get(eid)
         if element is None:  # replay: compute it again, exactly as it was computed live
@@ -261,7 +314,12 @@ def _apply_update(room: Room, data: dict[str, Any]) -> Change:
             element = _updated(room, eid, data, t)
         encoded = encode(element)
         room.put(eid, encoded)
-        seed.append(("draw", encoded))
+        if "page" in element:
+            off_page.append(eid)  # seed clients see page 1 only: gone from theirs
+        else:
+            seed.append(("draw", encoded))
+    if off_page:
+        seed.append(("erase", dumps({"ids": off_page})))
     return Change(dumps(data), {"ids": data["ids"]}, seed=seed)
 
 
@@ -269,13 +327,15 @@ def _check_order(room: Room, peer: Peer, data: Any) -> dict[str, Any] | None:
     ids, to = validate_order(data)
     wanted = set(ids)
     present = [i for i in room.elements if i in wanted]  # in board order
+    locked_refusal(room, peer, present)
     return {"ids": present, "to": to} if present else None
 
 
 def _apply_order(room: Room, data: dict[str, Any]) -> Change:
     moved = room.reorder(data["ids"], data["to"] == "front")
     if data["to"] == "front":
-        seed = [("erase", dumps({"ids": [eid for eid, _ in moved]}))]
+        moved = [(eid, encoded) for eid, encoded in moved if elements.on_page_one(encoded)]
+        seed = [("erase", dumps({"ids": [eid for eid, _ in moved]}))] if moved else []
         seed += [("draw", encoded) for _, encoded in moved]
         return Change(dumps(data), {"ids": data["ids"]}, seed=seed)
     return Change(dumps(data), {"ids": data["ids"]}, seed_sync=True)
@@ -313,12 +373,17 @@ def _as_is(room: Room, peer: Peer, data: Any) -> Any:
 def _check_settings(room: Room, peer: Peer, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not data:
         raise ProtocolError(BAD_MESSAGE, "settings takes data with any of locked, "
-                            "allowReplace, allowLaser, follow, viewOnly")
+                            "allowReplace, allowLaser, follow, viewOnly, pages")
     out: dict[str, Any] = {}
     for name, value in data.items():
         if name not in DEFAULT_SETTINGS:
             raise ProtocolError(BAD_MESSAGE, f"unknown setting {str(name)[:40]!r}")
-        if name == "viewOnly":
+        if name == "pages":
+            if type(value) is not int or not 1 <= value <= limits.MAX_PAGES:
+                raise ProtocolError(BAD_MESSAGE, f"pages is a whole number 1-"
+                                    f"{limits.MAX_PAGES}")
+            out[name] = value
+        elif name == "viewOnly":
             if not isinstance(value, list) or len(value) > limits.MAX_PEERS_PER_ROOM or not all(
                     isinstance(u, str) and 0 < len(u) <= limits.MAX_USER_ID_CHARS
                     for u in value):
@@ -360,6 +425,12 @@ def _relay_view(room: Room, peer: Peer, data: Any) -> None:
                             "zoom": number(data, "zoom")}
     if not 0 < view["zoom"] <= 1000:
         raise ProtocolError(BAD_MESSAGE, "zoom must be above 0 and at most 1000")
+    if data.get("page") is not None:  # follow me carries the teacher's page
+        page = data["page"]
+        if type(page) is not int or not 1 <= page <= limits.MAX_PAGES:
+            raise ProtocolError(BAD_MESSAGE, f"page must be a whole number 1-"
+                                f"{limits.MAX_PAGES}")
+        view["page"] = page
     every = data.get("all", False)
     if not isinstance(every, bool):
         raise ProtocolError(BAD_MESSAGE, "all is true or false")

@@ -174,3 +174,22 @@ KICK_BAN_SECONDS = 600.0
 
 #: WebSocket close code for a connection the teacher removed (see docs/PROTOCOL.md).
 CLOSE_KICKED = 4003
+
+#: Board pages (issue 15): an element's `page` and the teacher's `pages` setting are 1-this.
+MAX_PAGES = 200
+
+#: An uploaded image (asset): at most this many bytes...
+MAX_ASSET_BYTES = 10 * 1024 * 1024
+#: ...all of one board's assets together at most this many (assets are kept as long as the
+#: board: history versions may name them)...
+MAX_BOARD_ASSET_BYTES = 200 * 1024 * 1024
+#: ...and, read from the header before anything is decoded, at most this long a side and
+#: this many pixels (a small file can claim a huge picture).
+MAX_IMAGE_SIDE = 8192
+MAX_IMAGE_PIXELS = 40_000_000
+
+#: A PDF worksheet import: at most this many bytes and pages; each page is rendered with its
+#: long side at most PDF_RENDER_SIDE pixels.
+MAX_PDF_BYTES = 50 * 1024 * 1024
+MAX_PDF_PAGES = 100
+PDF_RENDER_SIDE = 2000

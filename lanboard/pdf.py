@@ -30,8 +30,7 @@ from lanboard import drawing, elements
 from lanboard.store import Element
 
 with warnings.catch_warnings():
-    # The one-file app leaves Pillow out; fpdf2 then warns that it cannot embed images,
-    # which a handout without images does not need (the image type will bring Pillow back).
+    # Pillow embeds the images; were it missing, fpdf2 would only warn here.
     warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
     from fpdf import FPDF
     from fpdf.enums import PathPaintRule, StrokeCapStyle, StrokeJoinStyle
@@ -175,8 +174,9 @@ class PdfPen:
                 self.doc.text(self._x(x), self._y(y + i * step + size * ASCENT), line)
 
     def image(self, x: float, y: float, w: float, h: float, data: bytes) -> None:
+        # Stretched to its box, as the page and the SVG export draw it.
         self.doc.image(io.BytesIO(data), self._x(x), self._y(y), w * self.scale,
-                       h * self.scale, keep_aspect_ratio=True)
+                       h * self.scale)
 
 
 def layout(parsed: list[dict[str, Any]], paper: str
@@ -214,16 +214,32 @@ def new_document(orientation: str, paper: str, title: str) -> tuple[FPDF, str]:
     return doc, "board" if path is not None else "helvetica"
 
 
-def render(board: list[Element], paper: str = "a4", title: str = "LANBoard") -> bytes:
-    """The board as a one-page PDF, in board order (later elements on top)."""
-    parsed = [orjson.loads(data) for _, data in board]
-    orientation, (x0, y0, scale), (left, top) = layout(parsed, paper)
-    doc, font = new_document(orientation, paper, title)
-    pen = PdfPen(doc, x0, y0, scale, left, top, font)
-    with doc.local_context(stroke_cap_style=StrokeCapStyle.ROUND,
-                           stroke_join_style=StrokeJoinStyle.ROUND):
+def render(board: list[Element], paper: str = "a4", title: str = "LANBoard",
+           assets: dict[str, tuple[str, bytes]] | None = None,
+           pages: list[list[Element]] | None = None) -> bytes:
+    """The board as a PDF, in board order (later elements on top): one page of `board`, or
+    one PDF page for each board page in `pages` (each fitted to its own paper). `assets`
+    (asset id -> (MIME type, bytes)) gives the images their pictures."""
+    doc: FPDF | None = None
+    font = "helvetica"
+    for part in pages if pages is not None else [board]:
+        parsed = [orjson.loads(data) for _, data in part]
         for el in parsed:
-            pen.opacity = 1.0  # a highlighter's translucency ends with it
-            elements.pdf(pen, el)
+            for asset in elements.assets_of(el):
+                if assets and asset in assets:
+                    el[elements.ASSET_DATA] = assets[asset]
+        orientation, (x0, y0, scale), (left, top) = layout(parsed, paper)
+        if doc is None:
+            doc, font = new_document(orientation, paper, title)
+        else:
+            doc.add_page(orientation=orientation)
+        pen = PdfPen(doc, x0, y0, scale, left, top, font)
+        with doc.local_context(stroke_cap_style=StrokeCapStyle.ROUND,
+                               stroke_join_style=StrokeJoinStyle.ROUND):
+            for el in parsed:
+                pen.opacity = 1.0  # a highlighter's translucency ends with it
+                elements.pdf(pen, el)
+    if doc is None:  # no pages asked for: a blank page
+        doc, _ = new_document("P", paper, title)
     return bytes(doc.output())
 

@@ -32,6 +32,7 @@ from lanboard.sqlite_file import pack, unpack
 from lanboard.store import (
     KEEP_SECONDS,
     Access,
+    Asset,
     BoardSummary,
     Element,
     Kept,
@@ -81,6 +82,15 @@ end
 redis.call('SET', KEYS[1], cur)
 redis.call('SET', KEYS[3], ARGV[1] .. ' ' .. first)
 return {first, missed}
+"""
+
+#: KEYS: asset index, asset bytes, total size. ARGV: id, info, data. Stores an asset once;
+#: 1 when it was new.
+PUT_ASSET = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('INCRBY', KEYS[3], string.len(ARGV[3]))
+return 1
 """
 
 #: KEYS: lease. ARGV: holder, milliseconds. Takes or renews the lease; 1 when held.
@@ -152,6 +162,7 @@ class RedisStore:
         self.holder = holder or f"{os.uname().nodename}:{os.getpid()}:{time.time():.3f}"
         self._append = self.client.register_script(APPEND)
         self._lease = self.client.register_script(LEASE)
+        self._put_asset = self.client.register_script(PUT_ASSET)
         self._batches = 0
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -335,8 +346,56 @@ class RedisStore:
                           "joined": access.teacher_joined, "settings": access.settings})
         self._call("save access", self.client.set, key(room_id, "access"), raw)
 
+    # ---- assets (images), kept with the board, never deleted --------------------------------
+
+    def put_asset(self, room_id: str, asset: Asset) -> bool:
+        info = json.dumps({"type": asset.type, "width": asset.width, "height": asset.height})
+        added = self._call("put asset", self._put_asset,
+                           [key(room_id, "assets"), key(room_id, f"asset:{asset.id}"),
+                            key(room_id, "asset_bytes")], [asset.id, info, asset.data])
+        return bool(added)
+
+    def asset(self, room_id: str, asset_id: str) -> Asset | None:
+        info = self._call("read", self.client.hget, key(room_id, "assets"), asset_id)
+        if info is None:
+            return None
+        data = self._call("read", self.client.get, key(room_id, f"asset:{asset_id}"))
+        d = json.loads(info)
+        return Asset(asset_id, d["type"], d["width"], d["height"], data or b"")
+
+    def asset_ids(self, room_id: str) -> set[str]:
+        raw = self._call("read", self.client.hkeys, key(room_id, "assets"))
+        return SharedAssetIds(self.client, key(room_id, "assets"), {a.decode() for a in raw})
+
+    def asset_bytes(self, room_id: str) -> int:
+        return int(self._call("read", self.client.get, key(room_id, "asset_bytes")) or 0)
+
     def retain(self, keep_seconds: float) -> None:
         self.keep_seconds = keep_seconds  # applied at each board's next snapshot
 
     def close(self) -> None:
         self.client.close()
+
+
+class SharedAssetIds(set[str]):
+    """A loaded board's asset ids that asks Redis about an id it does not know: another
+    process (another worker behind the same port) may have taken the upload a moment ago,
+    and the image drawn next must not be refused for it."""
+
+    def __init__(self, client: Any, index: str, ids: set[str]) -> None:
+        super().__init__(ids)
+        self._client = client
+        self._index = index
+
+    def __contains__(self, asset_id: object) -> bool:
+        if super().__contains__(asset_id):
+            return True
+        if not isinstance(asset_id, str):
+            return False
+        try:
+            found = bool(self._client.hexists(self._index, asset_id))
+        except redis.RedisError:
+            return False
+        if found:
+            self.add(asset_id)
+        return found

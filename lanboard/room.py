@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lanboard import kinds, limits
+from lanboard.elements import PAGE_KEY
 from lanboard.errors import BOARD_FULL, UNKNOWN_TYPE, ProtocolError
 from lanboard.peer import Peer
 from lanboard.protocol import dumps, envelope, envelope_parts
@@ -91,6 +92,9 @@ class Room:
         #: With a shared store (lanboard/cluster.py): per other process, its people on this
         #: board and its connection count, for the userlist and the peer cap.
         self.remote: dict[str, tuple[list[dict[str, str]], int]] = {}
+        #: The ids of the board's stored assets (images may name only these; the hub fills
+        #: it on load and on each upload).
+        self.assets: set[str] = set()
 
     # ---- membership -------------------------------------------------------------------
 
@@ -208,7 +212,11 @@ class Room:
             self.tell(peer, envelope("ack", None, dumps({"ids": [], "seq": self.seq})))
         else:
             assert kind.apply is not None
-            self._record(peer, name, kind.apply(self, value))
+            change = kind.apply(self, value)
+            self._record(peer, name, change)
+            for eid, encoded in change.redraw:  # the locked elements a student's clear keeps
+                self.put(eid, encoded)
+                self._record(peer, "draw", _redraw(encoded))
 
     def _record(self, peer: Peer | None, kind: str, change: kinds.Change) -> None:
         self.seq += 1
@@ -307,7 +315,7 @@ class Room:
         self._record(None, "clear", kinds.apply(self, "clear", notice))
         for eid, encoded in elements:
             self.put(eid, encoded)
-            self._record(None, "draw", kinds.Change(encoded, echo=True))
+            self._record(None, "draw", _redraw(encoded))
 
     def checkpoint(self) -> tuple[Any, ...]:
         """The board's state before this turn's changes, for `restore` when a shared store
@@ -397,12 +405,25 @@ class Room:
             self._sync_cache = b"".join((b"[", body, b"]"))
         return self._sync_cache
 
+    def shared_body(self) -> bytes | None:
+        """The element bytes the last sync shared, while still current (else None)."""
+        return self._sync_cache
+
     def sync_frame(self, peer: Peer) -> list[bytes]:
-        """The sync message in pieces; the middle one is the board's shared element bytes."""
+        """The sync message in pieces; the middle one is the board's shared element bytes.
+        Seed (v1) clients see page 1 only."""
         head = dumps({"userId": peer.user_id, "color": peer.color, "seq": self.seq,
                       "users": self.users(), "role": peer.role, "settings": self.settings})
-        return envelope_parts("sync", peer.user_id,
-                              [b'{"elements":', self.elements_json(), b",", head[1:]])
+        board = self.elements_json() if peer.batched else self.page_one_json()
+        return envelope_parts("sync", peer.user_id, [b'{"elements":', board, b",", head[1:]])
+
+    def page_one_json(self) -> bytes:
+        """The elements on page 1, as a JSON array: what a seed client's sync holds. On a
+        board with one page it is the shared sync bytes themselves."""
+        whole = self.elements_json()
+        if PAGE_KEY not in whole:
+            return whole
+        return b"[" + b",".join(e for _, e in self.encoded_elements() if PAGE_KEY not in e) + b"]"
 
     def catch_up(self, peer: Peer) -> list[list[bytes]]:
         """Messages, each in pieces, that bring a new peer up to date: a resume and the
@@ -448,6 +469,13 @@ class Room:
 
 
 def _seed_type(frame: bytes) -> bool:
-    """Whether a stored change is one of the types seed (v1) clients understand."""
+    """Whether a stored change is one of the types seed (v1) clients understand, and touches
+    no page but the first (they see page 1 only)."""
     kind = frame[9:frame.index(b'"', 9)].decode()
-    return kind in kinds.SEED_TYPES
+    return kind in kinds.SEED_TYPES and PAGE_KEY not in frame
+
+
+def _redraw(encoded: bytes) -> kinds.Change:
+    """A draw the server makes (import, restore, the locked elements a clear keeps): everyone
+    gets it, seed clients only when it is on page 1."""
+    return kinds.Change(encoded, echo=True, seed=None if PAGE_KEY not in encoded else [])

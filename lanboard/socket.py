@@ -12,7 +12,7 @@ from typing import Any
 from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
-from lanboard import limits, tornado_internals
+from lanboard import deflate, limits, tornado_internals
 from lanboard.errors import BAD_KEY, KICKED, RATE_LIMITED, ProtocolError
 from lanboard.guard import ClientGuard, Guard, RejectionLog
 from lanboard.hub import Hub, Verdict
@@ -68,6 +68,8 @@ class BoardSocket(WebSocketHandler):
         self.counted = False
         self.role = "student"
         self.user_id = ""
+        #: permessage-deflate agreed (deflate.py): big messages go compressed, RSV1 is read.
+        self.deflated = False
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         room_id = args[0]
@@ -82,6 +84,14 @@ class BoardSocket(WebSocketHandler):
             self.set_status(status)
             self.finish({"error": code, "message": message})
             return
+        answer = None
+        if tornado_internals.fast():
+            answer = deflate.negotiate(self.request.headers.get("Sec-WebSocket-Extensions"))
+        if answer is not None:
+            # Our own answer, not Tornado's (get_compression_options stays None): every message
+            # compressed from a fresh state, so one compressed sync serves every joiner.
+            self.deflated = True
+            self.set_header("Sec-WebSocket-Extensions", answer)
         await super().get(*args, **kwargs)
 
     def _check_request(self, room_id: str) -> tuple[int, str, str] | None:
@@ -172,7 +182,8 @@ class BoardSocket(WebSocketHandler):
         return tornado_internals.protocol_for(self) or super().get_websocket_protocol()
 
     def get_compression_options(self) -> dict[str, Any] | None:
-        # Live frames are small and latency-bound; compressing each costs more than it saves.
+        # Tornado's compression keeps a context per connection, so nothing compressed could be
+        # shared between peers; LANBoard negotiates and compresses itself (deflate.py).
         return None
 
     def open(self, *args: str, **kwargs: str) -> None:
@@ -239,7 +250,10 @@ class BoardSocket(WebSocketHandler):
             return
         stream = self._open_stream()
         if stream is not None:
-            tornado_internals.send(stream, _wire(frame))
+            if self.deflated and len(frame) >= deflate.MIN_BYTES:
+                tornado_internals.send(stream, deflate.shared_frame(frame))
+            else:
+                tornado_internals.send(stream, _wire(frame))
 
     def write_parts(self, parts: list[bytes]) -> None:
         stream = self._open_stream()
@@ -247,9 +261,25 @@ class BoardSocket(WebSocketHandler):
             return
         # Tornado's stream keeps pieces over 2 KiB by reference, so every joiner of a big
         # board shares one copy of its elements instead of holding its own.
+        if self.deflated and sum(len(p) for p in parts) >= deflate.MIN_BYTES:
+            parts = self._deflated(parts)
+            for part in parts:
+                tornado_internals.send(stream, part)
+            return
         tornado_internals.send(stream, _header(sum(len(p) for p in parts)))
         for part in parts:
             tornado_internals.send(stream, part)
+
+    def _deflated(self, parts: list[bytes]) -> list[bytes]:
+        """A message compressed, header first. The board's element bytes, when a sync holds
+        them, become its cached chunks, compressed once per board version for every joiner."""
+        room = self.room
+        body = room.shared_body() if room is not None else None
+        if body is None or room is None:
+            return deflate.message(parts)
+        chunks = deflate.chunks_for(room)
+        return deflate.message(parts, body,
+                               lambda: chunks.segments(body, room.encoded_elements))
 
     def backlog(self) -> int:
         return tornado_internals.backlog(getattr(self.ws_connection, "stream", None))

@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 #: 2: every snapshot is kept (one row per board and seq, with its time) for the timeline.
 #: 3: each board's keys and teacher settings (`access`); older files gain the table on open.
-SCHEMA_VERSION = 3
+#: 4: each board's images (`assets`, issue 15) and its display name (`names`, added by the
+#: board-names work); older files gain both tables on open.
+SCHEMA_VERSION = 4
 
 #: Kept apart from `boards`, which every commit updates: SQLite rewrites a whole row on
 #: update, and a snapshot row holds the whole board. Every snapshot within the retention is
@@ -70,6 +72,16 @@ CREATE TABLE IF NOT EXISTS access (
     viewer_key TEXT,
     teacher_joined INTEGER NOT NULL DEFAULT 0,
     settings TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS assets (
+    board TEXT NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (board, id)
 );
 """
 

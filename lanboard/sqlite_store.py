@@ -28,6 +28,7 @@ from lanboard.sqlite_file import zip_history as zip_history
 from lanboard.store import (
     KEEP_SECONDS,
     Access,
+    Asset,
     BoardSummary,
     Element,
     Kept,
@@ -296,6 +297,36 @@ class SqliteStore:
             row = self.db.execute("SELECT elements FROM versions WHERE board = ? AND id = ?",
                                   (room_id, version_id)).fetchone()
         return unpack(row[0]) if row else None
+
+    # ---- assets: one row per (board, id); `size` comes before the blob, so the cap's sum
+    # and the id list never read an image's overflow pages.
+
+    def put_asset(self, room_id: str, asset: Asset) -> bool:
+        with self._errors("save"), self.db:
+            return self.db.execute(
+                "INSERT OR IGNORE INTO assets (board, id, type, width, height, size, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", (room_id, asset.id, asset.type, asset.width,
+                                                 asset.height, len(asset.data), asset.data),
+            ).rowcount == 1
+
+    def asset(self, room_id: str, asset_id: str) -> Asset | None:
+        with self._errors("read"):
+            row = self.db.execute("SELECT type, width, height, data FROM assets WHERE "
+                                  "board = ? AND id = ?", (room_id, asset_id)).fetchone()
+        return Asset(asset_id, row[0], row[1], row[2], bytes(row[3])) if row else None
+
+    def asset_ids(self, room_id: str) -> set[str]:
+        with self._errors("read"):
+            rows = self.db.execute("SELECT id FROM assets WHERE board = ?",
+                                   (room_id,)).fetchall()
+        return {r[0] for r in rows}
+
+    def asset_bytes(self, room_id: str) -> int:
+        with self._errors("read"):
+            row = self.db.execute("SELECT COALESCE(SUM(size), 0) FROM assets WHERE board = ?",
+                                  (room_id,)).fetchone()
+        total: int = row[0]
+        return total
 
     def close(self) -> None:
         try:

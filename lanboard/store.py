@@ -71,6 +71,23 @@ class Access:
 
 
 @dataclass(slots=True, frozen=True)
+class Asset:
+    """An image stored with one board: its id (the lowercase hex SHA-256 of `data`), MIME
+    type and pixel size, as read from its header (lanboard/assets.py)."""
+
+    id: str
+    type: str
+    width: int
+    height: int
+    data: bytes
+
+    def info(self) -> dict[str, Any]:
+        """What the upload route answers, and a board file carries beside the bytes."""
+        return {"id": self.id, "type": self.type, "width": self.width,
+                "height": self.height, "bytes": len(self.data)}
+
+
+@dataclass(slots=True, frozen=True)
 class Kept:
     """How much of a board's past the store can rebuild: every board from `oldest` to `seq`
     (the newest committed change)."""
@@ -145,6 +162,20 @@ class BoardStore(Protocol):
         """Keep every change and snapshot this long from now on (LANBOARD_KEEP_DAYS), and drop
         what is older already."""
 
+    def put_asset(self, room_id: str, asset: Asset) -> bool:
+        """Store an asset with the board, at once (durable before the upload is answered);
+        False when the board already had it. Assets are never deleted: a kept version or
+        change may name any of them."""
+
+    def asset(self, room_id: str, asset_id: str) -> Asset | None:
+        """One of the board's assets, or None."""
+
+    def asset_ids(self, room_id: str) -> set[str]:
+        """The ids of every asset the board has."""
+
+    def asset_bytes(self, room_id: str) -> int:
+        """The size of all the board's assets together."""
+
     def close(self) -> None:
         """Flush and release the store."""
 
@@ -161,7 +192,24 @@ class MemoryStore:
         self._changes: dict[str, list[tuple[int, bytes]]] = {}
         self._versions: dict[str, list[tuple[VersionInfo, list[Element]]]] = {}
         self._access: dict[str, Access] = {}
+        self._assets: dict[str, dict[str, Asset]] = {}
         self.commits = 0
+
+    def put_asset(self, room_id: str, asset: Asset) -> bool:
+        held = self._assets.setdefault(room_id, {})
+        if asset.id in held:
+            return False
+        held[asset.id] = asset
+        return True
+
+    def asset(self, room_id: str, asset_id: str) -> Asset | None:
+        return self._assets.get(room_id, {}).get(asset_id)
+
+    def asset_ids(self, room_id: str) -> set[str]:
+        return set(self._assets.get(room_id, {}))
+
+    def asset_bytes(self, room_id: str) -> int:
+        return sum(len(a.data) for a in self._assets.get(room_id, {}).values())
 
     def access(self, room_id: str) -> Access | None:
         found = self._access.get(room_id)

@@ -14,9 +14,16 @@ MARGIN = 20.0
 _num = elements.num  # one number format for the frame and the shapes
 
 
-def render(board: list[Element]) -> str:
-    """The board as an SVG document. An empty board gives a small blank image."""
+def render(board: list[Element], assets: dict[str, tuple[str, bytes]] | None = None) -> str:
+    """The board as an SVG document. An empty board gives a small blank image. `assets`
+    (asset id -> (MIME type, bytes)) gives the images their pictures, embedded as data: URIs
+    so the file stands alone."""
     parsed = [json.loads(data) for _, data in board]
+    if assets:
+        for el in parsed:
+            for asset in elements.assets_of(el):
+                if asset in assets:
+                    el[elements.ASSET_DATA] = assets[asset]
     if parsed:
         boxes = [elements.bounds(el) for el in parsed]
         x0 = min(b[0] for b in boxes) - MARGIN

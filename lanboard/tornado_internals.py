@@ -98,6 +98,14 @@ def check() -> bool:
     return FAST
 
 
+def fast() -> bool:
+    """Whether the fast paths are on (checked once). permessage-deflate needs them: Tornado's
+    stock reader knows nothing of LANBoard's compressed frames."""
+    if not _checked:
+        check()
+    return FAST
+
+
 def protocol_for(handler: WebSocketHandler) -> WebSocketProtocol | None:
     """The fast reader for this handler, or None for Tornado's own."""
     if not _checked:
@@ -188,7 +196,9 @@ class BatchReadingProtocol(WebSocketProtocol13):
         stream = self.stream
         self.parser = wsreader.FrameParser(self.params.max_message_size, self._message,
                                            self._close_frame, self._control, self._fail,
-                                           unmask=tornado.util._websocket_mask)
+                                           unmask=tornado.util._websocket_mask,
+                                           deflate=bool(getattr(self.handler, "deflated",
+                                                                False)))
         try:
             if stream._read_buffer_size:  # frames the client sent right behind its handshake
                 self._take(await stream.read_bytes(stream._read_buffer_size))

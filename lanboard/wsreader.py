@@ -11,11 +11,19 @@ unmasked client frame, a long or fragmented control frame, a stray continuation,
 opcode, a bad close frame), `fail(1007)` for text or a close reason that is not UTF-8, and
 `fail(1009)` for a message over the size limit. After a failure or a close frame, nothing more
 is parsed.
+
+With permessage-deflate agreed (`deflate=True`), RSV1 on a message's first frame means the
+message is compressed: its frames are gathered (the compressed size under the limit), then
+inflated with the inflated size capped at the same limit (deflate.py), so a zip bomb gets
+1009 after at most limit + 1 bytes of output. RSV1 on a continuation or a control
+frame, and RSV2 or RSV3 ever, are 1002; data that does not inflate is 1007.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from lanboard import deflate as deflate_
 
 #: Close codes a peer may send and so may be echoed back (RFC 6455 7.4 and the IANA registry):
 #: 1004-1006 and 1015 are reserved and never sent, 1016-2999 are unassigned, 5000+ undefined.
@@ -65,14 +73,15 @@ class FrameParser:
     binary message, `close(code, reason)` for a valid close frame, `control(opcode, payload)`
     for a ping or pong, and `fail(code, reason)` once for a frame that ends the connection."""
 
-    __slots__ = ("_buf", "_frag", "_frag_opcode", "_unmask", "close", "control", "fail",
-                 "max_size", "message", "stopped")
+    __slots__ = ("_buf", "_frag", "_frag_deflated", "_frag_opcode", "_inflater", "_unmask",
+                 "close", "control", "deflate", "fail", "max_size", "message", "stopped")
 
     def __init__(self, max_size: int, message: Callable[[str | bytes], object],
                  close: Callable[[int | None, str | None], object],
                  control: Callable[[int, bytes], object],
                  fail: Callable[[int, str], object],
-                 unmask: Callable[[bytes, bytes], bytes] | None = None) -> None:
+                 unmask: Callable[[bytes, bytes], bytes] | None = None,
+                 deflate: bool = False) -> None:
         self._buf = bytearray()
         self.max_size = max_size
         self.message = message
@@ -83,6 +92,10 @@ class FrameParser:
         self.stopped = False
         self._frag_opcode = 0
         self._frag: bytearray | None = None
+        self._frag_deflated = 0
+        #: Whether permessage-deflate was agreed: RSV1 marks a compressed message.
+        self.deflate = deflate
+        self._inflater: deflate_.Inflater | None = None
         self._unmask = unmask or unmask_bytes
 
     def feed(self, chunk: bytes) -> None:
@@ -106,8 +119,11 @@ class FrameParser:
         while not self.stopped and size - pos >= 2:
             b0, b1 = buf[pos], buf[pos + 1]
             fin, opcode, length = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
-            if b0 & 0x70:
+            rsv1 = b0 & 0x40
+            if b0 & 0x30 or (rsv1 and not self.deflate):
                 raise FrameError(PROTOCOL_ERROR, "reserved bits set (no extension agreed)")
+            if rsv1 and (opcode & 0x8 or opcode == 0):
+                raise FrameError(PROTOCOL_ERROR, "RSV1 is only for a message's first frame")
             if not b1 & 0x80:
                 raise FrameError(PROTOCOL_ERROR, "client frames must be masked")
             if opcode & 0x8:
@@ -150,12 +166,21 @@ class FrameParser:
                 if not fin:
                     continue
                 opcode, data = self._frag_opcode, bytes(pending)
+                rsv1 = self._frag_deflated
                 self._frag = None
             elif pending is not None:
                 raise FrameError(PROTOCOL_ERROR, "a new message before the last one ended")
             elif not fin:
                 self._frag_opcode, self._frag = opcode, bytearray(data)
+                self._frag_deflated = rsv1
                 continue
+            if rsv1:
+                if self._inflater is None:
+                    self._inflater = deflate_.Inflater()
+                try:
+                    data = self._inflater.inflate(data, self.max_size)
+                except deflate_.InflateError as err:
+                    raise FrameError(err.code, err.reason) from None
             if opcode == TEXT:
                 try:
                     text = data.decode("utf-8")

@@ -25,12 +25,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "highlighter": {"points": [[0, 0], [5, 5]]},
     "text": {"x": 1, "y": 2, "text": "hi", "fontSize": 20},
     "sticky": {"x": 1, "y": 2, "width": 100, "height": 100, "text": "note", "fontSize": 16},
+    "image": {"asset": "ab" * 32, "x": 0, "y": 0, "width": 640, "height": 480},
 }
 
 
 def sample(kind: str, eid: str = "e1", **over: Any) -> dict[str, Any]:
-    return {"id": eid, "elementType": kind, "strokeColor": "#000", "strokeWidth": 2,
-            **SAMPLES[kind], **over}
+    stroke = {"strokeColor": "#000", "strokeWidth": 2} if elements.TYPES[kind].stroke else {}
+    return {"id": eid, "elementType": kind, **stroke, **SAMPLES[kind], **over}
 
 
 def test_every_type_has_a_sample_and_validates_from_its_table():
@@ -61,7 +62,8 @@ def test_schema_json_lists_the_limits_and_every_field_but_identity():
     assert schema["limits"]["MAX_COORD"] == limits.MAX_COORD
     assert schema["limits"]["MAX_IDS"] == limits.MAX_ERASE_IDS
     for name, fields in schema["types"].items():
-        assert {"strokeColor", "strokeWidth"} <= set(fields)
+        assert {"strokeColor", "strokeWidth"} <= set(fields) or name == "image"
+        assert {"page", "locked"} <= set(fields)
         assert not {"id", "elementType", "userId"} & set(fields)
         assert set(fields) == set(elements.TYPES[name].fields)
     json.dumps(schema)  # the page compares it as JSON

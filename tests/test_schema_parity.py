@@ -82,8 +82,11 @@ def _random_element(rng: random.Random, kind: str, i: int) -> dict[str, Any]:
     def coord() -> float:
         return rng.uniform(-5000, 5000)
 
-    el: dict[str, Any] = {"id": f"e{i}", "elementType": kind, "strokeColor": "#123456",
-                          "strokeWidth": rng.choice([1, 2.5, 8]), "userId": "ann"}
+    el: dict[str, Any] = {"id": f"e{i}", "elementType": kind, "userId": "ann"}
+    if elements.TYPES[kind].stroke:
+        el.update(strokeColor="#123456", strokeWidth=rng.choice([1, 2.5, 8]))
+    if rng.random() < 0.5:  # the common fields, never at their defaults (the server drops those)
+        el.update(page=rng.randint(2, limits.MAX_PAGES), locked=True)
     for name, spec in elements.TYPES[kind].own.items():
         if spec.kind in ("x", "y", "w", "h"):
             el[name] = coord()
@@ -96,6 +99,8 @@ def _random_element(rng: random.Random, kind: str, i: int) -> dict[str, Any]:
             el[name] = "two\nlines"
         elif spec.kind == "color" and rng.random() < 0.5:
             el[name] = "#abc"
+        elif spec.kind == "asset":
+            el[name] = f"{rng.getrandbits(256):064x}"
     return el
 
 
@@ -152,6 +157,9 @@ _BAD_VALUES: dict[str, list[Any]] = {
     "color": ["red", "#12345", "#abcd", "#ggg", 0x123, "#1234567", " #123", None],
     "width": [0.49, 200.5, 0, -1, "4"],
     "text": ["x" * 4001, 5, None, ["a"], "bell\u0007", "nul\u0000", "\ufffe", "a\ud800b"],
+    "asset": ["A" * 64, "0" * 63, "0" * 65, "g" * 64, 7, None, ["0" * 64]],
+    "page": [0, 201, 1.5, True, "2", -1],
+    "flag": [0, 1, "true", [True]],
 }
 _GOOD_VALUES: dict[str, list[Any]] = {
     "x": [0, -1e6, 1e6, 12.345, -7],
@@ -161,6 +169,9 @@ _GOOD_VALUES: dict[str, list[Any]] = {
     "color": ["#abc", "#ABCDEF", "#000000"],
     "width": [0.5, 200, 3],
     "text": ["", "x" * 4000, "two\nlines", "\u00e9\u4e2d\U0001f600"],
+    "asset": ["0" * 64, "abcdef0123456789" * 4],
+    "page": [1, 2, 200, 1.0],
+    "flag": [True, False],
 }
 
 

@@ -59,7 +59,10 @@ export const selectionActions = {
   placeCopies(elements, t) {
     const made = [];
     for (const src of elements) {
-      const el = { ...transformElement(wireElement(src), t), id: this.newId() };
+      // A copy lands on the page this person is on (issue 15), unlocked.
+      let el = { ...transformElement(wireElement(src), t), id: this.newId() };
+      delete el.locked;
+      if (this.onPage) el = this.onPage(el);
       if (!checkElement(el)) made.push(el);
     }
     if (!made.length) return 0;
@@ -73,6 +76,26 @@ export const selectionActions = {
   duplicate() {
     const els = this.selectedInOrder().map((id) => this.scene.get(id));
     this.placeCopies(els, { dx: COPY_OFFSET, dy: COPY_OFFSET });
+  },
+
+  /**
+   * Issue 15, the teacher's: lock the selection (students can then neither move nor erase it)
+   * or, when all of it is locked already, unlock it. One `update set {locked}`, undoable.
+   */
+  toggleLock() {
+    const ids = this.selectedInOrder();
+    if (!ids.length) return;
+    const locked = !ids.every((id) => this.scene.get(id)?.locked === true);
+    const change = { set: { locked } };
+    this._recorded(locked ? 'lock' : 'unlock', ids, () => this.sendUpdate(ids, change),
+      { change });
+    this.renderer.request();
+  },
+
+  /** Whether the whole selection is locked (the Lock button's state). */
+  selectionLocked() {
+    const ids = [...this.selection];
+    return ids.length > 0 && ids.every((id) => this.scene.get(id)?.locked === true);
   },
 
   /** The selection as elements in board order, for the clipboard. */

@@ -43,6 +43,11 @@ export function writeHeaders(auth = {}) {
   return headers;
 }
 
+/** An export's page (issue 15): `&page=N` or `&page=all`, nothing for null. */
+function pageQuery(page) {
+  return page === null || page === undefined ? '' : `&page=${encodeURIComponent(page)}`;
+}
+
 /** @param {{key?: string, user?: string | (() => string)}} auth for writes (issue 14) */
 export function boardApi(roomId, auth = {}) {
   const base = `/api/rooms/${encodeURIComponent(roomId)}`;
@@ -52,7 +57,9 @@ export function boardApi(roomId, auth = {}) {
     rotateKeys: () => call(`${base}/keys/rotate`, post('{}'), json),
     exportJson: () => call(`${base}/export?format=json`, undefined, blob),
     /** The one SVG exporter is the server's: the same file for every client. */
-    exportSvg: () => call(`${base}/export?format=svg`, undefined, blob),
+    /** Issue 15: `page` a page number or 'all' (null: the server's default). */
+    exportSvg: (page = null) => call(`${base}/export?format=svg${pageQuery(page)}`, undefined,
+      blob),
     importBoard: (text) => call(`${base}/import`, post(text), json),
     versions: () => call(`${base}/versions`, undefined, json),
     restore: (versionId) => call(`${base}/versions/${encodeURIComponent(versionId)}/restore`,
@@ -69,7 +76,8 @@ export function boardApi(roomId, auth = {}) {
     restoreAt: (seq) => call(`${base}/versions/at/${seq}/restore`, post('{}'), json),
     /** The PDF handout's address (A4 or Letter), for a download link or a QR code. */
     pdfUrl: (paper = 'a4') => `${base}/export?format=pdf&paper=${paper}`,
-    exportPdf: (paper = 'a4') => call(`${base}/export?format=pdf&paper=${paper}`, undefined,
+    exportPdf: (paper = 'a4', page = null) => call(
+      `${base}/export?format=pdf&paper=${paper}${pageQuery(page)}`, undefined,
       blob),
   };
 }

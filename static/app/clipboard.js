@@ -27,8 +27,25 @@ function editing(target) {
     (target instanceof HTMLElement && target.isContentEditable);
 }
 
-/** @param {object} controller  @param {(text: string) => void} notice */
-export function bindClipboard(controller, notice) {
+/** Image files on a clipboard (a screenshot, a copied picture), as File objects. */
+export function pastedImages(data) {
+  const out = [];
+  for (const item of data.items ? [...data.items] : []) {
+    if (item.kind !== 'file' || !item.type.startsWith('image/')) continue;
+    const f = item.getAsFile();
+    if (f) out.push(f);
+  }
+  if (!out.length && data.files) {
+    for (const f of data.files) if (f.type.startsWith('image/')) out.push(f);
+  }
+  return out;
+}
+
+/**
+ * @param {object} controller  @param {(text: string) => void} notice
+ * @param {(files: File[]) => void} [takeFiles] pasted pictures (issue 15: drop.js uploads them)
+ */
+export function bindClipboard(controller, notice, takeFiles = null) {
   function copy(e, cut) {
     if (editing(e.target) || !controller.selection.size || !e.clipboardData) return;
     const text = encodePayload(controller.selectedElements());
@@ -43,7 +60,14 @@ export function bindClipboard(controller, notice) {
     if (editing(e.target) || !e.clipboardData) return;
     const elements = decodePayload(e.clipboardData.getData(CLIPBOARD_TYPE)) ||
       decodePayload(e.clipboardData.getData('text/plain'));
-    if (!elements) return;
+    if (!elements) {
+      // Issue 15: a picture on the clipboard becomes an image element.
+      const images = takeFiles ? pastedImages(e.clipboardData) : [];
+      if (!images.length) return;
+      e.preventDefault();
+      takeFiles(images);
+      return;
+    }
     e.preventDefault();
     if (!controller.paste(elements)) notice('Nothing on the clipboard could be pasted here.');
   });

@@ -184,7 +184,7 @@ export class Controller {
     for (const op of ops) {
       switch (op.op) {
         case 'begin':
-          this.sendDraw(op.element, true);
+          this.sendDraw(this.onPage ? this.onPage(op.element) : op.element, true);
           break;
         case 'append': {
           // False when the stroke is gone (removed while drawn): nothing more goes out.
@@ -210,9 +210,12 @@ export class Controller {
           this.scene.endLive(op.id);
           this.sendErase([op.id]);
           break;
-        case 'draw':
-          this._recorded('draw', [op.element.id], () => this.sendDraw(op.element));
+        case 'draw': {
+          // Issue 15: a new element goes on the current page (onPage, set by the page bar).
+          const el = this.onPage ? this.onPage(op.element) : op.element;
+          this._recorded('draw', [el.id], () => this.sendDraw(el));
           break;
+        }
         case 'erase': {
           const removed = this.sendErase(op.ids);
           const group = this._eraseGroups.get(op.group) || [];
@@ -300,7 +303,9 @@ export class Controller {
   }
 
   selectAll() {
-    this._setSelection(new Set([...this.scene.elements()].map((el) => el.id)));
+    // Issue 15: what this person may pick, on their page (a student skips locked elements).
+    const all = [...this.scene.elements()].filter((el) => this.scene.picks(el));
+    this._setSelection(new Set(all.map((el) => el.id)));
   }
 
   clearSelection() {

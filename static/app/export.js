@@ -57,10 +57,36 @@ export function boardCanvas(elements, scale = 2) {
   return canvas;
 }
 
-export function pngBlob(elements) {
-  return new Promise((resolve) => boardCanvas(elements).toBlob(resolve, 'image/png'));
+/**
+ * Issue 15, "all pages": each page's drawing (`groups`, one list of elements per page, page 1
+ * first) fitted on its own and set one below the other, a gap and a rule between them.
+ */
+export function stackedCanvas(groups, scale = 2) {
+  const parts = groups.map((els) => boardCanvas(els, scale));
+  const gap = Math.round(PAD * scale);
+  const width = Math.max(1, ...parts.map((c) => c.width));
+  let height = gap * Math.max(0, parts.length - 1);
+  for (const c of parts) height += c.height;
+  const s = Math.min(1, MAX_SIDE / height, Math.sqrt(MAX_AREA / (width * height)));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.floor(width * s));
+  canvas.height = Math.max(1, Math.floor(height * s));
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#dee2e6';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  let y = 0;
+  for (const c of parts) {
+    ctx.drawImage(c, 0, y * s, c.width * s, c.height * s);
+    y += c.height + gap;
+  }
+  return canvas;
 }
 
-export async function exportPng(elements, name) {
-  download(await pngBlob(elements), `${name}.png`);
+export function pngBlob(elements, canvas = null) {
+  return new Promise((resolve) => (canvas || boardCanvas(elements)).toBlob(resolve, 'image/png'));
+}
+
+/** Downloads `name`.png: the elements fitted, or a canvas made already (all pages). */
+export async function exportPng(elements, name, canvas = null) {
+  download(await pngBlob(elements, canvas), `${name}.png`);
 }

@@ -21,8 +21,11 @@ import { cleanUserId, clearMsg, idMaker } from './protocol.js';
 import { Renderer } from './render.js';
 import { Scene } from './scene.js';
 import { Session } from './session.js';
+import { onThemeChange } from './theme.js';
 import { makeTools, toolInfo } from './tools/index.js';
+import { Worksheets } from './worksheets.js';
 import { View } from './view.js';
+import { announceChanges } from './ui/announce.js';
 import { askName, storedName, storeName, toast } from './ui/dialogs.js';
 import { buildMenu } from './ui/menu.js';
 import { buildNotice } from './ui/notice.js';
@@ -52,6 +55,7 @@ function start(name) {
   const editor = buildTextEditor(view, overlay);
   const connection = connectionStatus();
 
+  let worksheets = null; // issue 15, built once the controller and classroom exist
   const session = new Session({
     roomId, name, scene, notice,
     changed: () => {
@@ -99,6 +103,8 @@ function start(name) {
 
   renderer.resize();
   window.addEventListener('resize', () => renderer.resize());
+  onThemeChange(() => renderer.invalidate()); // dark mode: the ink is drawn again (theme.js)
+  announceChanges(scene); // others' changes, read out politely (ui/announce.js)
 
   // ---- style: one shared style, and a style of its own for a tool that keeps one ------
 
@@ -162,7 +168,7 @@ function start(name) {
   };
 
   function fit() {
-    const b = unionBounds(scene.elements());
+    const b = unionBounds(worksheets ? worksheets.pageElements() : scene.elements());
     if (!b) {
       view.reset();
     } else {
@@ -193,7 +199,10 @@ function start(name) {
   buildMenu(roomId, api, {
     timeline: () => timeline.open(),
     teacher: () => document.getElementById('teacher-btn').click(),
-    exportPng: () => exportPng(scene.elements(), `lanboard-${roomId}`),
+    // Issue 15: this page, or all of them (the menu's choice); pictures loaded first.
+    exportPng: () => worksheets.exportPng(`lanboard-${roomId}`),
+    exportPage: () => worksheets.exportScope(),
+    exportAllPages: () => worksheets.toggleAllPages(),
     download,
     fit,
     order: (to) => controller.order(to),
@@ -219,9 +228,10 @@ function start(name) {
   const printCanvas = document.getElementById('print-canvas');
   window.addEventListener('beforeprint', () => {
     // Sharp on paper: about 2,400 pixels across for a small sketch, at least 2x for a big one.
-    const b = unionBounds(scene.elements());
+    const els = worksheets.pageElements(); // issue 15: the page on screen
+    const b = unionBounds(els);
     const side = b ? Math.max(b.x1 - b.x0, b.y1 - b.y0, 1) : 100;
-    const drawing = boardCanvas(scene.elements(), Math.max(2, Math.min(8, 2400 / side)));
+    const drawing = boardCanvas(els, Math.max(2, Math.min(8, 2400 / side)));
     printCanvas.width = drawing.width;
     printCanvas.height = drawing.height;
     printCanvas.getContext('2d').drawImage(drawing, 0, 0);
@@ -274,7 +284,11 @@ function start(name) {
       overlay.classList.toggle('pan-ready', on);
     },
   });
-  bindClipboard(controller, notice);
+  // Issue 15: pages, pictures (paste, drop, Insert image), PDFs, locked backgrounds.
+  worksheets = new Worksheets({
+    roomId, scene, view, session, controller, renderer, classroom, notice, fit, viewChanged,
+  });
+  bindClipboard(controller, notice, (files) => worksheets.inserts.takeFiles(files));
 
   // Remote strokes that stopped growing move to the static layer; idle cursors fade out.
   setInterval(() => {
@@ -327,7 +341,7 @@ function start(name) {
       return controller.selectedInOrder();
     },
     select: (ids, how) => controller.select(ids, how),
-    setTool, setStyle, fit,
+    setTool, setStyle, fit, worksheets,
     undo: () => controller.undo(),
     redo: () => controller.redo(),
     apply: (ops) => controller.apply(ops),

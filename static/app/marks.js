@@ -1,6 +1,8 @@
 // Marks the overlay paints in screen pixels, over the drawing: our selection's box and resize
 // handles, the marquee of a box selection, the eraser's ring, remote cursors and name labels. Text is canvas text, never HTML.
 
+import { textOn } from './theme.js';
+
 const FONT = 'system-ui, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
 const SELECTION_COLOR = '#2563eb';
 
@@ -49,7 +51,7 @@ export function paintLabel(ctx, name, color, x, y) {
   if (ctx.roundRect) ctx.roundRect(x, y, w, 18, 4);
   else ctx.rect(x, y, w, 18); // older Safari
   ctx.fill();
-  ctx.fillStyle = '#ffffff';
+  ctx.fillStyle = textOn(color); // black or white, whichever reads at 4.5:1 or more
   ctx.fillText(name, x + 5, y + 9);
 }
 

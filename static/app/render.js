@@ -14,6 +14,7 @@ import {
   paintCursor, paintLabel, paintLaser, paintMarquee, paintRing, paintSelectionBox,
 } from './marks.js';
 import { handlePoints } from './tools/select.js';
+import { displayed } from './theme.js';
 
 /** A full static repaint slower than this makes panning move the cached bitmap instead. */
 const SLOW_REPAINT_MS = 10;
@@ -279,8 +280,9 @@ export class Renderer {
   }
 
   _draw(ctx, el) {
+    if (this.shows && !this.shows(el)) return false; // issue 15: another page's element
     try {
-      return drawElement(ctx, el);
+      return drawElement(ctx, displayed(el)); // dark mode's ink (theme.js)
     } catch {
       return false; // a malformed element from an old or foreign client must never break the page
     }

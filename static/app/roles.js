@@ -4,7 +4,7 @@
 
 /** The settings a board has before any teacher changed them. */
 export const DEFAULT_SETTINGS = Object.freeze({
-  locked: false, allowReplace: false, allowLaser: false, follow: false, viewOnly: [],
+  locked: false, allowReplace: false, allowLaser: false, follow: false, viewOnly: [], pages: 1,
 });
 
 /** A settings object from the wire, with every field present and of the right type. */
@@ -15,6 +15,8 @@ export function cleanSettings(s) {
     allowReplace: src.allowReplace === true,
     allowLaser: src.allowLaser === true,
     follow: src.follow === true,
+    // Issue 15: the pages the teacher added or a PDF import made (the board may use more).
+    pages: Number.isInteger(src.pages) && src.pages >= 1 ? src.pages : 1,
     viewOnly: Array.isArray(src.viewOnly) ? src.viewOnly.filter((u) => typeof u === 'string') : [],
   };
 }

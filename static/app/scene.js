@@ -209,6 +209,11 @@ export class Scene {
     return this.finder.idsNear(x, y, r);
   }
 
+  /** Issue 15: whether the person may pick el (its page is shown, it is not locked to them). */
+  picks(el) {
+    return this.finder.picks(el);
+  }
+
   /**
    * Builds the spatial index now (it is built on first use after a sync). Call it once the
    * board is painted, from an idle callback, so the first pointer move does not pay for it.

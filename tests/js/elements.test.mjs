@@ -24,6 +24,7 @@ const SAMPLES = {
   highlighter: { points: [[0, 0, 0.5], [100, 0, 0.5]] },
   text: { x: 0, y: 0, text: 'hello\nworld', fontSize: 20 },
   sticky: { x: 0, y: 0, width: 200, height: 200, text: 'note', fontSize: 20 },
+  image: { asset: 'ab'.repeat(32), x: 0, y: 0, width: 100, height: 50 },
 };
 const sample = (type, extra = {}) => ({ id: type, elementType: type, ...style, ...SAMPLES[type],
   ...extra });
@@ -254,7 +255,14 @@ test('schemaJSON lists the limits and every field of every type but id and eleme
   const s = schemaJSON();
   assert.deepEqual(s.limits, { ...LIMITS });
   assert.deepEqual(Object.keys(s.types).sort(), [...TYPES.keys()].sort());
-  for (const fields of Object.values(s.types)) {
+  for (const [type, fields] of Object.entries(s.types)) {
+    // Issue 15: every type may carry a page and a lock; an image has no stroke.
+    assert.deepEqual(fields.page, { kind: 'page', required: false });
+    assert.deepEqual(fields.locked, { kind: 'flag', required: false });
+    if (type === 'image') {
+      assert.equal('strokeColor' in fields || 'strokeWidth' in fields, false);
+      continue;
+    }
     assert.deepEqual(fields.strokeColor, { kind: 'color', required: true });
     assert.deepEqual(fields.strokeWidth, { kind: 'width', required: true });
     assert.equal('id' in fields || 'elementType' in fields, false);

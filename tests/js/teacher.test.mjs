@@ -59,7 +59,7 @@ test('students follow until they pan; viewers always; "all" moves everyone once'
   assert.equal(f.take(v, 'student', on), false);
   assert.equal(f.showResume('student', on), true);
   assert.equal(f.take({ ...v, all: true }, 'student', on), true);
-  assert.deepEqual(f.resume(), { x: 10, y: 20, zoom: 2 });
+  assert.deepEqual(f.resume(), { x: 10, y: 20, zoom: 2, page: 1 });
   assert.equal(f.take(v, 'student', on), true);
   const viewer = new Follow();
   viewer.panned('viewer');

@@ -15,12 +15,14 @@ export const LIMITS = Object.freeze({
   MAX_ID_CHARS: 64,
   MAX_IDS: 2000,
   MAX_USER_ID_CHARS: 32,
+  MAX_PAGES: 200,
 });
 
 /** Smallest and largest size of a scale factor in an `update` or `transform`. */
 export const MIN_SCALE = 0.001;
 export const MAX_SCALE = 1000;
 
+const ASSET = /^[0-9a-f]{64}$/;
 const COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 // A UTF-16 surrogate that is not half of a pair: the server cannot encode it and refuses it.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -77,7 +79,22 @@ export const KINDS = Object.freeze({
   width: { check: (v) => inRange(v, LIMITS.MIN_STROKE_WIDTH, LIMITS.MAX_STROKE_WIDTH) },
   text: { check: (v) => typeof v === 'string' && v.length <= LIMITS.MAX_TEXT_CHARS &&
     !LONE_SURROGATE.test(v) && !NOT_XML.test(v) },
+  // Issue 15: an image's asset (the SHA-256 of its bytes, lowercase hex), a board page
+  // (absent is page 1) and a yes/no field (`locked`; absent is false).
+  asset: { check: (v) => typeof v === 'string' && ASSET.test(v) },
+  page: { check: (v) => Number.isInteger(v) && v >= 1 && v <= LIMITS.MAX_PAGES },
+  flag: { check: (v) => typeof v === 'boolean' },
 });
+
+/**
+ * What an optional field's absence means, per kind (lanboard/fields.py DEFAULTS): the server
+ * leaves a field equal to it out of the element, and so does the page.
+ */
+export const DEFAULTS = Object.freeze({ page: 1, flag: false });
+
+function isDefault(kind, v) {
+  return Object.hasOwn(DEFAULTS, kind) && DEFAULTS[kind] === v;
+}
 
 /** A field of `kind`; required unless `{required: false}`. */
 export function field(kind, required = true) {
@@ -85,15 +102,21 @@ export function field(kind, required = true) {
   return Object.freeze({ kind, required });
 }
 
-/** The fields every element type has besides id and elementType. */
+/** The fields every element type may carry besides id and elementType (issue 15). */
 export const COMMON_FIELDS = Object.freeze({
+  page: field('page', false),
+  locked: field('flag', false),
+});
+
+/** The stroke every drawn type has; an image has none. */
+export const STROKE_FIELDS = Object.freeze({
   strokeColor: field('color'),
   strokeWidth: field('width'),
 });
 
-/** An element type's field table: the common fields plus its own. */
-export function fieldTable(own) {
-  return Object.freeze({ ...COMMON_FIELDS, ...own });
+/** An element type's field table: the stroke (unless `stroke: false`), its own, the common. */
+export function fieldTable(own, { stroke = true } = {}) {
+  return Object.freeze({ ...(stroke ? STROKE_FIELDS : {}), ...own, ...COMMON_FIELDS });
 }
 
 /**
@@ -115,9 +138,9 @@ export function checkFields(fields, el) {
 /** Only the fields the server accepts: id, elementType and the table's fields that are set. */
 export function wireFields(fields, el) {
   const out = { id: el.id, elementType: el.elementType };
-  for (const name of Object.keys(fields)) {
+  for (const [name, f] of Object.entries(fields)) {
     const v = el[name];
-    if (v !== undefined && v !== null) out[name] = v;
+    if (v !== undefined && v !== null && !isDefault(f.kind, v)) out[name] = v;
   }
   return out;
 }
@@ -131,7 +154,7 @@ export function setFields(fields, el, set) {
   const out = { ...el };
   for (const [name, v] of Object.entries(set || {})) {
     if (!Object.prototype.hasOwnProperty.call(fields, name)) continue;
-    if (v === null) delete out[name];
+    if (v === null || isDefault(fields[name].kind, v)) delete out[name];
     else out[name] = v;
   }
   return out;

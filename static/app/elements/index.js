@@ -7,6 +7,7 @@
 import arrow from './arrow.js';
 import ellipse from './ellipse.js';
 import highlighter from './highlighter.js';
+import image from './image.js';
 import line from './line.js';
 import path from './path.js';
 import rect from './rect.js';
@@ -16,7 +17,7 @@ import {
   checkFields, isElementId, LIMITS, setFields, wireFields,
 } from './fields.js';
 
-const DEFINITIONS = [line, arrow, rect, ellipse, path, highlighter, text, sticky];
+const DEFINITIONS = [line, arrow, rect, ellipse, path, highlighter, text, sticky, image];
 
 /** elementType -> definition, in the order above. */
 export const TYPES = new Map(DEFINITIONS.map((d) => [d.type, Object.freeze(d)]));

@@ -30,6 +30,18 @@ export class Finder {
     // bounds and inserts on a slow machine, which must not delay the first paint. The page
     // calls warm() once the board is shown; a query before that builds it on the spot.
     this.stale = true;
+    /**
+     * Issue 15: whether an element is on the page this person is on (null: every element is),
+     * and whether they may pick it up (null: every one). A student may not pick a locked
+     * element: the select tool and the eraser pass over it, so a worksheet stays in place.
+     */
+    this.shows = null;
+    this.pickable = null;
+  }
+
+  /** Whether queries answer el: on the current page, and not locked against this person. */
+  picks(el) {
+    return Boolean(el) && (!this.shows || this.shows(el)) && (!this.pickable || this.pickable(el));
   }
 
   /** The board was replaced (a sync, a clear): rebuild before the next query. */
@@ -105,7 +117,7 @@ export class Finder {
     for (const id of this.index.queryPoint(x, y, tol)) {
       if (skip && skip(id)) continue;
       const h = this.held.get(id);
-      if (!h || !hitTest(h.el, x, y, tol, h.box)) continue;
+      if (!h || !this.picks(h.el) || !hitTest(h.el, x, y, tol, h.box)) continue;
       const r = this.rankOf(id);
       if (r > bestRank) {
         best = h.el;
@@ -122,7 +134,8 @@ export class Finder {
       y1: Math.max(y0, y1) };
     const out = [];
     for (const id of this.index.query(box)) {
-      const b = this.held.get(id)?.box;
+      const h = this.held.get(id);
+      const b = h && this.picks(h.el) ? h.box : null;
       if (b && b.x0 >= box.x0 && b.y0 >= box.y0 && b.x1 <= box.x1 && b.y1 <= box.y1) out.push(id);
     }
     return this._byRank(out);
@@ -134,7 +147,7 @@ export class Finder {
     const out = [];
     for (const id of this.index.queryPoint(x, y, r)) {
       const h = this.held.get(id);
-      if (h && hitTest(h.el, x, y, r, h.box)) out.push(id);
+      if (h && this.picks(h.el) && hitTest(h.el, x, y, r, h.box)) out.push(id);
     }
     return this._byRank(out);
   }

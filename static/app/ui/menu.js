@@ -1,34 +1,73 @@
 // The board menu: downloads (the PDF handout in A4 or Letter among them), JSON export and
-// import, history with restore, the lesson timeline, order of the selection, and clear.
-// HTTP goes through api.js.
+// import, history with restore, the lesson timeline, order of the selection, the theme (system,
+// light, dark), the shortcuts, and clear. HTTP goes through api.js.
+//
+// From the keyboard, as a menu button: Enter, Space or ArrowDown on the button opens it on the
+// first item (ArrowUp: the last); ArrowUp/Down, Home and End move; Enter or Space picks;
+// Escape or Tab closes it, and focus goes back to the button (a dialog an item opens gives it
+// back there too when it closes).
 
+import { SHORTCUTS } from '../keyboard.js';
+import { nextTheme, onThemeChange, setTheme, themeChoice } from '../theme.js';
 import { confirmAction, toast } from './dialogs.js';
+import { openHelp } from './help.js';
+
+const THEME_LABELS = { system: 'Theme: as the system', light: 'Theme: light', dark: 'Theme: dark' };
 
 /** @param {object} api from boardApi(roomId)  @param {object} actions the page's handlers */
 export function buildMenu(roomId, api, actions) {
   const btn = document.getElementById('menu-btn');
   const menu = document.getElementById('menu');
 
-  function setOpen(open) {
+  const items = () => [...menu.querySelectorAll('[role^="menuitem"]:not([hidden])')];
+  for (const item of menu.querySelectorAll('[role^="menuitem"]')) item.tabIndex = -1;
+
+  /** Opens (on the first item, or the last with at='last') or closes the menu. */
+  function setOpen(open, at = 'first') {
     menu.hidden = !open;
     btn.setAttribute('aria-expanded', String(open));
-    if (open) menu.querySelector('button').focus();
+    if (open) {
+      const list = items();
+      (at === 'last' ? list[list.length - 1] : list[0]).focus();
+    }
+  }
+  function close() {
+    const had = menu.contains(document.activeElement);
+    setOpen(false);
+    if (had) btn.focus();
   }
   btn.addEventListener('click', () => setOpen(menu.hidden));
+  btn.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    e.stopPropagation(); // not a pan or a nudge of the board
+    setOpen(true, e.key === 'ArrowUp' ? 'last' : 'first');
+  });
   document.addEventListener('pointerdown', (e) => {
     if (!menu.hidden && !menu.contains(e.target) && !btn.contains(e.target)) setOpen(false);
   });
   menu.addEventListener('keydown', (e) => {
-    const items = [...menu.querySelectorAll('button:not([hidden])')];
-    const i = items.indexOf(document.activeElement);
-    if (e.key === 'ArrowDown') items[(i + 1) % items.length].focus();
-    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length].focus();
-    else if (e.key === 'Escape') {
-      setOpen(false);
-      btn.focus();
+    const list = items();
+    const i = list.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown') list[(i + 1) % list.length].focus();
+    else if (e.key === 'ArrowUp') list[(i - 1 + list.length) % list.length].focus();
+    else if (e.key === 'Home') list[0].focus();
+    else if (e.key === 'End') list[list.length - 1].focus();
+    else if (e.key === 'Escape') close();
+    else if (e.key === 'Tab') {
+      close();
+      return; // Tab goes on from the menu button
     } else return;
     e.preventDefault();
+    e.stopPropagation(); // the board's shortcuts (arrows, Escape) stay out of the menu
   });
+
+  const themeItem = menu.querySelector('[data-action="theme"]');
+  const showTheme = () => {
+    if (themeItem) themeItem.textContent = THEME_LABELS[themeChoice()];
+  };
+  showTheme();
+  onThemeChange(showTheme);
 
   const fileInput = document.getElementById('import-file');
   fileInput.addEventListener('change', async () => {
@@ -83,7 +122,7 @@ export function buildMenu(roomId, api, actions) {
 
   async function downloadPdf(paper) {
     toast('Making the handout…');
-    const res = await api.exportPdf(paper);
+    const res = await api.exportPdf(paper, actions.exportPage && actions.exportPage());
     if (!res.ok) toast(`PDF handout failed: ${res.error}`);
     else actions.download(res.blob, `lanboard-${roomId}-${paper}.pdf`);
   }
@@ -91,7 +130,7 @@ export function buildMenu(roomId, api, actions) {
   const handlers = {
     'export-png': actions.exportPng,
     'export-svg': async () => {
-      const res = await api.exportSvg();
+      const res = await api.exportSvg(actions.exportPage && actions.exportPage('svg'));
       if (!res.ok) toast(`SVG export failed: ${res.error}`);
       else actions.download(res.blob, `lanboard-${roomId}.svg`);
     },
@@ -100,6 +139,8 @@ export function buildMenu(roomId, api, actions) {
       if (!res.ok) toast('JSON export is not available on this server.');
       else actions.download(res.blob, `${roomId}.json`);
     },
+    // Issue 15: downloads of this page or of every page.
+    'export-all-pages': () => actions.exportAllPages && actions.exportAllPages(),
     'pdf-a4': () => downloadPdf('a4'),
     'pdf-letter': () => downloadPdf('letter'),
     timeline: actions.timeline,
@@ -110,6 +151,12 @@ export function buildMenu(roomId, api, actions) {
     'import-json': () => fileInput.click(),
     history: showHistory,
     fit: actions.fit,
+    theme: () => {
+      setTheme(nextTheme());
+      showTheme();
+      toast(`${THEME_LABELS[themeChoice()]}.`, 2000);
+    },
+    shortcuts: () => openHelp(SHORTCUTS),
     rename: actions.rename,
     clear: async () => {
       if (await confirmAction('Clear the whole board?',
@@ -119,6 +166,10 @@ export function buildMenu(roomId, api, actions) {
   };
   for (const item of menu.querySelectorAll('[data-action]')) {
     item.addEventListener('click', () => {
+      // Focus back on the menu button first, so a dialog the item opens returns it there.
+      if (menu.contains(document.activeElement) || document.activeElement === document.body) {
+        btn.focus();
+      }
       setOpen(false);
       Promise.resolve(handlers[item.dataset.action]()).catch((err) => toast(String(err)));
     });

@@ -1,4 +1,17 @@
-// Who is here: colored initials, a count, and a list with names (always as text).
+// Who is here: colored initials (black or white letters, whichever contrasts more with the
+// person's color), a count, and a list with names (always as text). The button's accessible
+// name says how many people are online ("3 people online"), not just the number.
+
+import { textOn } from '../theme.js';
+
+function initial(u) {
+  const a = document.createElement('span');
+  a.className = 'avatar';
+  a.style.setProperty('--c', u.color);
+  a.style.setProperty('--fg', textOn(u.color));
+  a.textContent = (u.userId.trim()[0] || '?').toUpperCase();
+  return a;
+}
 
 export function buildPresence() {
   const btn = document.getElementById('presence-btn');
@@ -15,18 +28,24 @@ export function buildPresence() {
       btn.setAttribute('aria-expanded', 'false');
     }
   });
+  // Escape closes the list, focus back on its button.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || list.hidden) return;
+    list.hidden = true;
+    btn.setAttribute('aria-expanded', 'false');
+    if (list.contains(document.activeElement) || document.activeElement === btn) btn.focus();
+  });
 
   return {
     show(users, me) {
       count.textContent = String(users.length);
-      btn.title = `${users.length} ${users.length === 1 ? 'person' : 'people'} on this board`;
+      const people = `${users.length} ${users.length === 1 ? 'person' : 'people'}`;
+      btn.title = `${people} on this board`;
+      btn.setAttribute('aria-label', `${people} online`);
       avatars.replaceChildren();
       list.replaceChildren();
       for (const u of users.slice(0, 4)) {
-        const a = document.createElement('span');
-        a.className = 'avatar';
-        a.style.setProperty('--c', u.color);
-        a.textContent = (u.userId.trim()[0] || '?').toUpperCase();
+        const a = initial(u);
         if (u.role === 'teacher') a.classList.add('teacher');
         avatars.append(a);
       }
@@ -34,10 +53,8 @@ export function buildPresence() {
         const li = document.createElement('li');
         li.className = 'user';
         li.dataset.user = u.userId;
-        const dot = document.createElement('span');
-        dot.className = 'avatar';
-        dot.style.setProperty('--c', u.color);
-        dot.textContent = (u.userId.trim()[0] || '?').toUpperCase();
+        const dot = initial(u);
+        dot.setAttribute('aria-hidden', 'true');
         const name = document.createElement('span');
         name.className = 'user-name';
         name.textContent = u.userId;
