@@ -164,6 +164,7 @@ class RedisStore:
         self._lease = self.client.register_script(LEASE)
         self._put_asset = self.client.register_script(PUT_ASSET)
         self._batches = 0
+        self._versions_made = 0
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -201,15 +202,23 @@ class RedisStore:
         return out
 
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
-        """BoardStore.commit: the changes keep the seqs they carry (one writer per board;
-        the cluster path uses `append`)."""
-        rooms: dict[str, list[tuple[int, bytes]]] = {}
-        for room_id, seq, frame in changes:
-            rooms.setdefault(room_id, []).append((seq, frame))
-        batches = [(rid, got[0][0] - 1, [body(f) for _, f in got]) for rid, got in rooms.items()]
-        for (rid, after, _), done in zip(batches, self.append(batches, versions), strict=True):
-            if done.first != after + 1:
-                log.warning("board %s was written by another process too; seqs renumbered", rid)
+        """BoardStore.commit: the changes as given, under the seqs they carry, in one MULTI
+        (for one writer per board, as with SQLite; the processes of a group use `append`,
+        which numbers them in Redis)."""
+        def run() -> None:
+            pipe = self.client.pipeline(transaction=True)
+            now = time.time()
+            last: dict[str, int] = {}
+            for room_id, seq, frame in changes:
+                pipe.xadd(key(room_id, "log"), {"f": frame}, id=f"{seq}-0")
+                last[room_id] = max(seq, last.get(room_id, 0))
+            for room_id, seq in last.items():
+                pipe.set(key(room_id, "seq"), seq)
+                pipe.zadd(BOARDS, {room_id: now})
+            for v in versions:
+                self._queue_version(pipe, v, now)
+            pipe.execute()
+        self._call("commit", run)
 
     def tail(self, room_id: str, after: int, limit: int | None = None) -> list[tuple[int, bytes]]:
         return self.changes(room_id, after, None, limit)
@@ -264,14 +273,16 @@ class RedisStore:
             # The same retention as the other stores: the newest snapshot older than the
             # cutoff is the oldest board kept; older snapshots and changes go, never the
             # RESUME_LOG_CHANGES before the new snapshot.
-            old = [s for s, t in snaps if t <= now - self.keep_seconds and s < seq]
+            every = sorted([*snaps, (seq, now)])
+            old = [s for s, t in every if t <= now - self.keep_seconds]
             if old:
                 floor = min(old[-1], seq - limits.RESUME_LOG_CHANGES)
-                for s in old[:-1]:
-                    pipe.zrem(key(room_id, "snaps"), s)
-                    pipe.delete(key(room_id, f"snap:{s}"))
+                for s, _ in every:
+                    if s < old[-1]:
+                        pipe.zrem(key(room_id, "snaps"), s)
+                        pipe.delete(key(room_id, f"snap:{s}"))
                 if floor > 0:
-                    pipe.xtrim(key(room_id, "log"), minid=f"{floor + 1}-0")
+                    pipe.xtrim(key(room_id, "log"), minid=f"{floor + 1}-0", approximate=False)
             pipe.execute()
         self._call("snapshot", run)
 
@@ -308,7 +319,8 @@ class RedisStore:
         blob = pack(v.elements)
         digest = hashlib.sha256(blob).hexdigest()
         # The same board is kept once (as the other stores do): the digest names it.
-        vid = f"{int(now * 1000)}{os.getpid() % 1000:03d}"
+        self._versions_made += 1
+        vid = str(int(now * 1000) * 1000 + (os.getpid() * 7 + self._versions_made) % 1000)
         info = json.dumps({"time": now, "seq": v.seq, "elements": len(v.elements),
                            "reason": v.reason, "digest": digest})
         pipe.hsetnx(key(v.room_id, "digests"), digest, vid)
