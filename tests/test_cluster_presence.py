@@ -1,0 +1,106 @@
+"""Presence and limits across LANBoard processes sharing one real Redis (two hubs in one
+loop, as tests/test_cluster_seed.py): the peer cap counts every process, a silent
+process's people leave the others' userlists, and a board reaches a new process whole."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from redis_kit import RedisServer, redis_server  # noqa: F401 - a fixture
+from testkit import Client, line
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from lanboard import cluster, limits
+from lanboard.server import Server
+from lanboard.settings import Settings
+
+
+@pytest.fixture
+def servers(io_loop: Any, redis_server: RedisServer,  # noqa: F811
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Server]]:
+    redis_server.flush()
+    monkeypatch.setattr(cluster, "HEARTBEAT", 0.1)
+    monkeypatch.setattr(cluster, "STALE", 0.6)
+    settings = Settings(host="127.0.0.1", port=0, mdns=False, redis_url=redis_server.url)
+    started: list[Server] = []
+
+    async def start() -> None:
+        for _ in range(2):
+            server = Server(settings)
+            await server.start()
+            started.append(server)
+
+    io_loop.run_sync(start)
+    yield started
+
+    async def stop() -> None:
+        for server in started:
+            await server.stop()
+
+    io_loop.run_sync(stop)
+
+
+async def join(server: Server, room: str, user: str) -> Client:
+    url = f"ws://127.0.0.1:{server.port}/ws/{room}?userId={user}"
+    client = Client(await websocket_connect(HTTPRequest(url)))
+    await client.recv_type("sync")
+    return client
+
+
+async def test_the_peer_cap_counts_every_process(servers, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_PEERS_PER_ROOM", 3)
+    a, b = servers
+    held = [await join(a, "cap", "a1"), await join(a, "cap", "a2"), await join(b, "cap", "b1")]
+    await asyncio.sleep(0.3)  # each process hears the other's count
+    for server in (a, b):
+        with pytest.raises(HTTPClientError) as refused:
+            await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{server.port}/ws/cap"))
+        assert refused.value.code == 503
+    held[0].close()
+    await asyncio.sleep(0.3)
+    (await join(b, "cap", "b2")).close()  # a place came free, on the other process
+    for c in held[1:]:
+        c.close()
+
+
+async def test_a_silent_processs_people_leave_the_others_userlists(servers):
+    a, b = servers
+    ann = await join(a, "gone", "ann")
+    bob = await join(b, "gone", "bob")
+    users = await ann.recv_type("userlist")
+    while {u["userId"] for u in users["data"]["users"]} != {"ann", "bob"}:
+        users = await ann.recv_type("userlist")
+    # B stops answering (as a killed process would): no goodbye, no more heartbeats.
+    assert b.cluster is not None
+    for task in b.cluster._tasks:
+        task.cancel()
+    left = await ann.recv_type("leave", timeout=5)
+    assert left["data"]["userId"] == "bob"
+    after = await ann.recv_type("userlist")
+    assert [u["userId"] for u in after["data"]["users"]] == ["ann"]
+    bob.close()
+    ann.close()
+
+
+async def test_a_board_drawn_on_one_process_loads_whole_on_another(servers):
+    a, b = servers
+    ann = await join(a, "whole", "ann")
+    for i in range(20):
+        ann.send("draw", line(f"e{i}"))
+    while (await ann.recv_type("ack"))["data"]["id"] != "e19":
+        pass
+    carol = Client(await websocket_connect(HTTPRequest(
+        f"ws://127.0.0.1:{b.port}/ws/whole?userId=carol")))
+    sync = await carol.recv_type("sync")
+    assert [e["id"] for e in sync["data"]["elements"]] == [f"e{i}" for i in range(20)]
+    assert sync["data"]["seq"] == 20
+    # And carol's draw on B reaches ann on A with the next seq.
+    carol.send("draw", line("c1"))
+    got = await ann.recv_type("draw")
+    assert got["data"]["id"] == "c1" and got["seq"] == 21
+    carol.close()
+    ann.close()
