@@ -250,8 +250,11 @@ def run_load(server: Server, load: Load, label: str = "") -> dict[str, Any]:
     base_ns = time.monotonic_ns()
     procs: list[subprocess.Popen[bytes]] = []
     first = 0
+    # A group of servers (benchmarks/cluster.py) gives each generator its own process's port.
+    ports = getattr(server, "ports", None) or [server.port]
     for n, s in zip(split(load.clients, gens), split(senders, gens), strict=True):
-        cmd = [sys.executable, "-m", "benchmarks.loadgen", "--port", str(server.port),
+        port = ports[len(procs) % len(ports)]
+        cmd = [sys.executable, "-m", "benchmarks.loadgen", "--port", str(port),
                "--clients", str(n), "--first", str(first), "--senders", str(s),
                "--rate", str(load.rate), "--duration", str(load.duration),
                "--measure", str(max(1, load.measure // gens)), "--drain", str(load.drain),

@@ -99,3 +99,21 @@ def test_loadgen_finds_timestamps_cut_between_two_reads() -> None:
         for _ in range(2):
             gen.on_readable(client, 0.0)
         assert (client.count, client.own, len(gen.latencies)) == (6, 3, 3), cut
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_cluster_smoke_relays_everything_across_two_processes(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (tools/test.sh installs it)")
+    out = tmp_path / "cluster.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.cluster", "--smoke", "--setups",
+                           "2proc-redis", "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {r["server"]: r for r in json.loads(out.read_text())["rows"]}
+    # Every change reaches every other client, across the two processes too.
+    assert rows["2proc-redis"]["delivered"] == rows["2proc-redis"]["expected"] > 0
+    assert rows["1 board, 1 change a flush"]["changes_per_s"] > 0

@@ -1,0 +1,236 @@
+"""Several LANBoard processes sharing boards through Redis (issue 18), beside one process,
+in the same run: deliveries per second and latency, and how far one Redis goes.
+
+    python -m benchmarks.cluster                      # everything, ~2 min
+    python -m benchmarks.cluster --only 10x60         # one scenario
+    python -m benchmarks.cluster --smoke              # a few seconds, for CI
+    python -m benchmarks.cluster --ref-src /tmp/ref-41f1ff6   # "today" = that checkout
+
+Setups, all on this machine, with the load generators of benchmarks/run.py:
+
+- `1proc-sqlite`: one process, the default SQLite store (with --ref-src: that checkout);
+- `1proc-redis`: one process with --redis (the Redis hop alone);
+- `2proc-redis`: two processes with --redis, the clients split between them (half the
+  generators on each), every change crossing Redis to reach the other half.
+
+redis-server runs in a temporary directory, appendonly yes with appendfsync always, the
+policy under which "committed before relayed" means on disk. The Redis rows measure one
+board's stream from one client: the numbering script per flush as the hub sends it, one
+change and 10 changes a batch, and 100 boards a round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import run
+from benchmarks.run import Load, Server, run_load, table
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Redis:
+    """A redis-server of our own, on a free loopback port, stopped by its PID."""
+
+    def __init__(self, fsync: str = "always") -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-redis-")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", fsync, "--dir", self.tmp.name,
+             "--daemonize", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not self._ping():
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), 0.2) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def flush(self) -> None:
+        with socket.create_connection(("127.0.0.1", self.port), 2) as s:
+            s.sendall(b"FLUSHALL\r\n")
+            s.recv(16)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.tmp.cleanup()
+
+
+class Group:
+    """Several LANBoard servers seen as one by run_load: each generator gets the next one's
+    port; CPU and memory are their sums."""
+
+    def __init__(self, kind: str, servers: list[Server]) -> None:
+        self.kind = kind
+        self.servers = servers
+        self.proc = None  # no py-spy for a group
+
+    @property
+    def v2(self) -> bool:
+        return True
+
+    @property
+    def port(self) -> int:
+        return self.servers[0].port
+
+    @property
+    def ports(self) -> list[int]:
+        return [s.port for s in self.servers]
+
+    def start(self) -> None:
+        for s in self.servers:
+            s.start()
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.stop()
+
+    def cpu(self) -> float:
+        return sum(s.cpu() for s in self.servers)
+
+    def rss(self) -> tuple[int, int]:
+        got = [s.rss() for s in self.servers]
+        return sum(g[0] for g in got), sum(g[1] for g in got)
+
+    def warnings(self) -> list[str]:
+        return [w for s in self.servers for w in s.warnings()]
+
+
+def setup(name: str, redis: Redis) -> Any:
+    env = {"LANBOARD_REDIS_URL": redis.url}
+    if name == "1proc-sqlite":
+        return Server("ref" if run.REF_SRC is not None else "lanboard")
+    if name == "1proc-redis":
+        return Group(name, [Server("lanboard", dict(env))])
+    return Group(name, [Server("lanboard", dict(env)) for _ in range(2)])
+
+
+def scenarios(smoke: bool) -> dict[str, Load]:
+    if smoke:
+        return {"4x20": Load(clients=4, rate=20, duration=1.0, gens=2, measure=4, drain=1.0,
+                             quiet=0.3)}
+    # Two generators everywhere, so the two-process setup gets half the clients on each.
+    return {
+        "10x60": Load(clients=10, rate=60, duration=4.0, gens=2, measure=10),
+        "200x30": Load(clients=200, rate=30, duration=4.0),
+        "1000c-10x30": Load(clients=1000, rate=30, duration=4.0, senders=10),
+    }
+
+
+def redis_capacity(redis: Redis, seconds: float) -> list[dict[str, Any]]:
+    """Changes per second one Redis takes through the numbering script, from one client."""
+    from lanboard.redis_store import RedisStore
+
+    store = RedisStore(redis.url)
+    msg = b'{"type":"draw","userId":"u","data":{"id":"e1","elementType":"line","x1":1,' \
+          b'"y1":2,"x2":3,"y2":4,"strokeColor":"#000","strokeWidth":2}'
+    rows = []
+    for label, boards, per in (("1 board, 1 change a flush", 1, 1),
+                               ("1 board, 10 changes a flush", 1, 10),
+                               ("100 boards, 1 change each a flush", 100, 1)):
+        redis.flush()
+        seqs = dict.fromkeys(range(boards), 0)
+        flushes = changes = 0
+        lat: list[float] = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            batch = [(f"b{b}", seqs[b], [msg] * per) for b in range(boards)]
+            t = time.perf_counter()
+            for (b, _), done in zip(seqs.items(), store.append(batch, []), strict=True):
+                seqs[b] = done.first + per - 1
+            lat.append(time.perf_counter() - t)
+            flushes += 1
+            changes += boards * per
+        wall = time.monotonic() - t0
+        lat.sort()
+        rows.append({"scenario": "redis", "server": label, "flushes_per_s": round(flushes / wall),
+                     "changes_per_s": round(changes / wall),
+                     "rtt_p50_ms": round(1000 * lat[len(lat) // 2], 3),
+                     "rtt_p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)})
+    store.close()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    p.add_argument("--only", action="append", default=[], help="run only these scenarios")
+    p.add_argument("--setups", default="1proc-sqlite,1proc-redis,2proc-redis")
+    p.add_argument("--out", type=Path, default=None, help="write the results here as JSON")
+    p.add_argument("--ref-src", type=Path, default=None,
+                   help="a LANBoard checkout to run as the one-process SQLite setup")
+    p.add_argument("--fsync", default="always", choices=["always", "everysec"])
+    args = p.parse_args(argv)
+    if shutil.which("redis-server") is None:
+        print("benchmarks.cluster: redis-server is not installed", file=sys.stderr)
+        return 2
+    run.REF_SRC = args.ref_src.resolve() if args.ref_src else None
+    loads = scenarios(args.smoke)
+    names = args.only or list(loads)
+    redis = Redis(args.fsync)
+    rows: list[dict[str, Any]] = []
+    t0 = time.monotonic()
+    try:
+        for name in names:
+            for kind in args.setups.split(","):
+                redis.flush()
+                target = setup(kind, redis)
+                started = time.monotonic()
+                try:
+                    target.start()
+                    row = {"scenario": name, **run_load(target, loads[name], name)}
+                except (RuntimeError, OSError, ValueError) as exc:
+                    row = {"scenario": name, "server": kind, "error": str(exc)[:300]}
+                finally:
+                    target.stop()
+                row["server"] = kind
+                row["wall_s"] = round(time.monotonic() - started, 1)
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+        rows += redis_capacity(redis, 0.2 if args.smoke else 3.0)
+    finally:
+        redis.stop()
+    summary = {"when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+               "machine": f"{os.cpu_count()} cores", "fsync": args.fsync,
+               "wall_s": round(time.monotonic() - t0, 1), "rows": rows}
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(summary, indent=1) + "\n")
+    print(table([r for r in rows if r["scenario"] != "redis"]))
+    for r in rows:
+        if r["scenario"] == "redis":
+            print(f"redis {r['server']}: {r['changes_per_s']:,} changes/s, "
+                  f"{r['flushes_per_s']:,} round trips/s, p50/p99 {r['rtt_p50_ms']}/"
+                  f"{r['rtt_p99_ms']} ms")
+    print(f"\n{len(rows)} rows in {summary['wall_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
