@@ -149,6 +149,17 @@ class Cluster:
         return sum(got["n"] for got in map(orjson.loads, raw.values())
                    if now - got.get("t", 0) < STALE)
 
+    def fresh_keys(self, room: Room) -> None:
+        """The board's keys as stored: another process (another worker behind the same port)
+        may have made them for the landing page's claim, or rotated them, a moment ago."""
+        try:
+            stored = self.store.access(room.id)
+        except StoreError:
+            return  # the keys this process knows
+        if stored is not None and stored.teacher_key and stored.viewer_key:
+            room.keys = (stored.teacher_key, stored.viewer_key)
+            room.teacher_joined = room.teacher_joined or stored.teacher_joined
+
     def before_change(self, room: Room) -> None:
         if room.id not in self._saved:
             self._saved[room.id] = room.checkpoint()

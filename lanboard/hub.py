@@ -141,6 +141,8 @@ class Hub:
         board)."""
         room = self.rooms.get(room_id)
         if room is not None:
+            if self.cluster is not None:  # another process may have made or rotated them
+                self.cluster.fresh_keys(room)
             return _access_of(room)
         return self.store.access(room_id) or Access()
 
@@ -167,6 +169,8 @@ class Hub:
     def ensure_keys(self, room: Room, rotate: bool = False) -> tuple[str, str]:
         """The board's (teacher, viewer) keys, made (192 bits each) and stored at once if it
         has none, or if `rotate`. Raises StoreError."""
+        if self.cluster is not None and not rotate:
+            self.cluster.fresh_keys(room)
         if room.keys is None or rotate:
             room.keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
             self.save_access(room)

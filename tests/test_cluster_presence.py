@@ -5,6 +5,7 @@ process's people leave the others' userlists, and a board reaches a new process 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,4 +104,21 @@ async def test_a_board_drawn_on_one_process_loads_whole_on_another(servers):
     got = await ann.recv_type("draw")
     assert got["data"]["id"] == "c1" and got["seq"] == 21
     carol.close()
+    ann.close()
+
+
+async def test_keys_made_on_one_process_let_the_teacher_in_on_another(servers, http_client):
+    a, b = servers
+    ann = await join(b, "keys", "ann")  # the board is loaded on B, with no keys yet
+    claim = await http_client.fetch(HTTPRequest(
+        f"http://127.0.0.1:{a.port}/api/rooms/keys/claim", method="POST", body="{}",
+        headers={"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{a.port}"}),
+        raise_error=False)
+    assert claim.code == 201, claim.body
+    key = json.loads(claim.body)["teacher"].split("key=")[1]
+    tina = Client(await websocket_connect(HTTPRequest(
+        f"ws://127.0.0.1:{b.port}/ws/keys?userId=tina&key={key}")))
+    sync = await tina.recv_type("sync")
+    assert sync["data"]["role"] == "teacher"
+    tina.close()
     ann.close()
