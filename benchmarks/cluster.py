@@ -177,6 +177,46 @@ def redis_capacity(redis: Redis, seconds: float) -> list[dict[str, Any]]:
     return rows
 
 
+def stream_hop(redis: Redis, samples: int) -> dict[str, Any]:
+    """How long a change appended by one client takes to wake another's blocking XREAD: the
+    hop every other process's peers pay, and the one an owner-per-board design would add
+    again to forward a change from the process that got it to the board's owner."""
+    import threading
+
+    import redis as redis_py
+
+    writer = redis_py.Redis.from_url(redis.url)
+    reader = redis_py.Redis.from_url(redis.url)
+    lat: list[float] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        last = "0-0"
+        ready.set()
+        while len(lat) < samples:
+            got = reader.xread({"hop": last}, block=2000)
+            now = time.perf_counter()
+            for _, items in got or []:
+                for eid, fields in items:
+                    last = eid.decode()
+                    lat.append(now - float(fields[b"t"]))
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    ready.wait()
+    time.sleep(0.05)
+    for _ in range(samples):
+        writer.xadd("hop", {"t": repr(time.perf_counter())})
+        time.sleep(0.002)
+    thread.join(10)
+    writer.close()
+    reader.close()
+    lat.sort()
+    return {"scenario": "redis", "server": "stream hop (XADD to a blocked XREAD)",
+            "samples": len(lat), "hop_p50_ms": round(1000 * lat[len(lat) // 2], 3),
+            "hop_p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
@@ -186,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ref-src", type=Path, default=None,
                    help="a LANBoard checkout to run as the one-process SQLite setup")
     p.add_argument("--fsync", default="always", choices=["always", "everysec"])
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before each run, wait up to this long for the machine to be idle")
     args = p.parse_args(argv)
     if shutil.which("redis-server") is None:
         print("benchmarks.cluster: redis-server is not installed", file=sys.stderr)
@@ -199,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             for kind in args.setups.split(","):
+                if args.wait_quiet:
+                    run.wait_quiet(15.0, args.wait_quiet)
                 redis.flush()
                 target = setup(kind, redis)
                 started = time.monotonic()
@@ -214,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr, flush=True)
         rows += redis_capacity(redis, 0.2 if args.smoke else 3.0)
+        rows.append(stream_hop(redis, 50 if args.smoke else 1000))
     finally:
         redis.stop()
     summary = {"when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
@@ -224,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(summary, indent=1) + "\n")
     print(table([r for r in rows if r["scenario"] != "redis"]))
     for r in rows:
-        if r["scenario"] == "redis":
+        if "hop_p50_ms" in r:
+            print(f"redis {r['server']}: p50/p99 {r['hop_p50_ms']}/{r['hop_p99_ms']} ms")
+        elif r["scenario"] == "redis":
             print(f"redis {r['server']}: {r['changes_per_s']:,} changes/s, "
                   f"{r['flushes_per_s']:,} round trips/s, p50/p99 {r['rtt_p50_ms']}/"
                   f"{r['rtt_p99_ms']} ms")

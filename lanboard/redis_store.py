@@ -161,6 +161,7 @@ class RedisStore:
         self.keep_seconds = keep_seconds
         self.holder = holder or f"{os.uname().nodename}:{os.getpid()}:{time.time():.3f}"
         self._append = self.client.register_script(APPEND)
+        self._call("load", self.client.script_load, APPEND)
         self._lease = self.client.register_script(LEASE)
         self._put_asset = self.client.register_script(PUT_ASSET)
         self._batches = 0
@@ -180,21 +181,30 @@ class RedisStore:
         save the versions, in one round trip. Durable under Redis's fsync policy when it
         returns."""
         def run() -> list[Any]:
+            # EVALSHA straight into the pipeline: redis-py's script objects would first ask
+            # SCRIPT EXISTS, a second round trip per flush.
             pipe = self.client.pipeline(transaction=False)
             now = time.time()
             for room_id, after, bodies in batches:
                 self._batches += 1
-                self._append(keys=[key(room_id, "seq"), key(room_id, "log"),
-                                   key(room_id, "batch")],
-                             args=[f"{self.holder}/{self._batches}", after, *bodies],
-                             client=pipe)
+                pipe.evalsha(self._append.sha, 3, key(room_id, "seq"), key(room_id, "log"),
+                             key(room_id, "batch"), f"{self.holder}/{self._batches}", after,
+                             *bodies)
                 pipe.zadd(BOARDS, {room_id: now})
             for v in versions:
                 self._queue_version(pipe, v, now)
             # A retry (see connect) sends the same commands, tokens included.
             got: list[Any] = pipe.execute()
             return got
-        replies = self._call("append", run)
+
+        def run_loaded() -> list[Any]:
+            try:
+                return run()
+            except redis.exceptions.NoScriptError:
+                # A restarted Redis forgot the script; no batch ran (each needs it).
+                self.client.script_load(APPEND)
+                return run()
+        replies = self._call("append", run_loaded)
         out = []
         for i in range(len(batches)):
             first, missed = replies[2 * i]
