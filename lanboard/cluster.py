@@ -33,6 +33,7 @@ import redis
 import redis.asyncio as aioredis
 
 from lanboard.errors import NOT_FOUND, STORAGE_ERROR, ProtocolError
+from lanboard.journal import SharedRoom
 from lanboard.peer import NullTransport, Peer
 from lanboard.protocol import dumps, envelope, error_frame
 from lanboard.redis_store import RedisStore, body, entries, key
@@ -59,8 +60,6 @@ class Cluster:
         self.store = store
         self.name = store.holder
         hub.cluster = self
-        #: Room id -> its state before this turn's changes.
-        self._saved: dict[str, tuple[Any, ...]] = {}
         #: Room id -> changes read from its stream, not yet applied.
         self._inbox: dict[str, list[tuple[int, bytes]]] = {}
         #: Room id -> the seq the reader has read up to.
@@ -160,9 +159,12 @@ class Cluster:
             room.keys = (stored.teacher_key, stored.viewer_key)
             room.teacher_joined = room.teacher_joined or stored.teacher_joined
 
+    def new_room(self, room_id: str) -> Room:
+        return SharedRoom(room_id)
+
     def before_change(self, room: Room) -> None:
-        if room.id not in self._saved:
-            self._saved[room.id] = room.checkpoint()
+        assert isinstance(room, SharedRoom)
+        room.begin()
 
     def commit(self, rooms: list[Room], versions: list[Version]) -> None:
         """Number and store every room's changes in Redis, put each room in the stream's
@@ -181,7 +183,8 @@ class Cluster:
                     self._reorder(room, after, got.first, got.missed)
                 room.uncommitted.clear()
         for room in rooms:
-            self._saved.pop(room.id, None)
+            if isinstance(room, SharedRoom):
+                room.end()
             self._drain(room)
 
     def _reorder(self, room: Room, after: int, first: int,
@@ -189,11 +192,11 @@ class Cluster:
         """Another process's changes came first: back to before this turn, then the stream's
         order (theirs, then ours renumbered), each through the same apply."""
         own = [o for o in room.pending if o.seq is not None]
-        saved = self._saved.get(room.id)
-        if saved is None or len(missed) != first - after - 1:
+        if not (isinstance(room, SharedRoom) and room.journaling) or (
+                len(missed) != first - after - 1):
             self._reload(room)  # what came between was trimmed already: start afresh
             return
-        room.restore(saved)
+        room.restore()
         for _, frame in missed:
             room.take_stored(frame, None)
         for i, out in enumerate(own):
@@ -206,6 +209,8 @@ class Cluster:
                         "or the board was cleared)", eid)))
 
     def _reload(self, room: Room) -> None:
+        if isinstance(room, SharedRoom):
+            room.end()
         try:
             room.reset_to(self.store.load(room.id))
         except StoreError as exc:
@@ -220,9 +225,8 @@ class Cluster:
         err = error_frame(ProtocolError(STORAGE_ERROR, f"the change was not saved: {reason}"))
         senders = {id(o.sender): o.sender for o in room.pending
                    if o.seq is not None and o.sender is not None}
-        saved = self._saved.get(room.id)
-        if saved is not None:
-            room.restore(saved)
+        if isinstance(room, SharedRoom) and room.journaling:
+            room.restore()
         else:
             self._reload(room)
         room.settings_due = False

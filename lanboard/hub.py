@@ -106,7 +106,7 @@ class Hub:
             if len(self.rooms) >= limits.MAX_LOADED_ROOMS:  # the cap holds on every path
                 raise ProtocolError("server_busy", f"{limits.MAX_LOADED_ROOMS} boards are "
                                     "open; try later")
-            room = Room(room_id)
+            room = Room(room_id) if self.cluster is None else self.cluster.new_room(room_id)
             access = self.store.access(room_id)
             if access is not None:
                 _use_access(room, access)

@@ -317,24 +317,6 @@ class Room:
             self.put(eid, encoded)
             self._record(None, "draw", _redraw(encoded))
 
-    def checkpoint(self) -> tuple[Any, ...]:
-        """The board's state before this turn's changes, for `restore` when a shared store
-        ordered another process's changes first (or failed). Copies the element index (not
-        the elements) and the point lists of strokes being appended to."""
-        opened = {eid: {**e, "points": list(e["points"])} for eid, e in self._open.items()}
-        return (dict(self.elements), opened, self.seq, self.settings, self.view_only)
-
-    def restore(self, saved: tuple[Any, ...]) -> None:
-        """Back to a `checkpoint`: the changes since are forgotten here (not relayed)."""
-        self.elements, self._open, self.seq, self.settings, self.view_only = saved
-        self._open = dict(self._open)
-        while self.log and self.log[-1][0] > self.seq:
-            self._log_bytes -= len(self.log.pop()[1])
-        self.uncommitted.clear()
-        self.prepared = {}
-        self._sync_cache = None
-        self.pending = [o for o in self.pending if o.seq is None]
-
     def take_stored(self, frame: bytes, sender: Peer | None) -> None:
         """Apply a change numbered elsewhere (a shared store gave it its seq), through the
         same `apply` as a live one, and queue it for the peers here like `_record` does."""
