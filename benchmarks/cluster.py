@@ -177,6 +177,40 @@ def redis_capacity(redis: Redis, seconds: float) -> list[dict[str, Any]]:
     return rows
 
 
+def memory_per_change(redis: Redis, changes: int) -> dict[str, Any]:
+    """Redis memory a kept change costs, for strokes as the page sends them: one draw of a
+    path, then appends of 3 points (a stroke every 10 changes)."""
+    import random
+
+    from lanboard.redis_store import RedisStore
+
+    redis.flush()
+    store = RedisStore(redis.url)
+    base = store.client.info("memory")["used_memory"]
+    r = random.Random(1)
+    seq, size = 0, 0
+    for i in range(changes // 100):
+        bodies = []
+        for j in range(100):
+            if j % 10 == 0:
+                data = {"id": f"u1-{i}-{j}", "elementType": "path", "strokeColor": "#e6194b",
+                        "strokeWidth": 4, "userId": "student1",
+                        "points": [[round(r.random() * 1000, 1), 5.5] for _ in range(2)]}
+                kind = "draw"
+            else:
+                data = {"id": f"u1-{i}-{j - j % 10}",
+                        "points": [[round(r.random() * 1000, 1), 5.5] for _ in range(3)]}
+                kind = "append"
+            bodies.append(b'{"type":"%s","userId":"student1","data":' % kind.encode()
+                          + json.dumps(data, separators=(",", ":")).encode())
+            size += len(bodies[-1])
+        seq = store.append([("m", seq, bodies)], [])[0].first + 99
+    used = store.client.info("memory")["used_memory"] - base
+    store.close()
+    return {"scenario": "redis", "server": "memory per kept change (strokes)",
+            "bytes_per_change": round(used / changes), "message_bytes": round(size / changes)}
+
+
 def stream_hop(redis: Redis, samples: int) -> dict[str, Any]:
     """How long a change appended by one client takes to wake another's blocking XREAD: the
     hop every other process's peers pay, and the one an owner-per-board design would add
@@ -259,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(row), file=sys.stderr, flush=True)
         rows += redis_capacity(redis, 0.2 if args.smoke else 3.0)
         rows.append(stream_hop(redis, 50 if args.smoke else 1000))
+        rows.append(memory_per_change(redis, 1000 if args.smoke else 20_000))
     finally:
         redis.stop()
     summary = {"when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
@@ -269,7 +304,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(summary, indent=1) + "\n")
     print(table([r for r in rows if r["scenario"] != "redis"]))
     for r in rows:
-        if "hop_p50_ms" in r:
+        if "bytes_per_change" in r:
+            print(f"redis {r['server']}: {r['bytes_per_change']} B "
+                  f"(messages of {r['message_bytes']} B)")
+        elif "hop_p50_ms" in r:
             print(f"redis {r['server']}: p50/p99 {r['hop_p50_ms']}/{r['hop_p99_ms']} ms")
         elif r["scenario"] == "redis":
             print(f"redis {r['server']}: {r['changes_per_s']:,} changes/s, "

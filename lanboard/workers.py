@@ -64,6 +64,15 @@ def supervise(settings: Settings, argv: list[str]) -> int:
     if not hasattr(socket, "SO_REUSEPORT"):
         print("lanboard: error: --workers needs SO_REUSEPORT (Linux, macOS)", file=sys.stderr)
         return 2
+    from lanboard.redis_store import connect
+    from lanboard.store import StoreError
+
+    assert settings.redis_url is not None
+    try:  # one line and exit 2 here, rather than one per worker
+        connect(settings.redis_url).close()
+    except StoreError as exc:
+        print(f"lanboard: error: {exc}", file=sys.stderr)
+        return 2
     try:
         held, port = reserve(settings.host, settings.port)
     except OSError as exc:

@@ -194,6 +194,16 @@ def test_redis_unreachable_at_start_is_one_line_and_exit_2(tmp_path):
     assert len(lines) == 1 and "cannot reach Redis" in lines[0], proc.stderr
 
 
+def test_workers_with_redis_unreachable_say_it_once_and_exit_2(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
+         "--port", "0", "--data-dir", str(tmp_path), "--workers", "2", "--redis",
+         f"redis://127.0.0.1:{free_port()}/0"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "cannot reach Redis" in proc.stderr and "worker" not in proc.stdout
+
+
 def test_workers_need_redis(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lanboard", "--headless", "--workers", "2",
                            "--data-dir", str(tmp_path)], capture_output=True, text=True,
