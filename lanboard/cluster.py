@@ -32,6 +32,7 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
+from lanboard import limits
 from lanboard.errors import NOT_FOUND, STORAGE_ERROR, ProtocolError
 from lanboard.journal import SharedRoom
 from lanboard.peer import NullTransport, Peer
@@ -162,6 +163,24 @@ class Cluster:
     def new_room(self, room_id: str) -> Room:
         return SharedRoom(room_id)
 
+    def keep_bans(self, room_id: str, kicked: list[tuple[str, str]]) -> None:
+        """A kick's bans, for every process (they expire by themselves)."""
+        if not kicked:
+            return
+        pipe = self.store.client.pipeline(transaction=False)
+        for name, ip in kicked:
+            pipe.set(key(room_id, f"ban:{ip}:{name}"), 1, px=int(limits.KICK_BAN_SECONDS * 1000))
+        try:
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.error("could not share the bans room=%s: %s", room_id, exc)
+
+    def banned(self, room_id: str, name: str, ip: str) -> bool:
+        try:
+            return bool(self.store.client.exists(key(room_id, f"ban:{ip}:{name}")))
+        except redis.RedisError:
+            return False  # this process's own bans still hold
+
     def before_change(self, room: Room) -> None:
         assert isinstance(room, SharedRoom)
         room.begin()
@@ -267,6 +286,8 @@ class Cluster:
                    and o.frame.startswith((b'{"type":"join"', b'{"type":"leave"'))]
         if comings:
             news["j"] = comings
+        if isinstance(room, SharedRoom) and room.kicks_out:
+            news["k"], room.kicks_out = room.kicks_out, []
         local = _local_users(room)
         if self._announced.get(room.id) != local:
             self._announced[room.id] = local
@@ -382,6 +403,10 @@ class Cluster:
                     room.selections.pop(user, None)
                 else:
                     room.selections[user] = data
+        for user in news.get("k", ()):
+            # The plain kick: only this process's connections (the sender told the others).
+            if Room.kick(room, user):
+                self.hub._ban(room)
         for frame in news.get("j", ()):
             room.pending.append(Outgoing(frame.encode(), None, echo=True))
         if "u" in news:

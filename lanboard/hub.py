@@ -182,7 +182,8 @@ class Hub:
     def banned(self, room_id: str, name: str, ip: str) -> bool:
         until = self.bans.get((room_id, name, ip))
         if until is None:
-            return False
+            # A kick on another process (another worker) bans on every process.
+            return self.cluster is not None and self.cluster.banned(room_id, name, ip)
         if until <= self._clock():
             del self.bans[(room_id, name, ip)]
             return False
@@ -238,6 +239,8 @@ class Hub:
         until = self._clock() + limits.KICK_BAN_SECONDS
         for name, ip in room.kicked:
             self.bans[(room.id, name, ip)] = until
+        if self.cluster is not None:
+            self.cluster.keep_bans(room.id, room.kicked)
         room.kicked.clear()
         if len(self.bans) > 10_000:  # a bound, not a policy: drop the ended ones
             now = self._clock()

@@ -1,6 +1,6 @@
-"""A room that can take back the changes of one turn: for boards shared by several processes
-(lanboard/cluster.py), where Redis may order another process's changes before this turn's.
-Pure domain code.
+"""A room shared by several processes (lanboard/cluster.py): it can take back the changes of
+one turn, since Redis may order another process's changes before this turn's, and a kick
+reaches people on the other processes. Pure domain code.
 
 Undoing must cost what the turn did, not what the board holds: a 100,000-element board is
 copied in milliseconds, and two processes drawing on one board meet in Redis on most
@@ -33,6 +33,17 @@ class SharedRoom(Room):
         #: turn's first order-changing change, and how much of the journal came before it.
         self._copy: tuple[dict[str, bytes], dict[str, tuple[dict[str, Any], int]], int] | None
         self._copy = None
+        #: Names kicked here that other processes have people under (cluster.share sends
+        #: them on).
+        self.kicks_out: list[str] = []
+
+    def kick(self, user_id: str) -> bool:
+        here = super().kick(user_id)
+        elsewhere = any(u["userId"] == user_id and u.get("role") != "teacher"
+                        for users, _ in self.remote.values() for u in users)
+        if elsewhere:
+            self.kicks_out.append(user_id)
+        return here or elsewhere
 
     @property
     def journaling(self) -> bool:

@@ -52,17 +52,26 @@ async def join(server: Server, room: str, user: str) -> Client:
     return client
 
 
+async def heard(server: Server, room: str, others: int) -> None:
+    """Wait until `server` knows of `others` connections on the other process."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while sum(n for _, n in server.hub.rooms[room].remote.values()) != others:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
+
+
 async def test_the_peer_cap_counts_every_process(servers, monkeypatch):
     monkeypatch.setattr(limits, "MAX_PEERS_PER_ROOM", 3)
     a, b = servers
     held = [await join(a, "cap", "a1"), await join(a, "cap", "a2"), await join(b, "cap", "b1")]
-    await asyncio.sleep(0.3)  # each process hears the other's count
+    await heard(a, "cap", 1)  # each process hears the other's count
+    await heard(b, "cap", 2)
     for server in (a, b):
         with pytest.raises(HTTPClientError) as refused:
             await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{server.port}/ws/cap"))
         assert refused.value.code == 503
     held[0].close()
-    await asyncio.sleep(0.3)
+    await heard(b, "cap", 1)
     (await join(b, "cap", "b2")).close()  # a place came free, on the other process
     for c in held[1:]:
         c.close()
@@ -122,3 +131,36 @@ async def test_keys_made_on_one_process_let_the_teacher_in_on_another(servers, h
     assert sync["data"]["role"] == "teacher"
     tina.close()
     ann.close()
+
+
+async def upgrade_status(server: Server, path: str) -> int:
+    try:
+        c = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{server.port}{path}"))
+    except HTTPClientError as exc:
+        return exc.code
+    c.close()
+    return 101
+
+
+async def test_a_kick_reaches_the_other_process_and_bans_on_both(servers, http_client):
+    a, b = servers
+    claim = await http_client.fetch(HTTPRequest(
+        f"http://127.0.0.1:{a.port}/api/rooms/kk/claim", method="POST", body="{}",
+        headers={"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{a.port}"}))
+    key = json.loads(claim.body)["teacher"].split("key=")[1]
+    tina = await join(a, "kk", "tina&key=" + key)
+    mal = await join(b, "kk", "mal")
+    users = await tina.recv_type("userlist")
+    while "mal" not in {u["userId"] for u in users["data"]["users"]}:
+        users = await tina.recv_type("userlist")
+    tina.send("kick", {"userId": "mal"})
+    with pytest.raises(ConnectionError):
+        while True:
+            await mal.recv()
+    assert mal.conn.close_code == 4003
+    mal.close()
+    await asyncio.sleep(0.2)
+    for server in (a, b):  # banned on whichever process the name comes back to
+        assert await upgrade_status(server, "/ws/kk?userId=mal") == 403
+    assert await upgrade_status(b, "/ws/kk?userId=alice") == 101
+    tina.close()
