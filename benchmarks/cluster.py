@@ -49,6 +49,7 @@ class Redis:
     def __init__(self, fsync: str = "always") -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-redis-")
         self.port = free_port()
+        self.fsync = fsync
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--appendfsync", fsync, "--dir", self.tmp.name,
@@ -151,9 +152,13 @@ def redis_capacity(redis: Redis, seconds: float) -> list[dict[str, Any]]:
     msg = b'{"type":"draw","userId":"u","data":{"id":"e1","elementType":"line","x1":1,' \
           b'"y1":2,"x2":3,"y2":4,"strokeColor":"#000","strokeWidth":2}'
     rows = []
-    for label, boards, per in (("1 board, 1 change a flush", 1, 1),
-                               ("1 board, 10 changes a flush", 1, 10),
-                               ("100 boards, 1 change each a flush", 100, 1)):
+    runs = [(label, boards, per, fsync) for fsync in ("always", "everysec")
+            for label, boards, per in (("1 board, 1 change a flush", 1, 1),
+                                       ("1 board, 10 changes a flush", 1, 10),
+                                       ("100 boards, 1 change each a flush", 100, 1))]
+    for label, boards, per, fsync in runs:
+        store.client.config_set("appendfsync", fsync)
+        label = f"{label}, appendfsync {fsync}"
         redis.flush()
         seqs = dict.fromkeys(range(boards), 0)
         flushes = changes = 0
@@ -173,6 +178,7 @@ def redis_capacity(redis: Redis, seconds: float) -> list[dict[str, Any]]:
                      "changes_per_s": round(changes / wall),
                      "rtt_p50_ms": round(1000 * lat[len(lat) // 2], 3),
                      "rtt_p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)})
+    store.client.config_set("appendfsync", redis.fsync)
     store.close()
     return rows
 

@@ -136,6 +136,8 @@ class Cluster:
         self._inbox.pop(room.id, None)
         self._channels.discard(room.id)
         self._announced.pop(room.id, None)
+        for seen in [k for k in self._seen if k[0] == room.id]:
+            del self._seen[seen]
         if self._pubsub is not None:
             asyncio.get_event_loop().create_task(self._subscribe(key(room.id, "e"), False))
 
