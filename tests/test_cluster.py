@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+import pytest
 from redis_kit import RedisServer, free_port, redis_server  # noqa: F401 - a fixture
 from test_convergence import Sim as StrictSim
 from test_convergence import check_converged, server_board
@@ -247,3 +248,37 @@ async def test_two_workers_serve_one_port_and_a_dead_one_comes_back(
         proc.wait(20)
         if server is not None:
             server.release()
+
+
+@pytest.mark.parametrize("argv, env, message", [
+    (["--workers", "0"], {}, "workers must be a number from 1 to 64"),
+    (["--workers", "two"], {}, "workers must be a number from 1 to 64"),
+    ([], {"LANBOARD_WORKERS": "99"}, "LANBOARD_WORKERS: workers must be a number"),
+    (["--workers", "3"], {}, "--workers needs --redis"),
+    (["--workers", "3"], {"LANBOARD_REDIS_URL": ""}, "--workers needs --redis"),
+])
+def test_bad_worker_and_redis_settings_are_one_line_usage_errors(argv, env, message):
+    from lanboard.cli import UsageError, parse_settings
+
+    with pytest.raises(UsageError, match=message):
+        parse_settings(argv, env)
+
+
+def test_redis_settings_from_the_flag_or_the_environment():
+    from lanboard.cli import parse_settings
+
+    url = "redis://10.0.0.5:6379/2"
+    assert parse_settings(["--redis", url], {}).redis_url == url
+    got = parse_settings(["--workers", "4"], {"LANBOARD_REDIS_URL": url})
+    assert (got.redis_url, got.workers) == (url, 4)
+    assert parse_settings([], {}).redis_url is None  # nothing changes without it
+
+
+def test_a_malformed_redis_url_is_one_line_and_exit_2(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
+         "--port", "0", "--data-dir", str(tmp_path), "--redis", "mongodb://x"],
+        capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach Redis at mongodb://x" in lines[0], proc.stderr
