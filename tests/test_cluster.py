@@ -162,10 +162,14 @@ async def test_a_redis_restart_fails_only_what_it_must_and_keeps_the_board(
         server_factory, redis_server: RedisServer):  # noqa: F811
     redis_server.flush()
     a = server_factory("--redis", redis_server.url)
+    b = server_factory("--redis", redis_server.url)
     ann = await ws_client(a.url + "/ws/rr", userId="ann")
     await ann.recv_type("sync")
+    bob = await ws_client(b.url + "/ws/rr", userId="bob")
+    await bob.recv_type("sync")
     ann.send("draw", line("before"))
     assert (await ann.recv_type("ack"))["data"]["id"] == "before"
+    assert (await bob.recv_type("draw"))["data"]["id"] == "before"
     redis_server.stop()
     ann.send("draw", line("lost"))
     err = await ann.recv_type("error")
@@ -175,13 +179,21 @@ async def test_a_redis_restart_fails_only_what_it_must_and_keeps_the_board(
     while True:  # the client re-sends until a commit succeeds, as the page does
         ann.send("draw", line("after"))
         msg = await ann.recv(5)
-        if msg["type"] == "ack" and msg["data"].get("id") == "after":
+        while msg["type"] not in ("ack", "error"):  # the resync after a failure
+            msg = await ann.recv(5)
+        if msg["type"] == "ack":
+            assert msg["data"]["id"] == "after"
             break
+        assert msg["data"]["code"] == "storage_error", msg
         assert time.monotonic() < deadline, msg
         await asyncio.sleep(0.3)
-    bob = await ws_client(a.url + "/ws/rr", userId="bob")
-    ids = [e["id"] for e in (await bob.recv_type("sync"))["data"]["elements"]]
-    assert "before" in ids and "after" in ids and "lost" not in ids
+    # The other process reads the board's stream again: the change reaches bob, once.
+    got = await bob.recv_type("draw", timeout=10)
+    assert got["data"]["id"] == "after"
+    await bob.nothing({"draw"}, 0.5)
+    carol = await ws_client(b.url + "/ws/rr", userId="carol")
+    ids = [e["id"] for e in (await carol.recv_type("sync"))["data"]["elements"]]
+    assert ids == ["before", "after"]
 
 
 def test_redis_unreachable_at_start_is_one_line_and_exit_2(tmp_path):
