@@ -201,7 +201,7 @@ function start(name) {
     teacher: () => document.getElementById('teacher-btn').click(),
     // Issue 15: this page, or all of them (the menu's choice); pictures loaded first.
     exportPng: () => worksheets.exportPng(`lanboard-${roomId}`),
-    exportPage: () => worksheets.exportScope(),
+    exportPage: (kind) => worksheets.exportScope(kind),
     exportAllPages: () => worksheets.toggleAllPages(),
     download,
     fit,

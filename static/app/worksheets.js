@@ -64,9 +64,12 @@ export class Worksheets {
     });
   }
 
-  /** What the downloads cover: this page's number, or 'all' (the menu's choice). */
-  exportScope() {
-    return this.allPages ? 'all' : this.pages.current;
+  /**
+   * What a download covers: this page's number, or 'all' (the menu's choice). An SVG is one
+   * picture and the pages share their coordinates, so it is always this page.
+   */
+  exportScope(kind = '') {
+    return this.allPages && kind !== 'svg' ? 'all' : this.pages.current;
   }
 
   /** The menu's "All pages in downloads" item. */
