@@ -230,7 +230,7 @@ class PdfHandler(AssetWriteHandler):
                 "page": start + i}
             if role == "teacher":  # only the teacher may lock (kinds.locked_refusal)
                 element["locked"] = True
-            self.hub.submit(room, peer, dumps({"type": "draw", "data": element}), now)
+            self.hub.submit(room, peer, dumps({"type": "draw", "data": element}).decode(), now)
         self.hub.flush()  # committed, then relayed to everyone on the board, before we answer
         for frame in capture.frames:
             for message in _messages(frame):
