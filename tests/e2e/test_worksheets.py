@@ -158,15 +158,29 @@ def test_dropped_pdf_becomes_pages(board_server: Any, new_context: Any) -> None:
           const p = c.getContext('2d').getImageData(Math.round(x * d), Math.round(y * d), 1, 1).data;
           return p[3] > 250 && p[0] < 60 && p[1] < 60 && p[2] < 60;
         }""", arg=[x, y], timeout=10000)
-    # Next page: only page 2's background is drawn and hit-tested there.
-    student.click("#page-next")
+    # Follow me carries the page: the teacher turns to page 3, the student's page follows.
+    teacher.evaluate("() => window.__lanboard.session.send({type: 'settings',"
+                     " data: {follow: true}})")
+    student.wait_for_function("() => window.__lanboard.session.settings.follow === true")
+    teacher.click("#page-next")
+    teacher.click("#page-next")
     student.wait_for_function(
-        "() => document.getElementById('page-label').textContent === '2 / 3'")
+        "() => document.getElementById('page-label').textContent === '3 / 3'")
+    # Only page 3's background is drawn and picked there.
     assert student.evaluate("() => window.__lanboard.worksheets.pageElements()"
-                            ".map((e) => e.page)") == [2]
+                            ".map((e) => e.page)") == [3]
+    # Turning a page themselves, the student stops following: the teacher's next turn
+    # leaves them where they are.
     student.keyboard.press("PageUp")
     student.wait_for_function(
+        "() => document.getElementById('page-label').textContent === '2 / 3'")
+    teacher.click("#page-prev")
+    teacher.wait_for_function(
+        "() => document.getElementById('page-label').textContent === '2 / 3'")
+    student.click("#page-prev")
+    student.wait_for_function(
         "() => document.getElementById('page-label').textContent === '1 / 3'")
+    assert student.evaluate("() => window.__lanboard.follow.following") is False
     assert not teacher.errors and not student.errors, (teacher.errors, student.errors)
 
 
