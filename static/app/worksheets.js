@@ -48,6 +48,16 @@ export class Worksheets {
       shown(ids);
       this.selectionChanged(ids);
     };
+    // The teacher locked something a student holds selected: it leaves their selection, so
+    // no handle or drag is offered for it (the server would refuse the change whole).
+    const afterChanges = session.afterChanges;
+    session.afterChanges = () => {
+      afterChanges();
+      if (!controller.selection.size) return;
+      const held = [...controller.selection];
+      const keep = held.filter((id) => scene.picks(scene.get(id)));
+      if (keep.length !== held.length) controller.select(keep, 'replace');
+    };
     const kept = pages.views.get(pages.current);
     if (kept) Object.assign(o.view, kept, { version: o.view.version + 1 });
     renderer.onFrame(() => this.bar.refresh());
