@@ -42,6 +42,14 @@ DROP_FILE = """([b64, name, type, x, y]) => {
   target.dispatchEvent(new DragEvent('drop', at));
 }"""
 
+#: True once the static layer's pixel at CSS point (x, y) is opaque and passes TEST.
+PIXEL_IS = """([x, y]) => {
+  const c = document.getElementById('board-canvas');
+  const d = window.devicePixelRatio || 1;
+  const p = c.getContext('2d').getImageData(Math.round(x * d), Math.round(y * d), 1, 1).data;
+  return p[3] > 250 && TEST;
+}"""
+
 #: The screen point of a world point on this page: [x, y] in CSS pixels.
 TO_SCREEN = "([x, y]) => window.__lanboard.view.toScreen(x, y)"
 
@@ -107,13 +115,8 @@ def test_pasted_picture_shows_on_another_persons_canvas(board_server: Any,
     bob.wait_for_function("() => window.__lanboard.worksheets.assets.stats.loaded >= 1")
     bob.wait_for_function("() => !window.__lanboard.renderer.needFull")
     cx, cy = bob.evaluate(TO_SCREEN, [img["x"] + img["width"] / 2, img["y"] + img["height"] / 2])
-    bob.wait_for_function(
-        """([x, y]) => {
-          const c = document.getElementById('board-canvas');
-          const d = window.devicePixelRatio || 1;
-          const p = c.getContext('2d').getImageData(Math.round(x * d), Math.round(y * d), 1, 1).data;
-          return p[0] > 200 && p[1] < 60 && p[2] < 60 && p[3] > 250;
-        }""", arg=[cx, cy], timeout=10000)
+    bob.wait_for_function(PIXEL_IS.replace("TEST", "p[0] > 200 && p[1] < 60 && p[2] < 60"),
+                          arg=[cx, cy], timeout=10000)
     assert color_at(bob, cx, cy) == [255, 0, 0]
     # Outside the picture the canvas is not red.
     ox, oy = bob.evaluate(TO_SCREEN, [img["x"] - 30, img["y"] - 30])
@@ -151,13 +154,8 @@ def test_dropped_pdf_becomes_pages(board_server: Any, new_context: Any) -> None:
     student.wait_for_function("() => window.__lanboard.worksheets.assets.stats.loaded >= 1")
     student.wait_for_function("() => !window.__lanboard.renderer.needFull")
     x, y = student.evaluate(TO_SCREEN, bar_world)
-    student.wait_for_function(
-        """([x, y]) => {
-          const c = document.getElementById('board-canvas');
-          const d = window.devicePixelRatio || 1;
-          const p = c.getContext('2d').getImageData(Math.round(x * d), Math.round(y * d), 1, 1).data;
-          return p[3] > 250 && p[0] < 60 && p[1] < 60 && p[2] < 60;
-        }""", arg=[x, y], timeout=10000)
+    student.wait_for_function(PIXEL_IS.replace("TEST", "p[0] < 60 && p[1] < 60 && p[2] < 60"),
+                              arg=[x, y], timeout=10000)
     # Follow me carries the page: the teacher turns to page 3, the student's page follows.
     teacher.evaluate("() => window.__lanboard.session.send({type: 'settings',"
                      " data: {follow: true}})")
