@@ -99,3 +99,20 @@ def test_loadgen_finds_timestamps_cut_between_two_reads() -> None:
         for _ in range(2):
             gen.on_readable(client, 0.0)
         assert (client.count, client.own, len(gen.latencies)) == (6, 3, 3), cut
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_worksheet_benchmark_runs_tiny_and_reports_its_figures() -> None:
+    """benchmarks/worksheet.py end to end at tiny sizes: images add only references to the
+    sync, every client got every page image."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worksheet", "--strokes", "20", "--images", "3",
+         "--pdf-pages", "2", "--clients", "2", "--page-strokes", "2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert 0 < result["sync_pics"] - result["sync_plain"] < 3 * 400  # references, not bytes
+    assert result["crowd"]["clients"] == 2 and result["crowd"]["image_bytes"] > 0
+    assert result["pages_elements"] == 2 * 2 + 2  # both pages' strokes and images
+    assert "sync, the same + 3 images" in proc.stdout
