@@ -61,10 +61,13 @@ def test_landing_page_has_no_serious_violations(axe_context: Any, board_server: 
     lobby = axe_context.new_page()
     lobby.goto(f"{board_server.url}/")
     lobby.wait_for_selector("#boards li")       # a board listed, with its live count
-    assert axe(lobby) == []
-    for theme in ("dark", "light"):             # both themes' colors
+    for theme in ("light", "dark"):             # both themes' colors
         lobby.emulate_media(color_scheme=theme)
         assert axe(lobby) == [], theme
+    # The menu's theme choice holds on the landing page too.
+    lobby.evaluate("() => localStorage.setItem('lanboard.theme', 'dark')")
+    lobby.reload()
+    lobby.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
 
 
 def test_board_page_with_every_dialog_open_has_no_serious_violations(
@@ -76,14 +79,14 @@ def test_board_page_with_every_dialog_open_has_no_serious_violations(
     settled(page)
     page.evaluate("() => window.__lanboard.select([...window.__lanboard.scene.elements()]"
                   ".map(e => e.id))")
-    assert axe(page) == []
-
-    # The popovers: the menu, then the people list.
-    page.click("#menu-btn")
-    assert axe(page, "#menu") == []
-    page.keyboard.press("Escape")
+    # The whole page with both popovers open (the menu, the people list), in both themes.
     page.click("#presence-btn")
-    assert axe(page, ".presence-wrap") == []
+    page.evaluate("() => { document.getElementById('menu').hidden = false; }")
+    for theme in ("light", "dark"):
+        page.emulate_media(color_scheme=theme)
+        assert axe(page) == [], theme
+    page.emulate_media(color_scheme="light")
+    page.evaluate("() => { document.getElementById('menu').hidden = true; }")
     # The second person has the server's green, where white initials were 2.7:1.
     contrasts = page.evaluate(AVATARS_JS)
     assert len(contrasts) == 4 and all(ratio >= 4.5 for _, ratio in contrasts), contrasts
@@ -108,9 +111,78 @@ def test_board_page_with_every_dialog_open_has_no_serious_violations(
         page.evaluate("(id) => document.getElementById(id).showModal()", dialog_id)
         assert axe(page, f"#{dialog_id}") == [], dialog_id
         page.evaluate("(id) => document.getElementById(id).close()", dialog_id)
-    for theme in ("dark",):
-        page.emulate_media(color_scheme=theme)
-        assert axe(page) == [], theme
-        page.evaluate("() => document.getElementById('share-dialog').showModal()")
-        assert axe(page, "#share-dialog") == [], theme
     assert other.errors == [] or all(e.startswith("Failed to load") for e in other.errors)
+
+
+def focused(page: Any) -> str:
+    return str(page.evaluate("() => { const a = document.activeElement;"
+                             " return a.id || a.dataset.action || a.dataset.color || a.tagName; }"))
+
+
+def test_menu_tools_colors_and_the_shortcut_sheet_work_from_the_keyboard(
+        new_context: Any, board_server: Any) -> None:
+    page = open_board(new_context(), board_server.url, "a11y-keys", "Ana")
+    drag(page, [(300, 300), (340, 320), (380, 300)])
+    settled(page)
+    page.evaluate("() => window.__lanboard.select([...window.__lanboard.scene.elements()]"
+                  ".map(e => e.id))")
+    x0 = page.evaluate("() => [...window.__lanboard.scene.elements()][0].points[0]")
+
+    # The menu: Enter opens it on the first item, End and ArrowDown move (wrapping), Escape
+    # closes it with focus back on its button; ArrowUp opens it on the last item; Tab closes.
+    page.focus("#menu-btn")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#menu") and focused(page) == "export-png"
+    page.keyboard.press("End")
+    assert focused(page) == "clear"
+    page.keyboard.press("ArrowDown")
+    assert focused(page) == "export-png"
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#menu") and focused(page) == "menu-btn"
+    page.keyboard.press("ArrowUp")
+    assert page.is_visible("#menu") and focused(page) == "clear"
+    page.keyboard.press("Tab")
+    assert page.is_hidden("#menu")
+    # An item picked with the keyboard; the dialog it opens gives focus back to the button.
+    page.focus("#menu-btn")
+    page.keyboard.press("Enter")
+    while focused(page) != "shortcuts":
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#help-dialog[open]")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#help-dialog:not([open])", state="attached")
+    assert focused(page) == "menu-btn"
+
+    # The sheet lists each row of the keyboard module's table, once.
+    page.focus("#overlay-canvas")
+    page.keyboard.press("?")
+    page.wait_for_selector("#help-dialog[open]")
+    rows = page.evaluate("async () => (await import('/static/app/keyboard.js')).SHORTCUTS"
+                         ".map(r => r.label)")
+    listed = page.evaluate("() => [...document.querySelectorAll('#help-list dd')]"
+                           ".map(d => d.textContent)")
+    assert listed == rows and "Undo" in listed
+    page.keyboard.press("Escape")
+
+    # Colors and widths: one Tab stop each; the arrows pick the next (and restyle the
+    # selection) without nudging it.
+    stops = page.evaluate("""() => ['#colors', '#widths'].map((g) =>
+      [...document.querySelectorAll(`${g} [role=radio]`)].filter((b) => b.tabIndex === 0).length)""")
+    assert stops == [1, 1]
+    page.focus("#colors [tabindex='0']")
+    page.keyboard.press("ArrowRight")
+    assert focused(page) == "#e03131"
+    assert page.get_attribute("#colors [data-color='#e03131']", "aria-checked") == "true"
+    page.wait_for_function("() => [...window.__lanboard.scene.elements()][0].strokeColor"
+                           " === '#e03131'")
+    assert page.evaluate("() => [...window.__lanboard.scene.elements()][0].points[0]") == x0
+    page.focus("#widths [tabindex='0']")
+    page.keyboard.press("End")
+    assert page.get_attribute("#widths [role=radio]:last-child", "aria-checked") == "true"
+
+    # A tool from the keyboard: its button focused, Enter.
+    page.focus("[data-tool='rect']")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => window.__lanboard.controller.toolName") == "rect"
+    assert all(e.startswith("Failed to load") for e in page.errors), page.errors

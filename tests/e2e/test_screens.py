@@ -6,12 +6,13 @@ Screenshots go to test-artifacts/screens/."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from board_page import color_at, drag, open_board, settled
+from board_page import color_at, drag, open_board, settled, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -72,6 +73,21 @@ def check(page: Any, scope: str | None = None) -> int:
     return int(result["n"])
 
 
+def open_as_teacher(context: Any, base: str, room: str, name: str) -> Any:
+    """The board through its teacher link (asked from loopback, as the host may), so the
+    teacher's controls show too: Laser, Teacher, the page bar, the Lock button."""
+    with urllib.request.urlopen(f"{base}/api/rooms/{room}/links", timeout=5) as res:
+        url = json.load(res)["teacher"]
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{url}{'&' if '?' in url else '?'}name={name}")
+    wait_ready(page)
+    page.wait_for_function("() => window.__lanboard.session.role === 'teacher'")
+    return page
+
+
 def page_errors(page: Any) -> list[str]:
     """Script errors and CSP refusals (a fetch that 404s is not this test's business)."""
     return [e for e in page.errors if not e.startswith("Failed to load resource")]
@@ -88,7 +104,8 @@ def test_every_control_is_on_screen_and_uncovered(
         new_context: Any, board_server: Any, artifacts: Path, width: int, height: int) -> None:
     touch = width < 900 or height < 500
     ctx = new_context(viewport={"width": width, "height": height}, has_touch=touch)
-    page = open_board(ctx, board_server.url, f"screens-{width}x{height}", "Ana")
+    page = open_as_teacher(ctx, board_server.url, f"screens-{width}x{height}", "Ana")
+    page.wait_for_selector("#page-bar:not([hidden])")
     label = f"{width}x{height}"
     # Something selected, so the selection's bar shows too.
     drag(page, [(width * 0.4, height * 0.45), (width * 0.5, height * 0.5),
