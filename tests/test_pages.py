@@ -101,13 +101,17 @@ async def test_only_the_teacher_changes_a_locked_element(http_server_client, con
 async def test_a_students_append_to_a_locked_stroke_is_refused(http_server_client, connect):
     key = await teacher_key(http_server_client, "lk2")
     boss = await joined(connect, "lk2", "boss", key=key)
-    boss.send("draw", {"id": "p", "elementType": "path", "points": [[0, 0]],
-                       "strokeColor": "#000", "strokeWidth": 2})
+    kid = await joined(connect, "lk2", "kid")
+    kid.send("draw", {"id": "p", "elementType": "path", "points": [[0, 0]],
+                      "strokeColor": "#000", "strokeWidth": 2})
     await boss.recv_type("draw")
-    boss.send("update", {"ids": ["p"], "set": {"locked": True}})
-    await boss.recv_type("update")
-    boss.send("append", {"id": "p", "points": [[1, 1]]})  # the teacher may
+    kid.send("append", {"id": "p", "points": [[1, 1]]})  # its own stroke: fine
     await boss.recv_type("append")
+    boss.send("update", {"ids": ["p"], "set": {"locked": True}})
+    await kid.recv_type("update")
+    kid.send("append", {"id": "p", "points": [[2, 2]]})
+    err = (await kid.recv_type("error"))["data"]
+    assert err["code"] == "forbidden" and "locked" in err["message"]
 
 
 async def test_a_students_clear_keeps_the_locked_elements_for_everyone(http_server_client,
