@@ -61,6 +61,7 @@ export class Worksheets {
     const kept = pages.views.get(pages.current);
     if (kept) Object.assign(o.view, kept, { version: o.view.version + 1 });
     renderer.onFrame(() => this.bar.refresh());
+    window.addEventListener('pagehide', () => pages.flush());
 
     const auth = { get key() { return session.key; }, user: () => session.me.userId };
     this.inserts = bindInserts({
