@@ -231,6 +231,12 @@ class PdfHandler(AssetWriteHandler):
             if role == "teacher":  # only the teacher may lock (kinds.locked_refusal)
                 element["locked"] = True
             self.hub.submit(room, peer, dumps({"type": "draw", "data": element}).decode(), now)
+        last = start + len(pages) - 1
+        if role == "teacher" and last > room.settings.get("pages", 1):
+            # The teacher's pages setting covers them (a student may not change settings:
+            # the count still follows the highest page an element is on).
+            self.hub.submit(room, peer, dumps({"type": "settings",
+                                               "data": {"pages": last}}).decode(), now)
         self.hub.flush()  # committed, then relayed to everyone on the board, before we answer
         for frame in capture.frames:
             for message in _messages(frame):

@@ -65,6 +65,7 @@ async def test_a_pdf_becomes_locked_background_pages(http_server_client, connect
     assert [p["page"] for p in body["pages"]] == [1, 2, 3]
     # Every peer already has them: the answer comes after the commit and the relay.
     draws = [(await kid.recv_type("draw"))["data"] for _ in range(3)]
+    assert (await kid.recv_type("settings"))["data"]["pages"] == 3  # the teacher's import
     assert [d.get("page", 1) for d in draws] == [1, 2, 3]
     assert all(d["locked"] is True and d["elementType"] == "image" for d in draws)
     assert [d["asset"] for d in draws] == [p["asset"] for p in body["pages"]]
