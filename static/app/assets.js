@@ -132,8 +132,10 @@ export async function prepareImage(file) {
   let blob = await encode(c, plan.type, plan.quality);
   // A browser that cannot write WebP gives PNG: keep it unless it is over the server's cap.
   if (blob.size > MAX_ASSET_BYTES) blob = await encode(c, 'image/jpeg', plan.quality);
+  // The full-size decode (48 MB for a 12 MP photo) is let go: the page shows the small copy.
+  if (typeof pic.close === 'function') pic.close();
   if (blob.size > MAX_ASSET_BYTES) throw new Error('That picture is too large to upload.');
-  return { blob, picture: pic, width: plan.width, height: plan.height };
+  return { blob, picture: c, width: plan.width, height: plan.height };
 }
 
 async function answer(res) {
