@@ -188,3 +188,23 @@ test("the teacher's select tool: a click picks a locked background, a drag on it
   move.down({ ...ctx, isSelected: () => true }, { x: 10, y: 10 });
   assert.deepEqual(move.move(ctx, { x: 30, y: 10 }), [{ op: 'drag', t: { dx: 20, dy: 0 } }]);
 });
+
+test('the picture cache lets go of the least recently drawn past its limit, never one on screen', async () => {
+  const { AssetCache, MAX_PICTURES } = await import('../../static/app/assets.js');
+  let t = 0;
+  const closed = [];
+  const cache = new AssetCache('r', () => {});
+  cache.now = () => t;
+  const pic = (i) => ({ i, close: () => closed.push(i) });
+  const n = MAX_PICTURES + 8;
+  for (let i = 0; i < n; i += 1) cache.put(`h${i}`, pic(i));
+  // All drawn just now: every one is kept.
+  assert.equal(cache.entries.size, n);
+  t = 60000;
+  cache.get('h0'); // h0 is drawn again: it is the newest now
+  cache.put('hx', pic('x'));
+  assert.equal(cache.entries.size, MAX_PICTURES);
+  assert.ok(cache.get('h0'), 'the one drawn just now stays');
+  assert.ok(cache.get('hx'));
+  assert.deepEqual(closed, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
