@@ -216,10 +216,10 @@ def test_student_cannot_erase_a_locked_background(board_server: Any, new_context
     x, y = student.evaluate(TO_SCREEN, mid)
     # The student's own stroke over the picture, then the eraser across both.
     student.evaluate("() => window.__lanboard.setTool('pen')")
-    drag(student, [(x - 60, y - 20 + i) for i in range(0, 40, 4)] + [(x + 60, y + 20)])
+    drag(student, [(x - 60, y - 20), (x - 60, y), (x - 60, y + 20), (x + 60, y + 20)])
     student.wait_for_function("() => window.__lanboard.scene.size === 2")
     student.evaluate("() => window.__lanboard.setTool('eraser')")
-    drag(student, [(x - 100 + i * 10, y) for i in range(21)])
+    drag(student, [(x - 100 + i * 25, y) for i in range(9)])
     student.wait_for_function("() => window.__lanboard.scene.size === 1")
     student.evaluate("() => window.__lanboard.setTool('select')")
     student.mouse.click(x + 20, y + 10)
