@@ -21,6 +21,8 @@ nameInput.addEventListener('change', () => {
 
 /** The boards this server has, as /api/rooms last answered (refreshed every 5 s). */
 let rooms = [];
+/** ...and the ids of its deleted boards (a new board never takes one: its History stays). */
+let deletedIds = [];
 let refreshed = null;
 
 function openBoard(id) {
@@ -94,7 +96,8 @@ async function nameBoard(id, name, key) {
 /** Creates a board from what was typed (a display name, or nothing) and opens it. */
 async function createBoard(typed) {
   const name = cleanBoardName(typed);
-  const taken = new Set(rooms.map((r) => r.id));
+  await (refreshed || refreshBoards());
+  const taken = new Set([...rooms.map((r) => r.id), ...deletedIds]);
   const id = freeId(boardSlug(name) || randomRoomCode(), taken);
   const { links, link } = await claimBoard(id);
   if (name && name !== id) await nameBoard(id, name, teacherKey(id, links));
@@ -288,6 +291,7 @@ async function refreshBoards() {
     const data = await getJson('/api/rooms');
     rooms = data && Array.isArray(data.rooms) ? data.rooms : [];
     const deleted = data && Array.isArray(data.deleted) ? data.deleted : [];
+    deletedIds = deleted.map((d) => d.id);
     $('boards').replaceChildren(...rooms.map((r) => boardItem(r, true)));
     $('boards-empty').hidden = rooms.length > 0;
     $('deleted').replaceChildren(...deleted.map(deletedItem));
