@@ -75,6 +75,12 @@ def test_board_page_with_every_dialog_open_has_no_serious_violations(
     other = open_board(axe_context, board_server.url, "a11y", "Bo")
     page = open_board(axe_context, board_server.url, "a11y", "Ana")
     page.wait_for_function("() => window.__lanboard.users.length === 2")
+    # Bo's rectangle is read out on Ana's page (politely, in the #announce region).
+    other.evaluate("() => window.__lanboard.setTool('rect')")
+    drag(other, [(500, 200), (560, 240), (600, 260)])
+    page.wait_for_function("() => document.getElementById('announce').textContent"
+                           " === 'Bo added a rectangle'")
+    assert page.get_attribute("#announce", "aria-live") == "polite"
     drag(page, [(300, 300), (340, 320), (380, 300)])
     settled(page)
     page.evaluate("() => window.__lanboard.select([...window.__lanboard.scene.elements()]"
