@@ -174,7 +174,8 @@ def test_menu_tools_colors_and_the_shortcut_sheet_work_from_the_keyboard(
     # Colors and widths: one Tab stop each; the arrows pick the next (and restyle the
     # selection) without nudging it.
     stops = page.evaluate("""() => ['#colors', '#widths'].map((g) =>
-      [...document.querySelectorAll(`${g} [role=radio]`)].filter((b) => b.tabIndex === 0).length)""")
+      [...document.querySelectorAll(`${g} [role=radio]`)]
+        .filter((b) => b.tabIndex === 0).length)""")
     assert stops == [1, 1]
     page.focus("#colors [tabindex='0']")
     page.keyboard.press("ArrowRight")

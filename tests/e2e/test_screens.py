@@ -166,7 +166,8 @@ PNG_INK_JS = """async () => {
   ctx.drawImage(bmp, 0, 0);
   const px = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
   for (let i = 0; i < px.length; i += 4) {
-    if (px[i + 3] > 250 && px[i] + px[i + 1] + px[i + 2] < 200) return [px[i], px[i + 1], px[i + 2]];
+    const [r, g, b, alpha] = px.slice(i, i + 4);
+    if (alpha > 250 && r + g + b < 200) return [r, g, b];
   }
   return null;
 }"""
