@@ -229,15 +229,22 @@ function askDelete(shown) {
   });
 }
 
+/** A write; null when it worked, else {status, text}. */
 async function post(path, key) {
   try {
     const res = await fetch(path, { method: 'POST', headers: writeHeaders({
       key, user: cleanUserId(nameInput.value) }), body: '{}' });
     const body = await res.json().catch(() => ({}));
-    return res.ok ? null : body.message || `error ${res.status}`;
+    return res.ok ? null : { status: res.status, text: body.message || `error ${res.status}` };
   } catch (err) {
-    return String(err);
+    return { status: 0, text: String(err) };
   }
+}
+
+/** The host machine may read any board's links (boardapi.py), so its teacher key. */
+async function hostKey(id) {
+  const links = await getJson(`/api/rooms/${encodeURIComponent(id)}/links`);
+  return links && typeof links.teacher === 'string' ? teacherKey(id, links) : '';
 }
 
 function showError(text) {
@@ -248,14 +255,21 @@ function showError(text) {
 
 async function deleteBoard(r) {
   if (!await askDelete(r.name || r.id)) return;
-  showError(await post(`/api/rooms/${encodeURIComponent(r.id)}/delete`, teacherKey(r.id)));
+  const failed = await post(`/api/rooms/${encodeURIComponent(r.id)}/delete`, teacherKey(r.id));
+  showError(failed && `Delete failed: ${failed.text}`);
   refreshBoards();
 }
 
 async function restoreBoard(d) {
-  const failed = await post(`/api/rooms/${encodeURIComponent(d.id)}/versions/${d.version}/restore`,
-    teacherKey(d.id));
-  showError(failed ? `Restore failed: ${failed}` : '');
+  const path = `/api/rooms/${encodeURIComponent(d.id)}/versions/${d.version}/restore`;
+  let failed = await post(path, teacherKey(d.id));
+  // A board whose teacher has joined takes restores from its teacher only: the host, who
+  // deleted it, proves it with the key it may always read.
+  if (failed && failed.status === 403 && onHost) {
+    const key = await hostKey(d.id);
+    if (key) failed = await post(path, key);
+  }
+  showError(failed && `Restore failed: ${failed.text}`);
   refreshBoards();
 }
 
