@@ -90,7 +90,9 @@ class RoomsHandler(BaseHandler):
         for r in rooms.values():
             entry = names.get(r["id"])
             r["name"] = entry.name if entry is not None else ""
-            if entry is not None and hidden(entry, r["seq"], r["elements"]):
+            # A stored board's element count is its last snapshot's, which a crash right
+            # after a delete leaves stale: its seq alone says it was not used since.
+            if entry is not None and hidden(entry, r["seq"], r["elements"] if r["loaded"] else 0):
                 try:
                     version = restore_version(self.hub.store.versions(r["id"]), entry)
                 except StoreError:
