@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import tornado.httpserver
 
-from lanboard.boardnames import MAX_BOARD_NAME_CHARS, clean_board_name
+from lanboard.boardnames import MAX_BOARD_NAME_CHARS, clean_board_name, hidden, restore_version
 from lanboard.sqlite_store import SqliteStore
-from lanboard.store import BoardName
+from lanboard.store import BoardName, VersionInfo
 
 JSON = {"Content-Type": "application/json"}
 #: The tests' requests reach the server from loopback; X-Real-Ip (xheaders) stands in for a
@@ -56,6 +56,18 @@ def test_a_name_is_cleaned_like_a_user_id_and_cut() -> None:
     assert clean_board_name("a\u202eb\u200bc\x00d\n\te") == "abcd e"
     assert clean_board_name("x" * 500) == "x" * MAX_BOARD_NAME_CHARS
     assert clean_board_name("\u200b \u2066") == ""
+
+
+def test_a_deleted_board_and_the_version_that_brings_it_back() -> None:
+    entry = BoardName("", deleted_seq=10, deleted_at=1.0, deleted_elements=3)
+    assert hidden(entry, 10, 0) and not hidden(entry, 11, 0) and not hidden(entry, 10, 2)
+    assert not hidden(BoardName("x"), 10, 0)
+    newest_first = [VersionInfo(7, 0, 9, 3, "deleted"), VersionInfo(6, 0, 5, 3, "periodic")]
+    assert restore_version(newest_first, entry) == 7
+    # History keeps one copy of a board: an older one with as many elements stands in.
+    assert restore_version(newest_first[1:], entry) == 6
+    assert restore_version([VersionInfo(6, 0, 5, 2, "periodic")], entry) is None
+    assert restore_version(newest_first, BoardName("", 10, 1.0, 0)) is None  # it was empty
 
 
 async def test_a_board_keeps_its_display_name_beside_its_id(http_server_client, connect):
