@@ -247,8 +247,8 @@ def report(r: dict[str, Any]) -> str:
         f"(+{r['sync_pics'] - r['sync_plain']:,} B, "
         f"{(r['sync_pics'] - r['sync_plain']) / max(1, r['images']):.0f} B an image; "
         f"the images' bytes, {r['image_upload_bytes']:,} B, are not in it)",
-        f"PDF of {r['pdf_bytes']:,} B: answered 201 after {r['pdf_answered_s']:.2f} s, on the board (last draw and its "
-        f"image at a client) after {r['pdf_on_board_s']:.2f} s",
+        f"PDF of {r['pdf_bytes']:,} B: answered 201 after {r['pdf_answered_s']:.2f} s, on "
+        f"the board (last draw and its image at a client) after {r['pdf_on_board_s']:.2f} s",
         f"{c['clients']} clients: first has every page image after {c['first_client_s']:.2f} "
         f"s, last after {c['last_client_s']:.2f} s; {c['image_bytes']:,} B fetched over HTTP "
         f"(answer after {c['answered_s']:.2f} s)",
