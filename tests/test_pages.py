@@ -266,3 +266,20 @@ async def test_a_board_file_carries_its_assets_both_ways(http_server_client, con
         resp = await fetch(http_server_client, "/api/rooms/bf3/import", method="POST",
                            body=json.dumps(bad).encode(), headers=JSON)
         assert resp.code == 400 and json.loads(resp.body)["error"] == "bad_file", resp.body
+
+
+async def test_a_seed_client_resuming_across_another_pages_change_gets_a_sync(http_server_client,
+                                                                               connect):
+    ann = await joined(connect, "rz", "ann")
+    ann.send("draw", line("a"))
+    seq = (await ann.recv_type("draw"))["seq"]
+    ann.send("draw", line("b"))
+    await ann.recv_type("draw")
+    back = await connect("rz", userId="old", since=seq)
+    assert (await back.recv())["type"] == "resume"  # page 1 only: the seed's resume
+    ann.send("draw", line("c", page=2))
+    await ann.recv_type("draw")
+    again = await connect("rz", userId="old2", since=seq)
+    sync = await again.recv()
+    assert sync["type"] == "sync"
+    assert [e["id"] for e in sync["data"]["elements"]] == ["a", "b"]
