@@ -9,6 +9,7 @@
 // `window.__lanboard` is the hook the browser tests and benchmarks use.
 
 import { boardApi } from './api.js';
+import { joinWithCache } from './boardcache.js';
 import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
 import { Classroom, pageKey } from './classroom.js';
@@ -359,10 +360,12 @@ function start(name) {
 
   setTool('pen');
   toolbar.showHistory(false, false);
-  session.connect();
+  // The board kept in this browser is drawn at once; the socket then resumes from its seq.
+  const boardCache = joinWithCache({ roomId, scene, session, renderer });
 
   // For tests, benchmarks and debugging from the console.
   window.__lanboard = {
+    boardCache,
     scene, view, renderer, history, session, controller, stats, timeline, classroom,
     laser: classroom.laser, follow: classroom.follow,
     get readOnly() {
