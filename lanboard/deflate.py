@@ -26,14 +26,19 @@ import weakref
 import zlib
 from collections.abc import Callable
 
-#: zlib's fastest level. Measured on 10,000 synthetic pen strokes (benchmarks/wifi.py): level 1
-#: gives 2.3x, level 6 2.7x but costs 3-5 times the CPU, and a board's first compressed sync
-#: runs on the event loop.
+#: zlib level for live frames: the fastest (a few messages compress the same at any level).
 LEVEL = 1
 
-#: Messages shorter than this go uncompressed (RSV1 is per message). Below it deflate's own
-#: framing eats most of the gain on one-message frames, and each compression costs ~10 us.
-MIN_BYTES = 256
+#: zlib level for a board's element chunks. Measured on 3,000 of the page's recorded strokes
+#: (benchmarks/wifi.py): level 1 2.24x in 63 ms of CPU, 4 2.45x in 114 ms, 5 2.52x in 229 ms,
+#: 6 2.54x. Chunks are compressed once per board version for every joiner, mostly on the
+#: deflate thread, so 9 % fewer bytes are worth 1.8 times the CPU.
+CHUNK_LEVEL = 4
+
+#: Messages shorter than this go uncompressed (RSV1 is per message). Measured: one live
+#: message (~100 B) shrinks 15 %, two (~200 B) 43 %, five 66 %; each compression costs about
+#: 10 us, once per flush for every peer that shares the frame.
+MIN_BYTES = 160
 
 #: An elements chunk ends after an element whose id hashes to 0 modulo this, once it holds at
 #: least CHUNK_MIN bytes (or at CHUNK_MAX): boundaries follow the elements, not their offsets,
@@ -101,9 +106,9 @@ def negotiate(header: str | None) -> str | None:
     return None
 
 
-def segment(data: bytes) -> bytes:
+def segment(data: bytes, level: int = LEVEL) -> bytes:
     """`data` compressed from a fresh state and sync-flushed: concatenable with others."""
-    comp = zlib.compressobj(LEVEL, zlib.DEFLATED, -15, 9)
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15, 9)
     return comp.compress(data) + comp.flush(zlib.Z_SYNC_FLUSH)
 
 
@@ -216,7 +221,7 @@ class ElementChunks:
         for i, (key, run, seg) in enumerate(layout):
             if seg is None:
                 data = b",".join(run)
-                seg = segment(b"[" + data if i == 0 else b"," + data)
+                seg = segment(b"[" + data if i == 0 else b"," + data, CHUNK_LEVEL)
             out.append((key, run, seg))
         return out
 

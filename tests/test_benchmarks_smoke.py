@@ -116,3 +116,21 @@ def test_worksheet_benchmark_runs_tiny_and_reports_its_figures() -> None:
     assert result["crowd"]["clients"] == 2 and result["crowd"]["image_bytes"] > 0
     assert result["pages_elements"] == 2 * 2 + 2  # both pages' strokes and images
     assert "sync, the same + 3 images" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_wifi_benchmark_runs_tiny_and_reports_its_figures(tmp_path: Path) -> None:
+    """benchmarks/wifi.py end to end at tiny sizes: a compressed sync of every stroke, a
+    resume after the outage, live bytes counted."""
+    out = tmp_path / "wifi.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.wifi", "--strokes", "150", "--clients", "3",
+         "--outage", "0.5", "--live-seconds", "0.5", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["sync"]["deflate"] and row["sync"]["bytes"] < row["sync"]["no_offer_bytes"]
+    assert row["reconnect"]["first"] == "resume" and row["reconnect"]["missed_changes"] > 0
+    assert row["live"]["bytes_per_s"] > 0
+    assert "sync bytes per stroke" not in proc.stdout  # no --ref-src: no comparison
