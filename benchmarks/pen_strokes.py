@@ -17,7 +17,7 @@ worktree of 41f1ff6) in the same run, and the figures are compared. With --save 
 recorded strokes are written as JSON (one file per checkout), for the byte benchmarks.
 
 Run: python -m benchmarks.pen_strokes [--ref-src /tmp/ref-41f1ff6] [--save benchmarks/strokes]
-     [--repeat N] [--json]
+     [--repeat N] [--tiny] [--json]
 Needs Debian's chromium at /usr/bin/chromium and the playwright Python package.
 """
 
@@ -188,14 +188,15 @@ def watch_sent(page: Any, sent: list[str]) -> None:
 def curve_deviation(inputs: list[tuple[float, float]], points: list[list[float]]) -> float:
     """How far the stored stroke's curve strays from the curve through every pointer sample
     (what the page would paint keeping all of them as they came)."""
-    full = sample_curve([list(p) for p in inputs])
-    drawn = sample_curve(points)
+    full = sample_curve([list(p) for p in inputs], 4)
+    drawn = sample_curve(points, 4)
     return max(max(poly_dist(p, drawn) for p in full), max(poly_dist(p, full) for p in drawn))
 
 
-def record(browser: Any, base: str, label: str, repeat: int) -> list[dict[str, Any]]:
+def record(browser: Any, base: str, label: str, repeat: int,
+           tiny: bool = False) -> list[dict[str, Any]]:
     strokes: list[dict[str, Any]] = []
-    for device in ("mouse", "touch"):
+    for device in ("mouse",) if tiny else ("mouse", "touch"):
         context = browser.new_context(viewport=VIEWPORT, has_touch=device == "touch")
         page = context.new_page()
         sent: list[str] = []
@@ -207,8 +208,8 @@ def record(browser: Any, base: str, label: str, repeat: int) -> list[dict[str, A
         page.evaluate(WATCH_DOWN_JS)
         cdp = context.new_cdp_session(page) if device == "touch" else None
         for rep in range(repeat):
-            for shape, pts in shapes().items():
-                for speed, seconds in SPEEDS.items():
+            for shape, pts in list(shapes().items())[:1 if tiny else None]:
+                for speed, seconds in list(SPEEDS.items())[:1 if tiny else None]:
                     before = len(sent)
                     if cdp is not None:
                         touch_stroke(page, cdp, pts, seconds)
@@ -275,11 +276,12 @@ def save(strokes: list[dict[str, Any]], path: Path, label: str) -> None:
     path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
 
 
-def run(src: Path, label: str, repeat: int, browser: Any) -> list[dict[str, Any]]:
+def run(src: Path, label: str, repeat: int, browser: Any,
+        tiny: bool = False) -> list[dict[str, Any]]:
     data = tempfile.mkdtemp(prefix="lb-pen-")
     proc, base = start_server(src, data)
     try:
-        return record(browser, base, label, repeat)
+        return record(browser, base, label, repeat, tiny)
     finally:
         stop(proc)
         shutil.rmtree(data, ignore_errors=True)
@@ -290,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ref-src", type=Path, default=None, help="today's checkout, to compare")
     p.add_argument("--save", type=Path, default=None, help="folder for the recorded strokes")
     p.add_argument("--repeat", type=int, default=1, help="times each gesture is drawn")
+    p.add_argument("--tiny", action="store_true", help="one fast mouse circle (smoke test)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -300,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             runs = [("now", ROOT)] + ([("ref", args.ref_src.resolve())] if args.ref_src else [])
             for label, src in runs:
-                strokes = run(src, label, args.repeat, browser)
+                strokes = run(src, label, args.repeat, browser, args.tiny)
                 results[label] = summary(strokes)
                 if args.save:
                     name = "today.json" if label == "ref" else "now.json"

@@ -134,3 +134,20 @@ def test_wifi_benchmark_runs_tiny_and_reports_its_figures(tmp_path: Path) -> Non
     assert row["reconnect"]["first"] == "resume" and row["reconnect"]["missed_changes"] > 0
     assert row["live"]["bytes_per_s"] > 0
     assert "sync bytes per stroke" not in proc.stdout  # no --ref-src: no comparison
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_pen_stroke_benchmark_runs_tiny_and_reports_its_figures() -> None:
+    """benchmarks/pen_strokes.py end to end on one quick mouse circle drawn in Chromium: the
+    stroke is stored simplified and quantized, close to the pointer's curve."""
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_strokes", "--tiny", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    now = json.loads(proc.stdout)["now"]["all"]
+    assert now["strokes"] == 1 and 10 < now["points"] < 100
+    assert now["element_bytes"] < 100 * 17  # 101 points took 1,700 bytes before
+    assert now["max_curve_deviation_px"] <= 0.5
