@@ -83,16 +83,16 @@ def test_joining_suggests_asks_before_creating_keeps_names_and_deletes_with_a_wa
     wait_ready(page)
     # A new name, confirmed, becomes a board that keeps its name beside its slug id.
     page.goto(f"{base}/")
-    page.fill("#join-code", "Math 7B – Fractions")
+    page.fill("#join-code", "Math 7B \u2013 Fractions")
     page.press("#join-code", "Enter")
     click(page, "#join-create")
     page.wait_for_url("**/room/Math-7B-Fractions*")
     wait_ready(page)
-    page.wait_for_function("() => document.title.startsWith('Math 7B – Fractions')")
-    assert page.text_content("#room-name") == "Math 7B – Fractions"
+    page.wait_for_function("() => document.title.startsWith('Math 7B \u2013 Fractions')")
+    assert page.text_content("#room-name") == "Math 7B \u2013 Fractions"
     page.goto(f"{base}/")
     # Most recently used first, with the display name and the id beside it.
     first = page.wait_for_selector("#boards li:first-child[data-board='Math-7B-Fractions']")
-    assert "Math 7B – Fractions" in first.text_content()
+    assert "Math 7B \u2013 Fractions" in first.text_content()
     assert [r["id"] for r in rooms(base)["rooms"]][:2] == ["Math-7B-Fractions", "blue-otter-42"]
     assert errors == []
