@@ -1,8 +1,11 @@
 """Pen strokes drawn with the board page's own pen tool in Chromium: points and bytes per
 stroke, and how far the drawn curve strays from the pointer's path.
 
-Each stroke is a real gesture: Playwright mouse moves, or touches sent through CDP
-(`Input.dispatchTouchEvent`), paced in real time, fast (about 0.3 s) and slow (about 1.5 s).
+Each stroke goes down and up with real input (Playwright's mouse, or touches sent through
+CDP `Input.dispatchTouchEvent`); the moves between are pointer events dispatched on the
+board's canvas at their real times, fast (0.3 s) and slow (1.5 s), because one CDP move
+took about 65 ms here on a loaded machine, far too slow to pace a quick stroke. Each move is
+one sample, as a pen's coalesced samples are on a secure page.
 The page's socket frames are watched (`framesent`): the stroke's `draw` and `append` messages
 give the live bytes; the stored element (the board's JSON export) gives the bytes a `sync`
 carries for it. Deviation is measured in screen pixels (zoom 1) between the pointer's
@@ -14,7 +17,7 @@ worktree of 41f1ff6) in the same run, and the figures are compared. With --save 
 recorded strokes are written as JSON (one file per checkout), for the byte benchmarks.
 
 Run: python -m benchmarks.pen_strokes [--ref-src /tmp/ref-41f1ff6] [--save benchmarks/strokes]
-     [--repeat N] [--json]
+     [--repeat N] [--tiny] [--json]
 Needs Debian's chromium at /usr/bin/chromium and the playwright Python package.
 """
 
@@ -30,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -93,32 +95,43 @@ def stop(proc: subprocess.Popen[str]) -> None:
         proc.stdout.close()
 
 
-def paced(points: list[tuple[float, float]], seconds: float, send: Any) -> None:
-    """Calls send(x, y) for each point at its time on a uniform schedule over `seconds`."""
-    t0 = time.perf_counter()
-    for i, (x, y) in enumerate(points):
-        due = t0 + seconds * i / max(1, len(points) - 1)
-        wait = due - time.perf_counter()
-        if wait > 0:
-            time.sleep(wait)
-        send(x, y)
+#: Dispatches pointer moves on the board's canvas at their times, then resolves. The pointer
+#: went down with real input (Playwright's mouse or a CDP touch), so its pointerId is live.
+MOVES_JS = """async ([pts, seconds, type]) => {
+  const canvas = document.getElementById('overlay-canvas');
+  const id = window.__penPointer;
+  const t0 = performance.now();
+  for (let i = 0; i < pts.length; i += 1) {
+    const due = t0 + (seconds * 1000 * i) / Math.max(1, pts.length - 1);
+    while (performance.now() < due) await new Promise((r) => setTimeout(r, 1));
+    canvas.dispatchEvent(new PointerEvent('pointermove', { clientX: pts[i][0],
+      clientY: pts[i][1], pointerId: id, pointerType: type, isPrimary: true, buttons: 1,
+      pressure: 0.5, bubbles: true, cancelable: true }));
+  }
+}"""
+
+#: Remembers the pointerId of the next pointerdown on the canvas.
+WATCH_DOWN_JS = """() => document.getElementById('overlay-canvas').addEventListener(
+  'pointerdown', (e) => { window.__penPointer = e.pointerId; }, { capture: true })"""
 
 
 def mouse_stroke(page: Any, pts: list[tuple[float, float]], seconds: float) -> None:
     page.mouse.move(*pts[0])
     page.mouse.down()
-    paced(pts[1:], seconds, lambda x, y: page.mouse.move(x, y))
+    page.evaluate(MOVES_JS, [[list(p) for p in pts[1:-1]], seconds, "mouse"])
+    page.mouse.move(*pts[-1])  # real input again: the pointer is where the stroke ends
     page.mouse.up()
 
 
-def touch_stroke(cdp: Any, pts: list[tuple[float, float]], seconds: float) -> None:
+def touch_stroke(page: Any, cdp: Any, pts: list[tuple[float, float]], seconds: float) -> None:
     def touch(kind: str, x: float, y: float) -> None:
         points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1, "radiusX": 4,
                                                    "radiusY": 4, "force": 0.5}]
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
     touch("touchStart", *pts[0])
-    paced(pts[1:], seconds, lambda x, y: touch("touchMove", x, y))
+    page.evaluate(MOVES_JS, [[list(p) for p in pts[1:-1]], seconds, "touch"])
+    touch("touchMove", *pts[-1])
     touch("touchEnd", *pts[-1])
 
 
@@ -172,9 +185,18 @@ def watch_sent(page: Any, sent: list[str]) -> None:
     page.on("websocket", lambda ws: ws.on("framesent", frame))
 
 
-def record(browser: Any, base: str, label: str, repeat: int) -> list[dict[str, Any]]:
+def curve_deviation(inputs: list[tuple[float, float]], points: list[list[float]]) -> float:
+    """How far the stored stroke's curve strays from the curve through every pointer sample
+    (what the page would paint keeping all of them as they came)."""
+    full = sample_curve([list(p) for p in inputs], 4)
+    drawn = sample_curve(points, 4)
+    return max(max(poly_dist(p, drawn) for p in full), max(poly_dist(p, full) for p in drawn))
+
+
+def record(browser: Any, base: str, label: str, repeat: int,
+           tiny: bool = False) -> list[dict[str, Any]]:
     strokes: list[dict[str, Any]] = []
-    for device in ("mouse", "touch"):
+    for device in ("mouse",) if tiny else ("mouse", "touch"):
         context = browser.new_context(viewport=VIEWPORT, has_touch=device == "touch")
         page = context.new_page()
         sent: list[str] = []
@@ -183,13 +205,14 @@ def record(browser: Any, base: str, label: str, repeat: int) -> list[dict[str, A
         page.goto(f"{base}/room/{room}?name=bench")
         page.wait_for_function("() => window.__lanboard && window.__lanboard.ready",
                                timeout=15000)
+        page.evaluate(WATCH_DOWN_JS)
         cdp = context.new_cdp_session(page) if device == "touch" else None
         for rep in range(repeat):
-            for shape, pts in shapes().items():
-                for speed, seconds in SPEEDS.items():
+            for shape, pts in list(shapes().items())[:1 if tiny else None]:
+                for speed, seconds in list(SPEEDS.items())[:1 if tiny else None]:
                     before = len(sent)
                     if cdp is not None:
-                        touch_stroke(cdp, pts, seconds)
+                        touch_stroke(page, cdp, pts, seconds)
                     else:
                         mouse_stroke(page, pts, seconds)
                     page.wait_for_function(
@@ -218,6 +241,7 @@ def record(browser: Any, base: str, label: str, repeat: int) -> list[dict[str, A
         s["live_bytes"] = sum(len(m.encode()) for m in s["sent"])
         s["messages"] = len(s["sent"])
         s["deviation"] = deviation([tuple(p) for p in s["input"]], el["points"])
+        s["curve_deviation"] = curve_deviation([tuple(p) for p in s["input"]], el["points"])
     return strokes
 
 
@@ -235,6 +259,7 @@ def summary(strokes: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
             "live_bytes": statistics.mean(s["live_bytes"] for s in group),
             "messages": statistics.mean(s["messages"] for s in group),
             "max_deviation_px": max(s["deviation"] for s in group),
+            "max_curve_deviation_px": max(s["curve_deviation"] for s in group),
         }
     return out
 
@@ -251,11 +276,12 @@ def save(strokes: list[dict[str, Any]], path: Path, label: str) -> None:
     path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
 
 
-def run(src: Path, label: str, repeat: int, browser: Any) -> list[dict[str, Any]]:
+def run(src: Path, label: str, repeat: int, browser: Any,
+        tiny: bool = False) -> list[dict[str, Any]]:
     data = tempfile.mkdtemp(prefix="lb-pen-")
     proc, base = start_server(src, data)
     try:
-        return record(browser, base, label, repeat)
+        return record(browser, base, label, repeat, tiny)
     finally:
         stop(proc)
         shutil.rmtree(data, ignore_errors=True)
@@ -266,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ref-src", type=Path, default=None, help="today's checkout, to compare")
     p.add_argument("--save", type=Path, default=None, help="folder for the recorded strokes")
     p.add_argument("--repeat", type=int, default=1, help="times each gesture is drawn")
+    p.add_argument("--tiny", action="store_true", help="one fast mouse circle (smoke test)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -276,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             runs = [("now", ROOT)] + ([("ref", args.ref_src.resolve())] if args.ref_src else [])
             for label, src in runs:
-                strokes = run(src, label, args.repeat, browser)
+                strokes = run(src, label, args.repeat, browser, args.tiny)
                 results[label] = summary(strokes)
                 if args.save:
                     name = "today.json" if label == "ref" else "now.json"
@@ -291,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, g in groups.items():
             print(f"  {name:12} {g['strokes']:3.0f} strokes  {g['points']:6.1f} points  "
                   f"{g['element_bytes']:7.0f} B stored  {g['live_bytes']:7.0f} B live in "
-                  f"{g['messages']:4.1f} msgs  max deviation {g['max_deviation_px']:.2f} px")
+                  f"{g['messages']:4.1f} msgs  max deviation {g['max_deviation_px']:.2f} px from "
+                  f"the samples, {g['max_curve_deviation_px']:.2f} px from their curve")
     if "ref" in results:
         a, b = results["now"]["all"], results["ref"]["all"]
         print(f"now/ref: points {a['points'] / b['points']:.2f}, stored bytes "

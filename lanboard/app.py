@@ -10,6 +10,7 @@ import tornado.web
 from tornado import httputil
 
 from lanboard import assetapi, boardapi, limits
+from lanboard.boardnames import routes as name_routes
 from lanboard.guard import AccessLog, Guard, HostAllowlist, RejectionLog
 from lanboard.hub import Hub
 from lanboard.netapi import LanPresence
@@ -24,7 +25,6 @@ from lanboard.web import (
     ManifestHandler,
     NotFound,
     PageHandler,
-    RoomsHandler,
     StaticHandler,
 )
 
@@ -84,7 +84,7 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
         (r"/ws/([^/]*)", BoardSocket, {"hub": hub, "guard": guard,
                                        "rejections": rejections}),
         (r"/api/health", HealthHandler, {"started": time.monotonic()}),
-        (r"/api/rooms", RoomsHandler, {"hub": hub}),
+        *name_routes(hub, guard),
         *net_routes(lan),
         *boardapi.routes(hub, guard),
         *assetapi.routes(hub, guard),

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from lanboard import assets, elements, kinds, limits, pdfimport
 from lanboard.boardapi import BoardHandler
 from lanboard.exports import exports_full, off_loop
-from lanboard.guard import Guard
+from lanboard.guard import Guard, TokenBucket, is_loopback
 from lanboard.hub import Hub
 from lanboard.peer import Peer
 from lanboard.protocol import ProtocolError, dumps
@@ -65,8 +66,30 @@ def page_count(room: Room) -> int:
     return max(int(room.settings.get("pages", 1)), highest)
 
 
+class UploadBudget:
+    """Bytes each address may still upload (limits.UPLOAD_BURST_BYTES, refilled at
+    UPLOAD_BYTES_PER_SECOND); one per application."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: dict[str, TokenBucket] = {}
+
+    def take(self, ip: str, size: int) -> bool:
+        if is_loopback(ip):
+            return True
+        if len(self.buckets) > 10_000:  # a bound, not a policy
+            self.buckets.clear()
+        bucket = self.buckets.setdefault(ip, TokenBucket(limits.UPLOAD_BYTES_PER_SECOND,
+                                                         limits.UPLOAD_BURST_BYTES))
+        return bucket.take(self.clock(), float(size))
+
+
 class AssetWriteHandler(BoardHandler):
     """Shared checks of an upload and a PDF import, before anything is read or loaded."""
+
+    def initialize(self, hub: Hub, guard: Guard, budget: UploadBudget | None = None) -> None:
+        super().initialize(hub, guard)
+        self.budget = budget or UploadBudget()
 
     def write_allowed(self, room_id: str, types: tuple[str, ...], most: int) -> str | None:
         """The sender's role when the request may go on; None after a 4xx or 5xx."""
@@ -82,6 +105,10 @@ class AssetWriteHandler(BoardHandler):
             return None
         if len(self.request.body) > most:
             self.fail(413, "too_large", f"at most {most // 2**20} MiB")
+            return None
+        if not self.budget.take(self.request.remote_ip or "?", len(self.request.body)):
+            self.fail(429, "rate_limited", "this device uploaded a lot just now; wait a "
+                      "minute and try again")
             return None
         role = self.role(room_id)
         if role is None:
@@ -230,7 +257,13 @@ class PdfHandler(AssetWriteHandler):
                 "page": start + i}
             if role == "teacher":  # only the teacher may lock (kinds.locked_refusal)
                 element["locked"] = True
-            self.hub.submit(room, peer, dumps({"type": "draw", "data": element}), now)
+            self.hub.submit(room, peer, dumps({"type": "draw", "data": element}).decode(), now)
+        last = start + len(pages) - 1
+        if role == "teacher" and last > room.settings.get("pages", 1):
+            # The teacher's pages setting covers them (a student may not change settings:
+            # the count still follows the highest page an element is on).
+            self.hub.submit(room, peer, dumps({"type": "settings",
+                                               "data": {"pages": last}}).decode(), now)
         self.hub.flush()  # committed, then relayed to everyone on the board, before we answer
         for frame in capture.frames:
             for message in _messages(frame):
@@ -245,10 +278,11 @@ def _messages(frame: bytes) -> list[dict[str, Any]]:
     return parsed if isinstance(parsed, list) else [parsed]
 
 
-def routes(hub: Hub, guard: Guard) -> list[Any]:
+def routes(hub: Hub, guard: Guard, budget: UploadBudget | None = None) -> list[Any]:
     args = {"hub": hub, "guard": guard}
+    writes = {**args, "budget": budget or UploadBudget()}  # one budget for both routes
     return [
-        (r"/api/rooms/([^/]+)/assets", AssetsHandler, args),
+        (r"/api/rooms/([^/]+)/assets", AssetsHandler, writes),
         (r"/api/rooms/([^/]+)/assets/([^/]+)", AssetHandler, args),
-        (r"/api/rooms/([^/]+)/pdf", PdfHandler, args),
+        (r"/api/rooms/([^/]+)/pdf", PdfHandler, writes),
     ]

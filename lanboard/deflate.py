@@ -26,14 +26,19 @@ import weakref
 import zlib
 from collections.abc import Callable
 
-#: zlib's fastest level. Measured on 10,000 synthetic pen strokes (benchmarks/wifi.py): level 1
-#: gives 2.3x, level 6 2.7x but costs 3-5 times the CPU, and a board's first compressed sync
-#: runs on the event loop.
+#: zlib level for live frames: the fastest (a few messages compress the same at any level).
 LEVEL = 1
 
-#: Messages shorter than this go uncompressed (RSV1 is per message). Below it deflate's own
-#: framing eats most of the gain on one-message frames, and each compression costs ~10 us.
-MIN_BYTES = 256
+#: zlib level for a board's element chunks. Measured on 3,000 of the page's recorded strokes
+#: (benchmarks/wifi.py): level 1 2.24x in 63 ms of CPU, 4 2.45x in 114 ms, 5 2.52x in 229 ms,
+#: 6 2.54x. Chunks are compressed once per board version for every joiner, mostly on the
+#: deflate thread, so 9 % fewer bytes are worth 1.8 times the CPU.
+CHUNK_LEVEL = 4
+
+#: Messages shorter than this go uncompressed (RSV1 is per message). Measured: one live
+#: message (~100 B) shrinks 15 %, two (~200 B) 43 %, five 66 %; each compression costs about
+#: 10 us, once per flush for every peer that shares the frame.
+MIN_BYTES = 160
 
 #: An elements chunk ends after an element whose id hashes to 0 modulo this, once it holds at
 #: least CHUNK_MIN bytes (or at CHUNK_MAX): boundaries follow the elements, not their offsets,
@@ -41,6 +46,11 @@ MIN_BYTES = 256
 CHUNK_SPREAD = 32
 CHUNK_MIN = 32 * 1024
 CHUNK_MAX = 256 * 1024
+
+#: A sync needing more than this compressed goes to a thread, and the joiner's frames wait
+#: for it (10,000 strokes, 17 MB, took 0.2-0.9 s here at level 1); a new stroke's chunk
+#: (up to CHUNK_MAX) is compressed on the loop.
+THREAD_MIN = 1024 * 1024
 
 #: What a sync flush ends with; the last one of a message is left off (RFC 7692 7.2.1).
 TAIL = b"\x00\x00\xff\xff"
@@ -96,9 +106,9 @@ def negotiate(header: str | None) -> str | None:
     return None
 
 
-def segment(data: bytes) -> bytes:
+def segment(data: bytes, level: int = LEVEL) -> bytes:
     """`data` compressed from a fresh state and sync-flushed: concatenable with others."""
-    comp = zlib.compressobj(LEVEL, zlib.DEFLATED, -15, 9)
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15, 9)
     return comp.compress(data) + comp.flush(zlib.Z_SYNC_FLUSH)
 
 
@@ -133,9 +143,9 @@ def shared_frame(data: bytes) -> bytes:
 
 
 def message(parts: list[bytes], body: bytes | None = None,
-            body_segments: Callable[[], list[bytes]] | None = None) -> list[bytes]:
+            body_segments: list[bytes] | None = None) -> list[bytes]:
     """One message given in pieces, compressed: the frame header, then segments. A part that
-    is `body` is replaced by `body_segments()` (shared, cached); runs of other parts are joined
+    is `body` is replaced by `body_segments` (shared, cached); runs of other parts are joined
     and compressed each as one segment."""
     out: list[bytes] = []
     run: list[bytes] = []
@@ -144,7 +154,7 @@ def message(parts: list[bytes], body: bytes | None = None,
             if run:
                 out.append(segment(b"".join(run)))
                 run = []
-            out += body_segments()
+            out += body_segments
         else:
             run.append(part)
     out.append(segment(b"".join(run)))  # the message's last segment, even if empty
@@ -152,37 +162,44 @@ def message(parts: list[bytes], body: bytes | None = None,
     return [header(sum(len(s) for s in out)), *out]
 
 
+#: A chunk's place in the cache: (first?, the id of each of its elements).
+Key = tuple[object, ...]
+#: One chunk of a layout: its key, its elements, and its segment once compressed.
+Chunk = tuple[Key, list[bytes], bytes | None]
+
+
 class ElementChunks:
     """The compressed segments of one board's element array (`[e1,e2,...]`), cached by chunk:
-    a chunk is kept while it holds exactly the same element objects."""
+    a chunk is kept while it holds exactly the same element objects. `layout` runs on the
+    event loop (a pass over the ids), `compress` may run on a thread (zlib lets go of the
+    GIL), `install` back on the loop."""
 
     def __init__(self) -> None:
-        #: (first?, id of each element) -> (the elements, kept alive for the ids, segment).
-        self._chunks: dict[tuple[object, ...], tuple[list[bytes], bytes]] = {}
+        #: key -> (the elements, kept alive so their ids stay theirs, segment).
+        self._chunks: dict[Key, tuple[list[bytes], bytes]] = {}
         self._body: bytes | None = None
         self._segments: list[bytes] = []
+        #: A compression running on a thread, and the sockets waiting for it (socket.py).
+        self.running: object | None = None
+        self.waiters: list[Callable[[], None]] = []
 
-    def segments(self, body: bytes, elements: Callable[[], list[tuple[str, bytes]]]
-                 ) -> list[bytes]:
-        """Segments that inflate to `body`, which is `[` + the elements joined by `,` + `]`."""
-        if body is self._body:
-            return self._segments
-        kept = self._chunks
-        fresh: dict[tuple[object, ...], tuple[list[bytes], bytes]] = {}
-        out: list[bytes] = []
+    def ready(self, body: bytes) -> list[bytes] | None:
+        """The segments of `body`, if they are the ones cached."""
+        return self._segments if body is self._body else None
+
+    def layout(self, elements: list[tuple[str, bytes]]) -> list[Chunk]:
+        """The board cut into chunks, each with its cached segment or None."""
+        out: list[Chunk] = []
         run: list[bytes] = []
         size = 0
+        kept = self._chunks
 
         def close() -> None:
             key = (not out, *map(id, run))
-            hit = kept.get(key) or fresh.get(key)
-            if hit is None:
-                data = b",".join(run)
-                hit = (run, segment(b"[" + data if not out else b"," + data))
-            fresh[key] = hit
-            out.append(hit[1])
+            hit = kept.get(key)
+            out.append((key, run, hit[1] if hit is not None else None))
 
-        for eid, data in elements():
+        for eid, data in elements:
             run.append(data)
             size += len(data)
             if size >= CHUNK_MAX or (size >= CHUNK_MIN and hash(eid) % CHUNK_SPREAD == 0):
@@ -190,10 +207,39 @@ class ElementChunks:
                 run, size = [], 0
         if run or not out:
             close()
-        out.append(segment(b"]"))
-        self._chunks = fresh
-        self._body, self._segments = body, out
         return out
+
+    @staticmethod
+    def missing(layout: list[Chunk]) -> int:
+        """Bytes of element data still to compress."""
+        return sum(sum(map(len, run)) for _, run, seg in layout if seg is None)
+
+    @staticmethod
+    def compress(layout: list[Chunk]) -> list[Chunk]:
+        """Every chunk with its segment (pure: safe on a thread)."""
+        out: list[Chunk] = []
+        for i, (key, run, seg) in enumerate(layout):
+            if seg is None:
+                data = b",".join(run)
+                seg = segment(b"[" + data if i == 0 else b"," + data, CHUNK_LEVEL)
+            out.append((key, run, seg))
+        return out
+
+    def install(self, body: bytes, done: list[Chunk]) -> list[bytes]:
+        """Keep a compressed layout as the cache (chunks no longer on the board go)."""
+        self._chunks = {key: (run, seg) for key, run, seg in done if seg is not None}
+        self._body = body
+        self._segments = [seg for _, _, seg in done if seg is not None] + [segment(b"]")]
+        return self._segments
+
+    def segments(self, body: bytes, elements: Callable[[], list[tuple[str, bytes]]]
+                 ) -> list[bytes]:
+        """Segments that inflate to `body`, which is `[` + the elements joined by `,` + `]`,
+        compressed here and now."""
+        found = self.ready(body)
+        if found is not None:
+            return found
+        return self.install(body, self.compress(self.layout(elements())))
 
 
 _boards: weakref.WeakKeyDictionary[object, ElementChunks] = weakref.WeakKeyDictionary()

@@ -313,11 +313,12 @@ def _apply_update(room: Room, data: dict[str, Any]) -> Change:
                 continue
             element = _updated(room, eid, data, t)
         encoded = encode(element)
+        before = room.elements.get(eid, b"")
         room.put(eid, encoded)
-        if "page" in element:
-            off_page.append(eid)  # seed clients see page 1 only: gone from theirs
-        else:
+        if "page" not in element:
             seed.append(("draw", encoded))
+        elif elements.on_page_one(before):
+            off_page.append(eid)  # seed clients see page 1 only: it leaves theirs
     if off_page:
         seed.append(("erase", dumps({"ids": off_page})))
     return Change(dumps(data), {"ids": data["ids"]}, seed=seed)

@@ -193,3 +193,9 @@ MAX_IMAGE_PIXELS = 40_000_000
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 100
 PDF_RENDER_SIDE = 2000
+
+#: Image and PDF bytes one address may upload: this many at once, then this many a second
+#: (the host's own machine is not held to it). Each board's assets are capped, but boards are
+#: made by opening them: without this one device could fill the disk board after board.
+UPLOAD_BURST_BYTES = 100 * 1024 * 1024
+UPLOAD_BYTES_PER_SECOND = 1024 * 1024

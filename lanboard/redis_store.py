@@ -33,6 +33,7 @@ from lanboard.store import (
     KEEP_SECONDS,
     Access,
     Asset,
+    BoardName,
     BoardSummary,
     Element,
     Kept,
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: Every board id, scored by the time of its last change.
 BOARDS = "lb:boards"
+#: Board id -> its display name and deletion (JSON), for the landing page's list.
+NAMES = "lb:names"
 
 #: KEYS: seq, stream, last batch. ARGV: the batch's token, after, then each change's
 #: message without its `,"seq":N}` tail. Numbers the changes after the board's current seq,
@@ -367,6 +370,23 @@ class RedisStore:
         raw = json.dumps({"teacher": access.teacher_key, "viewer": access.viewer_key,
                           "joined": access.teacher_joined, "settings": access.settings})
         self._call("save access", self.client.set, key(room_id, "access"), raw)
+
+    # ---- display names ------------------------------------------------------------------
+
+    def names(self) -> dict[str, BoardName]:
+        raw = self._call("read", self.client.hgetall, NAMES)
+        out = {}
+        for rid, value in raw.items():
+            d = json.loads(value)
+            out[rid.decode()] = BoardName(d["name"], d["deleted_seq"], d["deleted_at"],
+                                          d["deleted_elements"])
+        return out
+
+    def save_name(self, room_id: str, name: BoardName) -> None:
+        value = json.dumps({"name": name.name, "deleted_seq": name.deleted_seq,
+                            "deleted_at": name.deleted_at,
+                            "deleted_elements": name.deleted_elements})
+        self._call("save name", self.client.hset, NAMES, room_id, value)
 
     # ---- assets (images), kept with the board, never deleted --------------------------------
 

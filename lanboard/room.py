@@ -311,7 +311,8 @@ class Room:
             raise ProtocolError(BOARD_FULL, f"a board holds at most "
                                 f"{limits.MAX_ELEMENTS_PER_ROOM} elements")
         self.save_version(reason)
-        notice = {"by": by, "reason": "import" if reason == "before-import" else "restore"}
+        notice = {"by": by, "reason": {"before-import": "import", "deleted": "delete"}.get(
+            reason, "restore")}
         self._record(None, "clear", kinds.apply(self, "clear", notice))
         for eid, encoded in elements:
             self.put(eid, encoded)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import concurrent.futures
 import logging
 import secrets
 import struct
 from typing import Any
 
+from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
@@ -70,6 +73,12 @@ class BoardSocket(WebSocketHandler):
         self.user_id = ""
         #: permessage-deflate agreed (deflate.py): big messages go compressed, RSV1 is read.
         self.deflated = False
+        #: Messages waiting behind a sync being compressed (the sync first), and their bytes
+        #: less the sync's; None when nothing waits.
+        self._held: list[list[bytes]] | None = None
+        self._held_bytes = 0
+        #: Bytes written to the stream up to the end of the last sync (see backlog()).
+        self._sync_end = 0
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         room_id = args[0]
@@ -245,7 +254,7 @@ class BoardSocket(WebSocketHandler):
         # Future and a loop callback per call. Fan-out writes tens of thousands of frames a
         # second, so when nothing is queued the frame goes straight to the socket, and only
         # what the kernel does not take goes through the stream (tornado>=6.4,<7).
-        if len(frame) >= 65536:
+        if len(frame) >= 65536 or self._held is not None:
             self.write_parts([frame])  # never copy a big frame just to put a header on it
             return
         stream = self._open_stream()
@@ -256,33 +265,101 @@ class BoardSocket(WebSocketHandler):
                 tornado_internals.send(stream, _wire(frame))
 
     def write_parts(self, parts: list[bytes]) -> None:
+        if self._held is not None:  # behind a sync being compressed: keep the order
+            self._held.append(parts)
+            self._held_bytes += sum(len(p) for p in parts)
+            return
         stream = self._open_stream()
         if stream is None:
             return
-        # Tornado's stream keeps pieces over 2 KiB by reference, so every joiner of a big
-        # board shares one copy of its elements instead of holding its own.
-        if self.deflated and sum(len(p) for p in parts) >= deflate.MIN_BYTES:
-            parts = self._deflated(parts)
-            for part in parts:
-                tornado_internals.send(stream, part)
-            return
-        tornado_internals.send(stream, _header(sum(len(p) for p in parts)))
-        for part in parts:
-            tornado_internals.send(stream, part)
-
-    def _deflated(self, parts: list[bytes]) -> list[bytes]:
-        """A message compressed, header first. The board's element bytes, when a sync holds
-        them, become its cached chunks, compressed once per board version for every joiner."""
         room = self.room
         body = room.shared_body() if room is not None else None
-        if body is None or room is None:
-            return deflate.message(parts)
+        sync = body is not None and any(p is body for p in parts)
+        if self.deflated and sum(len(p) for p in parts) >= deflate.MIN_BYTES:
+            wire, sync = self._deflated(parts, body)
+            if wire is None:
+                return  # held until its sync is compressed
+            for part in wire:
+                tornado_internals.send(stream, part)
+        else:
+            # Tornado's stream keeps pieces over 2 KiB by reference, so every joiner of a big
+            # board shares one copy of its elements instead of holding its own.
+            tornado_internals.send(stream, _header(sum(len(p) for p in parts)))
+            for part in parts:
+                tornado_internals.send(stream, part)
+        if sync:
+            # A sync's own bytes never make a joiner "stalled" (the hub would resync it and
+            # send the board twice over a slow link); what queues behind them still counts.
+            self._sync_end = tornado_internals.written(stream)
+
+    def _deflated(self, parts: list[bytes], body: bytes | None
+                  ) -> tuple[list[bytes] | None, bool]:
+        """A message compressed, header first, and whether it is a sync. The board's element
+        bytes, when a sync holds them, become its cached chunks, compressed once per board
+        version for every joiner; when that is much work it runs on a thread, and this
+        joiner's frames wait for it (None)."""
+        room = self.room
+        if room is None:
+            return deflate.message(parts), False
         chunks = deflate.chunks_for(room)
-        return deflate.message(parts, body,
-                               lambda: chunks.segments(body, room.encoded_elements))
+        for part in parts:  # the cached version (a held sync may be older than the board)
+            found = chunks.ready(part) if len(part) >= 65536 else None
+            if found is not None:
+                return deflate.message(parts, part, found), True
+        if body is None or not any(p is body for p in parts):
+            return deflate.message(parts), False
+        if chunks.running is None:
+            layout = chunks.layout(room.encoded_elements())
+            if deflate.ElementChunks.missing(layout) < deflate.THREAD_MIN:
+                segments = chunks.install(body, deflate.ElementChunks.compress(layout))
+                return deflate.message(parts, body, segments), True
+            self._compress_later(chunks, body, layout)
+        self._held = [parts]
+        self._held_bytes = 0
+        chunks.waiters.append(self._release)
+        return None, True
+
+    @staticmethod
+    def _compress_later(chunks: deflate.ElementChunks, body: bytes,
+                        layout: list[deflate.Chunk]) -> None:
+        """Compress a board's chunks on the deflate thread; then wake whoever waits."""
+        future = IOLoop.current().run_in_executor(_COMPRESSOR, deflate.ElementChunks.compress,
+                                                  layout)
+        chunks.running = future
+        log.debug("sync compressing off the loop bytes=%d", len(body))
+
+        def done(f: asyncio.Future[list[deflate.Chunk]]) -> None:
+            chunks.running = None
+            try:
+                chunks.install(body, f.result())
+            except Exception:  # MemoryError and the like: the waiters compress on the loop
+                log.exception("compressing a sync failed")
+            waiters, chunks.waiters = chunks.waiters, []
+            for wake in waiters:
+                wake()
+
+        future.add_done_callback(done)
+
+    def _release(self) -> None:
+        """Its sync is compressed: write it and what queued behind it, in order."""
+        held, self._held = self._held or [], None
+        for i, parts in enumerate(held):
+            self.write_parts(parts)
+            if self._held is not None:  # a newer board version to compress first
+                self._held += held[i + 1:]
+                self._held_bytes = sum(sum(map(len, p)) for p in self._held[1:])
+                return
 
     def backlog(self) -> int:
-        return tornado_internals.backlog(getattr(self.ws_connection, "stream", None))
+        stream = getattr(self.ws_connection, "stream", None)
+        queued = tornado_internals.backlog(stream)
+        if self._sync_end and stream is not None:
+            queued = min(queued, max(0, tornado_internals.written(stream) - self._sync_end))
+        return queued + self._held_bytes
+
+
+#: One thread compresses big syncs, so the loop never spends a second on a board's first one.
+_COMPRESSOR = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lanboard-deflate")
 
 
 def _valid_key(key: str) -> bool:

@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS versions (
     elements BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_board ON versions (board, id);
+CREATE TABLE IF NOT EXISTS names (
+    board TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    deleted_seq INTEGER,
+    deleted_at REAL,
+    deleted_elements INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS access (
     board TEXT PRIMARY KEY,
     teacher_key TEXT,

@@ -29,6 +29,7 @@ from lanboard.store import (
     KEEP_SECONDS,
     Access,
     Asset,
+    BoardName,
     BoardSummary,
     Element,
     Kept,
@@ -145,6 +146,19 @@ class SqliteStore:
                 "teacher_joined, settings) VALUES (?, ?, ?, ?, ?)",
                 (room_id, access.teacher_key, access.viewer_key, int(access.teacher_joined),
                  json.dumps(access.settings)))
+
+    def names(self) -> dict[str, BoardName]:
+        with self._errors("read"):
+            rows = self.db.execute("SELECT board, name, deleted_seq, deleted_at, "
+                                   "deleted_elements FROM names").fetchall()
+        return {r[0]: BoardName(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def save_name(self, room_id: str, name: BoardName) -> None:
+        with self._errors("save"), self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO names (board, name, deleted_seq, deleted_at, "
+                "deleted_elements) VALUES (?, ?, ?, ?, ?)",
+                (room_id, name.name, name.deleted_seq, name.deleted_at, name.deleted_elements))
 
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
         with self._errors("save"), self.db:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from lanboard import limits
@@ -56,6 +56,20 @@ class Version:
     seq: int
     reason: str
     elements: list[Element]
+
+
+@dataclass(slots=True)
+class BoardName:
+    """What a board is called and whether it was deleted, kept beside it (the `names` table).
+    `name` is the display name ("Math 7B: Fractions"; the id stays the slug in its address),
+    "" for none. A delete empties the board (saving a version first) and notes its seq then:
+    while the board is still at that seq and empty, the landing page lists it as deleted."""
+
+    name: str = ""
+    deleted_seq: int | None = None
+    deleted_at: float | None = None
+    #: How many elements it had: the landing page's Restore finds the version by it.
+    deleted_elements: int = 0
 
 
 @dataclass(slots=True)
@@ -158,6 +172,13 @@ class BoardStore(Protocol):
         """Store the board's keys and settings (at once: a link handed out must work after a
         restart)."""
 
+    def names(self) -> dict[str, BoardName]:
+        """Every board's display name and deletion, by board id (boards without are left
+        out)."""
+
+    def save_name(self, room_id: str, name: BoardName) -> None:
+        """Store the board's display name and deletion, at once."""
+
     def retain(self, keep_seconds: float) -> None:
         """Keep every change and snapshot this long from now on (LANBOARD_KEEP_DAYS), and drop
         what is older already."""
@@ -191,6 +212,8 @@ class MemoryStore:
         self._snapshots: dict[str, list[tuple[int, float, list[Element]]]] = {}
         self._changes: dict[str, list[tuple[int, bytes]]] = {}
         self._versions: dict[str, list[tuple[VersionInfo, list[Element]]]] = {}
+        self._names: dict[str, BoardName] = {}
+        self._updated: dict[str, float] = {}
         self._access: dict[str, Access] = {}
         self._assets: dict[str, dict[str, Asset]] = {}
         self.commits = 0
@@ -220,6 +243,12 @@ class MemoryStore:
         self._access[room_id] = Access(access.teacher_key, access.viewer_key,
                                        access.teacher_joined, dict(access.settings))
 
+    def names(self) -> dict[str, BoardName]:
+        return {rid: replace(n) for rid, n in self._names.items()}
+
+    def save_name(self, room_id: str, name: BoardName) -> None:
+        self._names[room_id] = replace(name)
+
     def load(self, room_id: str) -> StoredBoard | None:
         if room_id not in self._snapshots and room_id not in self._changes:
             return None
@@ -235,6 +264,7 @@ class MemoryStore:
     def commit(self, changes: list[tuple[str, int, bytes]], versions: list[Version]) -> None:
         for room_id, seq, frame in changes:
             self._changes.setdefault(room_id, []).append((seq, frame))
+            self._updated[room_id] = time.time()
         for v in versions:
             saved = self._versions.setdefault(v.room_id, [])
             if any(elements == v.elements for _, elements in saved):
@@ -266,7 +296,8 @@ class MemoryStore:
             seq, elements = self._latest(room_id)
             last = self._changes.get(room_id)
             out.append(BoardSummary(room_id, len(elements),
-                                    max(seq, last[-1][0] if last else 0), 0.0))
+                                    max(seq, last[-1][0] if last else 0),
+                                    self._updated.get(room_id, 0.0)))
         return out
 
     def kept(self, room_id: str) -> Kept | None:

@@ -172,6 +172,13 @@ def backlog(stream: IOStream | None) -> int:
     return int(stream._total_write_index - stream._total_write_done_index)
 
 
+def written(stream: IOStream) -> int:
+    """Bytes handed to the stream since it opened (0 when the fast paths are off)."""
+    if not FAST:
+        return 0
+    return int(stream._total_write_index)
+
+
 def stop_reading(conn: WebSocketProtocol | None) -> None:
     """Read nothing more from a client the server gave up on (a flooder): its frames stay in
     the kernel, whose full buffers stop it sending, until the close goes out."""

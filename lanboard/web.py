@@ -12,7 +12,6 @@ import tornado.web
 from tornado import httputil
 
 from lanboard import PROTOCOL_VERSION, __version__, instance, limits
-from lanboard.hub import Hub
 
 #: Pages run only their own scripts and styles, and connect only back to this server.
 CSP = (
@@ -160,26 +159,6 @@ class ManifestHandler(BaseHandler):
         self.set_header("Content-Type", "application/manifest+json")
         self.set_header("Cache-Control", "no-cache")
         self.finish(json.dumps(MANIFEST))
-
-
-class RoomsHandler(BaseHandler):
-    """Every board: loaded rooms with their live users, and boards only on disk."""
-
-    def initialize(self, hub: Hub) -> None:
-        self.hub = hub
-
-    def get(self) -> None:
-        rooms: dict[str, dict[str, Any]] = {}
-        for summary in self.hub.store.boards():
-            rooms[summary.id] = {"id": summary.id, "users": [], "userCount": 0,
-                                 "elements": summary.elements, "seq": summary.seq,
-                                 "loaded": False}
-        for room in self.hub.rooms.values():
-            users = room.users()
-            rooms[room.id] = {"id": room.id, "users": users, "userCount": len(users),
-                              "elements": len(room.elements), "seq": room.seq, "loaded": True}
-        listed = sorted(rooms.values(), key=lambda r: (-r["userCount"], r["id"]))
-        self.finish({"rooms": listed})
 
 
 class NotFound(BaseHandler):

@@ -25,7 +25,7 @@ NAME = "lanboard"
 EXCLUDES = (
     # Not unittest: fpdf2 (the PDF handout) imports unittest.mock at import time.
     "tkinter", "pydoc", "pydoc_data", "doctest", "lib2to3", "idlelib",
-    "PIL", "PyInstaller", "pytest", "_pytest", "hypothesis", "playwright", "mypy",
+    "PyInstaller", "pytest", "_pytest", "hypothesis", "playwright", "mypy",
     "tornado.test", "tornado.testing", "sqlite3.test", "setuptools", "pkg_resources", "pip",
     # Optional imports (tornado.log's colours, shutil's archive formats) whose shared
     # libraries the one-file bootloader would otherwise unpack on every start.
@@ -67,6 +67,12 @@ def pyinstaller_args(dist: Path, work: Path) -> list[str]:
         "--collect-submodules", "zeroconf",
         # fpdf2 (the PDF handout) reads its colour profile as package data.
         "--collect-data", "fpdf",
+        # PDF worksheets: pypdfium2 loads PDFium (libpdfium, a shared library in its wheel)
+        # and reads its version files at import; Pillow encodes the pages and lets fpdf2
+        # embed images in the handout.
+        "--collect-binaries", "pypdfium2_raw",
+        "--collect-data", "pypdfium2_raw",
+        "--collect-data", "pypdfium2",
         *icon_args(),
     ]
     if sys.platform.startswith("linux"):

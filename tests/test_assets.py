@@ -221,3 +221,17 @@ async def test_an_image_must_name_an_asset_of_its_own_board(http_server_client, 
     assert drawn["data"]["asset"] == asset and "strokeColor" not in drawn["data"]
     ann.send("update", {"ids": ["i4"], "set": {"asset": "f" * 64}})
     assert (await ann.recv_type("error"))["data"]["code"] == "bad_element"
+
+
+def test_one_address_uploads_a_burst_then_a_steady_rate_and_loopback_is_not_held():
+    from lanboard.assetapi import UploadBudget
+
+    now = [0.0]
+    budget = UploadBudget(clock=lambda: now[0])
+    mib = 1024 * 1024
+    assert budget.take("10.0.0.5", limits.UPLOAD_BURST_BYTES - mib)
+    assert not budget.take("10.0.0.5", 2 * mib)  # past the burst: refused (429)
+    assert budget.take("10.0.0.6", 2 * mib)  # another device has its own
+    now[0] += 2 * mib / limits.UPLOAD_BYTES_PER_SECOND
+    assert budget.take("10.0.0.5", 2 * mib)  # refilled at the steady rate
+    assert all(budget.take("127.0.0.1", limits.MAX_PDF_BYTES) for _ in range(10))

@@ -117,3 +117,55 @@ def test_cluster_smoke_relays_everything_across_two_processes(tmp_path: Path) ->
     # Every change reaches every other client, across the two processes too.
     assert rows["2proc-redis"]["delivered"] == rows["2proc-redis"]["expected"] > 0
     assert rows["1 board, 1 change a flush, appendfsync always"]["changes_per_s"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_worksheet_benchmark_runs_tiny_and_reports_its_figures() -> None:
+    """benchmarks/worksheet.py end to end at tiny sizes: images add only references to the
+    sync, every client got every page image."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worksheet", "--strokes", "20", "--images", "3",
+         "--pdf-pages", "2", "--clients", "2", "--page-strokes", "2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert 0 < result["sync_pics"] - result["sync_plain"] < 3 * 400  # references, not bytes
+    assert result["crowd"]["clients"] == 2 and result["crowd"]["image_bytes"] > 0
+    assert result["pages_elements"] == 2 * 2 + 2  # both pages' strokes and images
+    assert "sync, the same + 3 images" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_wifi_benchmark_runs_tiny_and_reports_its_figures(tmp_path: Path) -> None:
+    """benchmarks/wifi.py end to end at tiny sizes: a compressed sync of every stroke, a
+    resume after the outage, live bytes counted."""
+    out = tmp_path / "wifi.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.wifi", "--strokes", "150", "--clients", "3",
+         "--outage", "0.5", "--live-seconds", "0.5", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["sync"]["deflate"] and row["sync"]["bytes"] < row["sync"]["no_offer_bytes"]
+    assert row["reconnect"]["first"] == "resume" and row["reconnect"]["missed_changes"] > 0
+    assert row["live"]["bytes_per_s"] > 0
+    assert "sync bytes per stroke" not in proc.stdout  # no --ref-src: no comparison
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_pen_stroke_benchmark_runs_tiny_and_reports_its_figures() -> None:
+    """benchmarks/pen_strokes.py end to end on one quick mouse circle drawn in Chromium: the
+    stroke is stored simplified and quantized, close to the pointer's curve."""
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_strokes", "--tiny", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    now = json.loads(proc.stdout)["now"]["all"]
+    assert now["strokes"] == 1 and 10 < now["points"] < 100
+    assert now["element_bytes"] < 100 * 17  # 101 points took 1,700 bytes before
+    assert now["max_curve_deviation_px"] <= 0.5

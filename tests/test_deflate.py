@@ -103,7 +103,7 @@ def test_a_message_in_pieces_with_a_shared_body() -> None:
     body = body_of(els)
     chunks = deflate.ElementChunks()
     parts = [b'{"type":"sync","data":{"elements":', body, b',"seq":3}}']
-    out = deflate.message(parts, body, lambda: chunks.segments(body, lambda: els))
+    out = deflate.message(parts, body, chunks.segments(body, lambda: els))
     head, payload = out[0], b"".join(out[1:])
     assert head[0] == 0xC1  # FIN + RSV1 + text
     assert inflate_fresh(payload) == b"".join(parts)
@@ -342,3 +342,50 @@ def test_rsv1_without_the_extension_is_a_protocol_error(srv: ServerProcess) -> N
     ws.messages()
     ws.send_deflated(b'{"type":"ping"}')
     assert close_code(ws) == 1002
+
+
+def test_a_big_boards_first_sync_compressed_off_the_loop_keeps_the_order(
+        srv: ServerProcess) -> None:
+    """Over deflate.THREAD_MIN of strokes: the first joiners' sync is compressed on a thread
+    and their frames wait behind it; changes made meanwhile follow it, in seq order."""
+    rng = random.Random(11)
+    strokes = [stroke(i, rng) for i in range(900)]
+    assert len(json.dumps(strokes)) > deflate.THREAD_MIN
+    body = json.dumps({"elements": strokes}).encode()
+    status, _, reply = http_post(srv.port, f"/api/rooms/{ROOM}-big/import", body)
+    assert status == 200, reply
+    drawer = DeflateWS(srv.port, f"/ws/{ROOM}-big?userId=drawer&v=2", offer=False)
+    drawer.messages()
+    joiners = [DeflateWS(srv.port, f"/ws/{ROOM}-big?userId=j{i}&v=2") for i in range(3)]
+    for i in range(5):  # changes while the first sync may still be compressing
+        drawer.send("draw", {**stroke(1000 + i, rng), "id": f"late{i}"})
+    try:
+        for ws in joiners:
+            board: dict[str, Any] = {}
+            seq = None
+            while not {f"late{i}" for i in range(5)} <= set(board):
+                for msg in ws.messages():
+                    if msg["type"] == "sync":
+                        board = {e["id"]: e for e in msg["data"]["elements"]}
+                        seq = msg["data"]["seq"]
+                    elif msg["type"] == "draw":
+                        assert seq is not None and msg["seq"] == seq + 1, (msg["seq"], seq)
+                        seq = msg["seq"]
+                        board[msg["data"]["id"]] = msg["data"]
+            assert len(board) == 905
+            assert [board[s["id"]]["points"] for s in strokes] == [s["points"] for s in strokes]
+    finally:
+        drawer.close()
+        for ws in joiners:
+            ws.close()
+
+
+def http_post(port: int, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body, {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()

@@ -59,6 +59,7 @@ MESSAGES = st.lists(st.tuples(st.sampled_from(sorted(DATA)), st.data()), min_siz
 
 def fresh_room() -> Room:
     room = Room("fz")
+    room.assets.add(SAMPLES["image"]["asset"])  # an image names an asset of its board
     owner = peer("ann")
     for i, kind in enumerate(sorted(SAMPLES)[:4]):
         room.handle(owner, "draw", sample(kind, f"e{i}"))

@@ -8,7 +8,7 @@ import pytest
 from redis_kit import RedisServer, redis_server  # noqa: F401 - a fixture
 
 from lanboard import limits
-from lanboard.store import Access, Asset, StoreError, Version
+from lanboard.store import Access, Asset, BoardName, StoreError, Version
 
 
 def el(eid: str) -> tuple[str, bytes]:
@@ -81,6 +81,15 @@ def test_versions_keys_and_assets(store):
     other = Asset("ef" * 32, "image/png", 1, 1, b"x")
     store.put_asset("r", other)  # as another process would, after this one loaded the set
     assert other.id in ids and "00" * 32 not in ids
+
+
+def test_names_are_kept_for_every_board(store):
+    assert store.names() == {}
+    store.save_name("r", BoardName("Math 7B: Fractions"))
+    store.save_name("s", BoardName("", 12, 1700000000.5, 40))
+    store.save_name("r", BoardName("Math 7B"))
+    assert store.names() == {"r": BoardName("Math 7B"),
+                             "s": BoardName("", 12, 1700000000.5, 40)}
 
 
 def test_append_numbers_in_redis_and_hands_back_what_came_between(store):

@@ -132,8 +132,10 @@ export async function prepareImage(file) {
   let blob = await encode(c, plan.type, plan.quality);
   // A browser that cannot write WebP gives PNG: keep it unless it is over the server's cap.
   if (blob.size > MAX_ASSET_BYTES) blob = await encode(c, 'image/jpeg', plan.quality);
+  // The full-size decode (48 MB for a 12 MP photo) is let go: the page shows the small copy.
+  if (typeof pic.close === 'function') pic.close();
   if (blob.size > MAX_ASSET_BYTES) throw new Error('That picture is too large to upload.');
-  return { blob, picture: pic, width: plan.width, height: plan.height };
+  return { blob, picture: c, width: plan.width, height: plan.height };
 }
 
 async function answer(res) {
@@ -175,6 +177,11 @@ export function assetUrl(roomId, hash) {
   return `/api/rooms/${encodeURIComponent(roomId)}/assets/${hash}`;
 }
 
+/** Decoded pictures held at once (about three dozen PDF pages' worth of memory at most). */
+export const MAX_PICTURES = 32;
+/** A picture drawn this recently is on screen: it is kept whatever the count. */
+const HOLD_MS = 5000;
+
 /** A failed load is tried again after this long (the server may have been restarting). */
 const RETRY_MS = 5000;
 
@@ -190,6 +197,7 @@ export class AssetCache {
     /** hash -> {pic, promise, failedAt} */
     this.entries = new Map();
     this.stats = { requested: 0, loaded: 0, failed: 0 };
+    this.now = () => performance.now();
   }
 
   install() {
@@ -200,34 +208,60 @@ export class AssetCache {
   get(hash) {
     if (typeof hash !== 'string') return null;
     const e = this.entries.get(hash);
-    if (e && e.pic) return e.pic;
-    if (e && (e.promise || performance.now() - e.failedAt < RETRY_MS)) return null;
+    if (e && e.pic) {
+      // Most recently drawn last: the least recently drawn go first when too many are held.
+      e.usedAt = this.now();
+      this.entries.delete(hash);
+      this.entries.set(hash, e);
+      return e.pic;
+    }
+    if (e && (e.promise || this.now() - e.failedAt < RETRY_MS)) return null;
     this._load(hash);
     return null;
   }
 
   /** A picture this page decoded itself (its own upload): no need to fetch it back. */
   put(hash, pic) {
-    this.entries.set(hash, { pic, promise: null, failedAt: 0 });
+    this.entries.set(hash, { pic, promise: null, failedAt: 0, usedAt: this.now() });
+    this._trim();
     this.loaded(hash);
+  }
+
+  /**
+   * Lets go of the pictures drawn longest ago past MAX_PICTURES (a 100-page PDF is 1 GB of
+   * decoded pixels): one drawn again comes back from the browser's HTTP cache. A picture drawn
+   * in the last HOLD_MS is never let go, so a page with more pictures than that never loads
+   * them over and over.
+   */
+  _trim() {
+    if (this.entries.size <= MAX_PICTURES) return;
+    const now = this.now();
+    for (const [hash, e] of this.entries) {
+      if (this.entries.size <= MAX_PICTURES) break;
+      // Loading or failed (kept so it is not asked again at once), or on screen just now.
+      if (!e.pic || now - e.usedAt < HOLD_MS) continue;
+      this.entries.delete(hash);
+      if (typeof e.pic.close === 'function') e.pic.close();
+    }
   }
 
   _load(hash) {
     this.stats.requested += 1;
     const img = new Image();
     img.decoding = 'async';
-    const entry = { pic: null, promise: null, failedAt: 0 };
+    const entry = { pic: null, promise: null, failedAt: 0, usedAt: this.now() };
     entry.promise = new Promise((resolve) => {
       img.onload = () => {
         entry.pic = img;
         entry.promise = null;
         this.stats.loaded += 1;
+        this._trim();
         this.loaded(hash);
         resolve(img);
       };
       img.onerror = () => {
         entry.promise = null;
-        entry.failedAt = performance.now();
+        entry.failedAt = this.now();
         this.stats.failed += 1;
         resolve(null);
       };

@@ -62,6 +62,8 @@ export class Controller {
   toolCtx() {
     return {
       style: this.style, newId: this.newId, scene: this.scene, scale: this.scale,
+      // For ops a tool makes later: a stroke's held-back point after a pause (tools/stroke.js).
+      apply: (ops) => this.apply(ops),
       isSelected: (id) => this.selection.has(id),
       selectionBox: () => (this.selection.size ? this.renderer.selectionBox() : null),
     };

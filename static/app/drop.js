@@ -119,12 +119,18 @@ export function bindInserts(o) {
 
   // Drag and drop onto the board: only files are taken (a dragged text or link is left alone).
   const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
+  const highlight = (on) => document.body.classList.toggle('drop-target', on);
   document.addEventListener('dragover', (e) => {
     if (!hasFiles(e)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
+    highlight(true);
+  });
+  document.addEventListener('dragleave', (e) => {
+    if (!e.relatedTarget) highlight(false); // left the window, not one element for another
   });
   document.addEventListener('drop', (e) => {
+    highlight(false);
     if (!hasFiles(e)) return;
     e.preventDefault();
     takeFiles(e.dataTransfer.files, view.toWorld(e.clientX, e.clientY));

@@ -1,14 +1,44 @@
 // Pointer, touch, wheel and keyboard input on the board. Turns gestures into tool calls (whose
 // ops go to the page) or into pan and zoom of the view.
 //
-// - mouse: left button uses the tool; middle button or Space+drag pans; the wheel zooms.
+// - mouse: left button uses the tool; middle button or Space+drag pans.
+// - wheel and two-finger trackpad scroll pan (deltaX and deltaY; Shift turns a vertical wheel
+//   sideways); Ctrl+wheel (or Cmd) zooms about the pointer, and so does a trackpad pinch, which
+//   the browser reports as a wheel with ctrlKey set. As in Excalidraw and tldraw.
 // - touch: one finger uses the tool, two fingers pan and pinch-zoom. Once a pen has been seen,
 //   fingers only pan and zoom (palm rejection).
-// - a stroke begun by one finger is cancelled when a second finger lands soon after.
+// - a second finger cancels the first finger's stroke (erased here and for everyone), however
+//   late it lands, unless that finger has already drawn a real stroke (see realStroke).
 // - a double-click goes to the tool's dblclick, when it has one.
 
-/** A second finger this soon after the first turns the gesture into pan/zoom, undoing it. */
-const SECOND_FINGER_MS = 250;
+/**
+ * A first finger that has travelled this far (CSS pixels along its path) has drawn a real
+ * stroke: a second finger then only ends it. Less, and the stroke was the start of a pinch.
+ * Fingers that land to pinch drift a few pixels, rarely 20; a stroke anyone means is longer.
+ */
+export const REAL_STROKE_PX = 48;
+
+/** Whether the first finger's gesture is kept when a second lands: by distance, not time. */
+export function realStroke(travelled) {
+  return travelled >= REAL_STROKE_PX;
+}
+
+/**
+ * What a wheel event does to the view: {zoom: factor, x, y} about the pointer, or
+ * {pan: [dx, dy]} in screen pixels. deltaMode 1 is lines, 2 pages.
+ */
+export function wheelGesture(e, pageHeight = 800) {
+  const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? pageHeight : 1;
+  if (e.ctrlKey || e.metaKey) {
+    // A pinch gives small deltas, a wheel notch about 100: both scaled to a gentle factor.
+    const f = Math.exp(-e.deltaY * unit * 0.01);
+    return { zoom: Math.max(0.5, Math.min(2, f)), x: e.clientX, y: e.clientY };
+  }
+  let dx = (e.deltaX || 0) * unit;
+  let dy = (e.deltaY || 0) * unit;
+  if (e.shiftKey && !dx) [dx, dy] = [dy, 0];
+  return { pan: [-dx, -dy] };
+}
 
 export class Input {
   constructor(canvas, page) {
@@ -16,7 +46,8 @@ export class Input {
     this.page = page; // {view, tool(), toolCtx(), apply(ops), cursor(x,y), viewChanged()}
     this.pointers = new Map();
     this.drawing = null; // pointerId using the tool
-    this.drawStart = 0;
+    this.travelled = 0; // CSS pixels the drawing pointer has moved
+    this.drawAt = null; // its last screen point
     this.pan = null; // {x, y} last screen point of a one-pointer pan
     this.pinch = null; // {dist, cx, cy}
     this.spaceDown = false;
@@ -49,7 +80,7 @@ export class Input {
     e.preventDefault();
     const touches = [...this.pointers.values()].filter((p) => p.type === 'touch');
     if (e.pointerType === 'touch' && touches.length >= 2) {
-      this.cancelDrawing(performance.now() - this.drawStart < SECOND_FINGER_MS);
+      this.cancelDrawing(!realStroke(this.travelled));
       this.pan = null;
       this.startPinch(touches);
       return;
@@ -62,7 +93,8 @@ export class Input {
     }
     if (e.button !== 0 || this.drawing !== null) return;
     this.drawing = e.pointerId;
-    this.drawStart = performance.now();
+    this.travelled = 0;
+    this.drawAt = { x: e.clientX, y: e.clientY };
     this.page.apply(this.page.tool().down(this.page.toolCtx(), this.world(e)));
   }
 
@@ -85,6 +117,10 @@ export class Input {
       return;
     }
     if (this.drawing !== e.pointerId) return;
+    if (this.drawAt) {
+      this.travelled += Math.hypot(e.clientX - this.drawAt.x, e.clientY - this.drawAt.y);
+      this.drawAt = { x: e.clientX, y: e.clientY };
+    }
     const tool = this.page.tool();
     const ctx = this.page.toolCtx();
     // A pen reports more samples than frames: use them all for a faithful stroke.
@@ -146,12 +182,9 @@ export class Input {
   wheel(e) {
     e.preventDefault();
     const view = this.page.view;
-    if (e.shiftKey && !e.ctrlKey) {
-      view.panBy(-e.deltaY, 0);
-    } else {
-      const unit = e.deltaMode === 1 ? 16 : 1; // lines to pixels
-      view.zoomAt(e.clientX, e.clientY, Math.exp(-e.deltaY * unit * (e.ctrlKey ? 0.01 : 0.0015)));
-    }
+    const g = wheelGesture(e, window.innerHeight);
+    if (g.zoom) view.zoomAt(g.x, g.y, g.zoom);
+    else view.panBy(g.pan[0], g.pan[1]);
     this.page.viewChanged();
   }
 }

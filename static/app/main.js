@@ -9,6 +9,7 @@
 // `window.__lanboard` is the hook the browser tests and benchmarks use.
 
 import { boardApi } from './api.js';
+import { joinWithCache } from './boardcache.js';
 import { bindClipboard } from './clipboard.js';
 import { Controller } from './controller.js';
 import { Classroom, pageKey } from './classroom.js';
@@ -24,12 +25,13 @@ import { Session } from './session.js';
 import { onThemeChange } from './theme.js';
 import { makeTools, toolInfo } from './tools/index.js';
 import { Worksheets } from './worksheets.js';
-import { View } from './view.js';
+import { parseViewParam, View } from './view.js';
 import { announceChanges } from './ui/announce.js';
 import { askName, storedName, storeName, toast } from './ui/dialogs.js';
 import { buildMenu } from './ui/menu.js';
 import { buildNotice } from './ui/notice.js';
 import { buildPresence } from './ui/presence.js';
+import { askNewName } from './ui/rename.js';
 import { buildShare } from './ui/share.js';
 import { buildTextEditor } from './ui/texteditor.js';
 import { buildTimeline } from './ui/timeline.js';
@@ -183,6 +185,20 @@ function start(name) {
     viewChanged();
   }
 
+  // The first camera: a `view=X,Y,ZOOM` address puts world (X, Y) at the top-left corner at
+  // that zoom; without one (or with a bad one), and unless this tab kept a view of the board
+  // (a reload: worksheets.js brings it back), a drawing that does not lie whole on screen at
+  // the default camera is fitted once the sync is painted, at most at 100 %. One that does
+  // stays where it is, so screens of a size see it at the same place.
+  const asked = parseViewParam(params.get('view'));
+  let keptCamera = false;
+  function firstView() {
+    const b = unionBounds(scene.elements());
+    if (asked || keptCamera || !b || view.shows(b, window.innerWidth, window.innerHeight)) return;
+    view.fit(b, window.innerWidth, window.innerHeight, 56, 1);
+    viewChanged();
+  }
+
   document.getElementById('zoom-in').addEventListener('click', () => zoomBy(1.25));
   document.getElementById('zoom-out').addEventListener('click', () => zoomBy(0.8));
   zoomLabel.addEventListener('click', resetZoom);
@@ -190,6 +206,16 @@ function start(name) {
   // ---- menu ----------------------------------------------------------------------------
 
   const api = boardApi(roomId, { get key() { return session.key; }, user: () => session.me.userId });
+  // A restore or import made here empties undo at once: the clear that says so comes over the
+  // socket, often after the HTTP answer, and an undo in between was spent on nothing visible.
+  for (const m of ['restore', 'restoreAt', 'importBoard']) {
+    const call = api[m];
+    api[m] = async (...args) => {
+      const res = await call(...args);
+      if (res && res.ok) controller.boardReplaced();
+      return res;
+    };
+  }
   classroom.attach(api);
   const share = buildShare(roomId, api, () => session.role);
   // The past in its own layer over the live board; the live scene and view stay untouched.
@@ -201,17 +227,20 @@ function start(name) {
     teacher: () => document.getElementById('teacher-btn').click(),
     // Issue 15: this page, or all of them (the menu's choice); pictures loaded first.
     exportPng: () => worksheets.exportPng(`lanboard-${roomId}`),
-    exportPage: () => worksheets.exportScope(),
+    exportPage: (kind) => worksheets.exportScope(kind),
     exportAllPages: () => worksheets.toggleAllPages(),
     download,
     fit,
     order: (to) => controller.order(to),
+    // In place: the socket reconnects under the new name and resumes (`since`), so the
+    // board, the view and undo stay as they are.
     rename: async () => {
-      const next = await askName(name);
-      if (next && next !== name) {
-        params.set('name', next);
-        location.search = params.toString();
-      }
+      const next = await askNewName(session.name);
+      if (!next || next === session.name) return;
+      storeName(next);
+      params.set('name', next);
+      window.history.replaceState(null, '', `${location.pathname}?${params}`);
+      session.rename(next);
     },
     clear: () => {
       if (!session.send(clearMsg())) {
@@ -279,15 +308,26 @@ function start(name) {
     setWidth: (i) => setStyle({ widthIndex: i }),
     closeStyle: () => toolbar.closeStyle(),
     useSelect: () => { if (controller.toolName !== 'select') setTool('select'); },
+    panBy: (dx, dy) => {
+      view.panBy(dx, dy);
+      classroom.ownViewChange();
+      viewChanged();
+    },
     panReady: (on) => {
       input.spaceDown = on;
       overlay.classList.toggle('pan-ready', on);
     },
   });
   // Issue 15: pages, pictures (paste, drop, Insert image), PDFs, locked backgrounds.
+  const cameraBefore = view.version;
   worksheets = new Worksheets({
     roomId, scene, view, session, controller, renderer, classroom, notice, fit, viewChanged,
   });
+  keptCamera = view.version !== cameraBefore;
+  if (asked) {
+    view.place(asked.x, asked.y, asked.zoom);
+    viewChanged();
+  }
   bindClipboard(controller, notice, (files) => worksheets.inserts.takeFiles(files));
 
   // Remote strokes that stopped growing move to the static layer; idle cursors fade out.
@@ -304,8 +344,7 @@ function start(name) {
     if (stats.syncReceivedAt && stats.syncToFrameMs === null && !renderer.needFull) {
       // The frame holding the sync is painted; the next animation frame is after it is shown.
       stats.syncToFrameMs = -1;
-      // A board whose drawing is all out of view would look empty: show the drawing instead.
-      if (!stats.firstSyncDone && renderer.stats.drawnElements === 0 && scene.size > 0) fit();
+      if (!stats.firstSyncDone) firstView();
       stats.firstSyncDone = true;
       stats.syncPaintedMs = performance.now() - stats.syncReceivedAt;
       stats.syncRepaintMs = renderer.stats.lastRepaintMs;
@@ -321,10 +360,12 @@ function start(name) {
 
   setTool('pen');
   toolbar.showHistory(false, false);
-  session.connect();
+  // The board kept in this browser is drawn at once; the socket then resumes from its seq.
+  const boardCache = joinWithCache({ roomId, scene, session, renderer });
 
   // For tests, benchmarks and debugging from the console.
   window.__lanboard = {
+    boardCache,
     scene, view, renderer, history, session, controller, stats, timeline, classroom,
     laser: classroom.laser, follow: classroom.follow,
     get readOnly() {
@@ -383,6 +424,22 @@ function connectionStatus() {
   };
 }
 
+/** The board's display name ("Math 7B – Fractions"), when it has one, beside its id. */
+async function showBoardName() {
+  try {
+    const res = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/name`);
+    const data = res.ok ? await res.json() : null;
+    const shown = data && typeof data.name === 'string' ? data.name : '';
+    if (!shown) return;
+    const header = document.getElementById('room-name');
+    header.textContent = shown;
+    header.title = `Board ${roomId}`;
+    document.title = `${shown} · LANBoard`;
+  } catch {
+    // no name: the id stays
+  }
+}
+
 async function boot() {
   if (!roomId) {
     location.href = '/';
@@ -390,6 +447,7 @@ async function boot() {
   }
   document.getElementById('room-name').textContent = roomId;
   document.title = `${roomId} · LANBoard`;
+  showBoardName();
   let name = cleanUserId(params.get('name') || '');
   if (name) storeName(name);
   else name = storedName() || await askName();

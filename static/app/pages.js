@@ -37,6 +37,9 @@ export function onPage(el, page) {
   return out;
 }
 
+/** A moving view is written to storage at most this often. */
+const SAVE_EVERY_MS = 500;
+
 function cleanView(v) {
   return v && Number.isFinite(v.scale) && v.scale > 0 && Number.isFinite(v.ox) &&
     Number.isFinite(v.oy) ? { scale: v.scale, ox: v.ox, oy: v.oy } : null;
@@ -56,6 +59,7 @@ export class Pages {
     this.highest = 1;
     /** page -> {scale, ox, oy}: the view each page was left at. */
     this.views = new Map();
+    this._saveTimer = null;
     this._load();
   }
 
@@ -101,11 +105,23 @@ export class Pages {
     return { page, view: this.views.get(page) || null, changed: true };
   }
 
-  /** Remembers the current page's view (call it when the view rests). */
+  /** Remembers the current page's view (called as it moves: stored at most twice a second). */
   keepView(view) {
     const v = cleanView(view);
     if (!v) return;
     this.views.set(this.current, v);
+    if (this._saveTimer) return;
+    this._saveTimer = setTimeout(() => {
+      this._saveTimer = null;
+      this._save();
+    }, SAVE_EVERY_MS);
+    if (this._saveTimer.unref) this._saveTimer.unref(); // node: never keeps a test alive
+  }
+
+  /** Writes what is kept now (the tab is being left). */
+  flush() {
+    clearTimeout(this._saveTimer);
+    this._saveTimer = null;
     this._save();
   }
 

@@ -245,7 +245,10 @@ export class Scene {
 
   /** Each other user's selection: {userId, color, ids} (ids still on the board). */
   remoteSelections() {
-    return this.previews.selections();
+    const all = this.previews.selections();
+    const shows = this.finder.shows; // issue 15: outlines only for the page on screen
+    if (!shows) return all;
+    return all.map((s) => ({ ...s, ids: s.ids.filter((id) => shows(this.get(id))) }));
   }
 
   /** Elements others are dragging, as their drag shows them (an array; draw on the overlay). */

@@ -15,7 +15,7 @@ const LASER_EVERY_MS = 33;
 /** The recent clears, restores and imports the teacher can list. */
 const MAX_BOARD_NOTICES = 20;
 const REPLACED = { clear: 'cleared the board', restore: 'restored a version',
-  import: 'imported a file' };
+  import: 'imported a file', delete: 'deleted the board' };
 
 /** A random id this browser keeps, so two people with one name get two presence entries. */
 export function clientId() {
@@ -55,6 +55,8 @@ export class Session {
     this.notice = notice;
     this.changed = changed;
     this.me = { userId: name, color: null };
+    /** The name asked for (the server may answer another: `NAME (2)`); see rename(). */
+    this.name = name;
     this.users = [];
     this.cursors = new Map();
     /** True when a cursor moved or left since the page last looked (takeCursorsMoved). */
@@ -90,7 +92,7 @@ export class Session {
       () => {
         // Two attempts with a kept key and never a connection: go on as a student.
         if (this.keptKey && this.net.connects === 0 && this.net.attempt >= 2) this.key = '';
-        return withKey(socketUrl(location, roomId, name, scene.synced ? scene.seq : null),
+        return withKey(socketUrl(location, roomId, this.name, scene.synced ? scene.seq : null),
           this.key, client);
       },
       (messages, receivedAt) => this.onFrame(messages, receivedAt),
@@ -103,6 +105,18 @@ export class Session {
 
   connect() {
     this.net.connect();
+  }
+
+  /**
+   * Goes on under another name, in place: the socket reconnects with the new userId and
+   * `since`, so the scene, what is still unconfirmed (sent again as on any resume) and the
+   * page's undo history all stay.
+   */
+  rename(name) {
+    this.name = name;
+    this.me.userId = name;
+    this.net.abandon('rename');
+    this.net.reconnectNow();
   }
 
   /** Sends a message when synced; false when it could not go (the change stays pending). */

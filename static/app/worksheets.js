@@ -48,9 +48,20 @@ export class Worksheets {
       shown(ids);
       this.selectionChanged(ids);
     };
+    // The teacher locked something a student holds selected: it leaves their selection, so
+    // no handle or drag is offered for it (the server would refuse the change whole).
+    const afterChanges = session.afterChanges;
+    session.afterChanges = () => {
+      afterChanges();
+      if (!controller.selection.size) return;
+      const held = [...controller.selection];
+      const keep = held.filter((id) => scene.picks(scene.get(id)));
+      if (keep.length !== held.length) controller.select(keep, 'replace');
+    };
     const kept = pages.views.get(pages.current);
     if (kept) Object.assign(o.view, kept, { version: o.view.version + 1 });
     renderer.onFrame(() => this.bar.refresh());
+    window.addEventListener('pagehide', () => pages.flush());
 
     const auth = { get key() { return session.key; }, user: () => session.me.userId };
     this.inserts = bindInserts({
@@ -64,9 +75,12 @@ export class Worksheets {
     });
   }
 
-  /** What the downloads cover: this page's number, or 'all' (the menu's choice). */
-  exportScope() {
-    return this.allPages ? 'all' : this.pages.current;
+  /**
+   * What a download covers: this page's number, or 'all' (the menu's choice). An SVG is one
+   * picture and the pages share their coordinates, so it is always this page.
+   */
+  exportScope(kind = '') {
+    return this.allPages && kind !== 'svg' ? 'all' : this.pages.current;
   }
 
   /** The menu's "All pages in downloads" item. */

@@ -167,3 +167,44 @@ test('a new picture is centred where it goes and fits 60% of the view', () => {
   assert.equal(b.width, 234);
   assert.equal(b.height, 176);
 });
+
+test("the teacher's select tool: a click picks a locked background, a drag on it is a marquee", async () => {
+  const { selectTool } = await import('../../static/app/tools/select.js');
+  const bg = { id: 'bg', elementType: 'image', locked: true };
+  const ctx = {
+    scale: 1, isSelected: () => false, selectionBox: () => null,
+    scene: { hitTopmost: () => bg, idsInBox: () => ['s1'] },
+  };
+  const click = selectTool();
+  assert.deepEqual(click.down(ctx, { x: 10, y: 10 }), []);
+  assert.deepEqual(click.up(ctx, { x: 10, y: 10 }), [{ op: 'select', ids: ['bg'], how: 'replace' }]);
+  const sweep = selectTool();
+  sweep.down(ctx, { x: 10, y: 10 });
+  assert.deepEqual(sweep.move(ctx, { x: 80, y: 60 }), [{ op: 'marquee' }]);
+  assert.deepEqual(sweep.up(ctx, { x: 80, y: 60 }),
+    [{ op: 'marquee' }, { op: 'select', ids: ['s1'], how: 'replace' }]);
+  // Once selected, a drag on it moves it (the teacher may).
+  const move = selectTool();
+  move.down({ ...ctx, isSelected: () => true }, { x: 10, y: 10 });
+  assert.deepEqual(move.move(ctx, { x: 30, y: 10 }), [{ op: 'drag', t: { dx: 20, dy: 0 } }]);
+});
+
+test('the picture cache lets go of the least recently drawn past its limit, never one on screen', async () => {
+  const { AssetCache, MAX_PICTURES } = await import('../../static/app/assets.js');
+  let t = 0;
+  const closed = [];
+  const cache = new AssetCache('r', () => {});
+  cache.now = () => t;
+  const pic = (i) => ({ i, close: () => closed.push(i) });
+  const n = MAX_PICTURES + 8;
+  for (let i = 0; i < n; i += 1) cache.put(`h${i}`, pic(i));
+  // All drawn just now: every one is kept.
+  assert.equal(cache.entries.size, n);
+  t = 60000;
+  cache.get('h0'); // h0 is drawn again: it is the newest now
+  cache.put('hx', pic('x'));
+  assert.equal(cache.entries.size, MAX_PICTURES);
+  assert.ok(cache.get('h0'), 'the one drawn just now stays');
+  assert.ok(cache.get('hx'));
+  assert.deepEqual(closed, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});

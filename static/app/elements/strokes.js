@@ -38,9 +38,12 @@ function dot(ctx, el, p, pressure) {
 }
 
 /**
- * One stroke of even width, smoothed through the midpoints of its points. `ctx.lbLod` (set by
- * the renderer when zoomed out) is the distance under which points are skipped: they add
- * raster work but no visible shape.
+ * One stroke of even width, smoothed through the midpoints of its points: each point is the
+ * control of a quadratic piece from the midpoint before it to the one after, so a quick
+ * curve sampled once a frame (a plain-HTTP page gets no coalesced pointer samples) shows no
+ * corners. The server's SVG and PDF draw the same curve (lanboard/drawing.py curve_pieces).
+ * `ctx.lbLod` (set by the renderer when zoomed out) is the distance under which points are
+ * skipped: they add raster work but no visible shape; the rest are still joined by curves.
  */
 export function paintEvenStroke(ctx, el) {
   const pts = el.points;
@@ -49,24 +52,30 @@ export function paintEvenStroke(ctx, el) {
   ctx.beginPath();
   ctx.moveTo(pts[0][0], pts[0][1]);
   const lod = ctx.lbLod || 0;
+  const n = pts.length;
   if (lod > 0) {
+    // The curve through the points kept: the previous kept point is the control.
+    let c = null;
     let lx = pts[0][0];
     let ly = pts[0][1];
-    for (let i = 1; i < pts.length - 1; i += 1) {
+    for (let i = 1; i < n - 1; i += 1) {
       const p = pts[i];
       if (Math.abs(p[0] - lx) + Math.abs(p[1] - ly) < lod) continue;
-      ctx.lineTo(p[0], p[1]);
+      if (c) ctx.quadraticCurveTo(c[0], c[1], (c[0] + p[0]) / 2, (c[1] + p[1]) / 2);
+      c = p;
       lx = p[0];
       ly = p[1];
     }
+    const last = pts[n - 1];
+    if (c) ctx.quadraticCurveTo(c[0], c[1], (c[0] + last[0]) / 2, (c[1] + last[1]) / 2);
   } else {
-    for (let i = 1; i < pts.length - 1; i += 1) {
+    for (let i = 1; i < n - 1; i += 1) {
       const p = pts[i];
       const q = pts[i + 1];
       ctx.quadraticCurveTo(p[0], p[1], (p[0] + q[0]) / 2, (p[1] + q[1]) / 2);
     }
   }
-  const last = pts[pts.length - 1];
+  const last = pts[n - 1];
   ctx.lineTo(last[0], last[1]);
   ctx.stroke();
 }

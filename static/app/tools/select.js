@@ -113,6 +113,15 @@ export function selectTool() {
         mode = null;
         return [{ op: 'select', ids: [id], how: 'toggle' }];
       }
+      if (id && hit.locked === true && !ctx.isSelected(id)) {
+        // Issue 15: a locked background (only the teacher gets here) is picked by a click;
+        // a drag that starts on it selects by box, as on empty paper, so a worksheet does
+        // not slide away under a marquee.
+        mode = 'box';
+        clickedId = id;
+        t = { x: pt.x, y: pt.y };
+        return [];
+      }
       if (id) {
         mode = 'move';
         clickedId = id;
@@ -147,7 +156,10 @@ export function selectTool() {
       mode = null;
       if (!was) return [];
       if (was === 'box') {
-        if (!moved) return pt && pt.shiftKey ? [] : [{ op: 'select', ids: [], how: 'replace' }];
+        if (!moved) {
+          if (clickedId) return [{ op: 'select', ids: [clickedId], how: 'replace' }];
+          return pt && pt.shiftKey ? [] : [{ op: 'select', ids: [], how: 'replace' }];
+        }
         const m = { x0: Math.min(start.x, t.x), y0: Math.min(start.y, t.y),
           x1: Math.max(start.x, t.x), y1: Math.max(start.y, t.y) };
         const ids = ctx.scene.idsInBox(m.x0, m.y0, m.x1, m.y1);

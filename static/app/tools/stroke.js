@@ -1,11 +1,23 @@
 // Freehand strokes (the pen and the highlighter): a stroke starts as a `draw` with its first
-// point and grows by `append`. Input is lightly smoothed; pressure is kept only where a real
-// pen reports it and the stroke type wants it.
+// point and grows by `append`. Points are quantized to what the drawing zoom shows and
+// simplified as they come (simplify.js): a sample is held back only until the next one shows
+// whether the stroke needs it, and never longer than about a frame, so peers see the stroke
+// grow as live as before and the stored stroke is already compact, with no message at the
+// end. Pressure is kept only where a real pen reports it and the stroke type wants it.
 
-import { coord, LIMITS } from '../protocol.js';
+import { LIMITS } from '../protocol.js';
+import {
+  decimalsFor, OnlineSimplifier, quantize, quantizePressure, TOLERANCE_PX,
+} from '../simplify.js';
 
-/** Share of each new sample kept (1 = raw input); the curve drawing smooths the rest. */
-const SMOOTHING = 0.75;
+/** A held-back sample goes out once it waited this long (about one frame at 60 Hz). */
+const HOLD_MS = 17;
+/** Samples closer than this many screen pixels to the last one add bytes, not shape. */
+const MIN_STEP_PX = 1.5;
+/** A pressure change this large keeps the point, however straight the stroke. */
+const PRESSURE_STEP = 0.05;
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
  * @param {string} name the tool's name
@@ -16,15 +28,50 @@ const SMOOTHING = 0.75;
  */
 export function strokeTool(name, elementType, look, pressure = true) {
   let stroke = null;
-  let last = null;
-  let count = 0;
 
   function sample(pt) {
-    const x = last ? last[0] + (pt.x - last[0]) * SMOOTHING : pt.x;
-    const y = last ? last[1] + (pt.y - last[1]) * SMOOTHING : pt.y;
-    const p = [coord(x), coord(y)];
-    if (stroke.pressure) p.push(Math.round(Math.max(0, Math.min(1, pt.pressure)) * 100) / 100);
+    const p = [quantize(pt.x, stroke.decimals), quantize(pt.y, stroke.decimals)];
+    if (stroke.pressure) p.push(quantizePressure(pt.pressure));
     return p;
+  }
+
+  /** The points to send for sample p (none while it may still be dropped). */
+  function take(p, at) {
+    const s = stroke;
+    const out = [];
+    // Past a frame, or past a pressure change, the held sample goes out as it is.
+    if (s.simplifier.holding && (at - s.heldSince > HOLD_MS ||
+        (s.pressure && Math.abs(p[2] - s.simplifier.anchor[2]) > PRESSURE_STEP))) {
+      out.push(...s.simplifier.flush());
+    }
+    const wasHolding = s.simplifier.holding;
+    out.push(...s.simplifier.push(p));
+    if (!wasHolding || out.length) s.heldSince = at;
+    return out;
+  }
+
+  function appendOps(points) {
+    const room = LIMITS.MAX_PATH_POINTS - stroke.count;
+    const list = points.slice(0, Math.max(0, room));
+    if (!list.length) return [];
+    stroke.count += list.length;
+    return [{ op: 'append', id: stroke.id, points: list }];
+  }
+
+  /** After a frame without samples, the held one goes out (a pause must not hide the tip). */
+  function arm(ctx) {
+    if (!stroke || typeof ctx.apply !== 'function') return;
+    clearTimeout(stroke.timer);
+    const mine = stroke;
+    mine.timer = setTimeout(() => {
+      if (stroke !== mine || !mine.simplifier.holding) return;
+      ctx.apply(appendOps(mine.simplifier.flush()));
+    }, 40);
+  }
+
+  function finish() {
+    if (stroke) clearTimeout(stroke.timer);
+    stroke = null;
   }
 
   return {
@@ -38,47 +85,53 @@ export function strokeTool(name, elementType, look, pressure = true) {
       return stroke ? stroke.id : null;
     },
     down(ctx, pt) {
-      stroke = { id: ctx.newId(), pressure: pressure && pt.pointerType === 'pen' && pt.pressure > 0 };
-      last = null;
+      finish();
+      const scale = ctx.scale || 1;
+      stroke = {
+        id: ctx.newId(), pressure: pressure && pt.pointerType === 'pen' && pt.pressure > 0,
+        decimals: decimalsFor(scale), scale, count: 1, timer: null, heldSince: 0,
+        last: [pt.x, pt.y], simplifier: null,
+      };
       const first = sample(pt);
-      last = first;
-      count = 1;
+      stroke.simplifier = new OnlineSimplifier(first, TOLERANCE_PX / scale);
       const element = { id: stroke.id, elementType, points: [first], ...look(ctx.style) };
       return [{ op: 'begin', element }];
     },
     move(ctx, pt) {
-      if (!stroke || count >= LIMITS.MAX_PATH_POINTS - 1) return [];
-      // Points closer than about a screen pixel add bytes, not shape.
-      if (Math.hypot(pt.x - last[0], pt.y - last[1]) < 1.5 / ctx.scale) return [];
-      const p = sample(pt);
-      last = p;
-      count += 1;
-      return [{ op: 'append', id: stroke.id, points: [p] }];
+      if (!stroke || stroke.count >= LIMITS.MAX_PATH_POINTS - 1) return [];
+      if (Math.hypot(pt.x - stroke.last[0], pt.y - stroke.last[1]) < MIN_STEP_PX / stroke.scale) {
+        return [];
+      }
+      stroke.last = [pt.x, pt.y];
+      const ops = appendOps(take(sample(pt), ctx.now ? ctx.now() : now()));
+      if (stroke.simplifier.holding) arm(ctx);
+      return ops;
     },
     up(ctx, pt) {
       if (!stroke) return [];
-      const ops = [];
-      if (pt && count < LIMITS.MAX_PATH_POINTS &&
-          Math.hypot(pt.x - last[0], pt.y - last[1]) >= 0.5 / ctx.scale) {
-        const p = [coord(pt.x), coord(pt.y)];
-        if (stroke.pressure) p.push(last[2]);
-        ops.push({ op: 'append', id: stroke.id, points: [p] });
+      const points = [];
+      if (pt && Math.hypot(pt.x - stroke.last[0], pt.y - stroke.last[1]) >= 0.5 / stroke.scale) {
+        const p = sample(pt);
+        // A pen lifting reports pressure 0: the end keeps the pressure it had.
+        if (stroke.pressure) p[2] = stroke.simplifier.held ? stroke.simplifier.held[2]
+          : stroke.simplifier.anchor[2];
+        points.push(...stroke.simplifier.push(p));
       }
+      points.push(...stroke.simplifier.flush());
+      const ops = appendOps(points);
       ops.push({ op: 'end', id: stroke.id });
-      stroke = null;
-      last = null;
+      finish();
       return ops;
     },
     cancel() {
       if (!stroke) return [];
       const id = stroke.id;
-      stroke = null;
+      finish();
       return [{ op: 'cancel', id }];
     },
     /** The stroke was removed by someone else: forget it without sending anything more. */
     abandon() {
-      stroke = null;
-      last = null;
+      finish();
     },
   };
 }

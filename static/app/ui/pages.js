@@ -31,9 +31,14 @@ export function buildPageBar(o) {
   let countedAt = 0;
   let keptViewVersion = view.version;
 
+  let shown = '';
   function show() {
     const teacher = session.role === 'teacher';
     const n = pages.count;
+    // Called every frame: the DOM is touched only when something it shows changed.
+    const key = `${pages.current}/${n}/${teacher}`;
+    if (key === shown) return;
+    shown = key;
     label.textContent = `${pages.current} / ${n}`;
     label.title = `Page ${pages.current} of ${n}`;
     prev.disabled = pages.current <= 1;

@@ -1,6 +1,7 @@
 // Who is here: colored initials (black or white letters, whichever contrasts more with the
 // person's color), a count, and a list with names (always as text). The button's accessible
-// name says how many people are online ("3 people online"), not just the number.
+// name says how many people are online ("3 people online"), not just the number: the count
+// and a visually hidden "people online" after it.
 
 import { textOn } from '../theme.js';
 
@@ -18,6 +19,7 @@ export function buildPresence() {
   const list = document.getElementById('presence-list');
   const avatars = document.getElementById('presence-avatars');
   const count = document.getElementById('presence-count');
+  const label = document.getElementById('presence-label');
   btn.addEventListener('click', () => {
     list.hidden = !list.hidden;
     btn.setAttribute('aria-expanded', String(!list.hidden));
@@ -41,7 +43,8 @@ export function buildPresence() {
       count.textContent = String(users.length);
       const people = `${users.length} ${users.length === 1 ? 'person' : 'people'}`;
       btn.title = `${people} on this board`;
-      btn.setAttribute('aria-label', `${people} online`);
+      // Named by its text: the visible count, then (for screen readers) "people online".
+      label.textContent = users.length === 1 ? ' person online' : ' people online';
       avatars.replaceChildren();
       list.replaceChildren();
       for (const u of users.slice(0, 4)) {

@@ -4,6 +4,32 @@
 // alike: the page says what to do with the text.
 
 import { LIMITS } from '../elements/index.js';
+import { FONT_FAMILY, LINE_HEIGHT } from '../elements/lettering.js';
+
+/** The editor's border (app.css .text-editor): its text starts this far inside its box. */
+const BORDER_PX = 1;
+
+let measurer = null;
+
+/**
+ * How far above the canvas text's top (y, textBaseline 'top') the editor's box must start so
+ * that its glyphs sit exactly on the painted ones. The canvas puts the em box's top at y; the
+ * textarea centres the font's ascent + descent in a line LINE_HEIGHT high, inside its border.
+ * Without this the text jumped about 6 px up and 1 px left when the editor closed.
+ */
+export function editorLift(fontPx) {
+  const halfLeading = (fontPx * LINE_HEIGHT) / 2;
+  if (!measurer) measurer = document.createElement('canvas').getContext('2d');
+  measurer.font = `${fontPx}px ${FONT_FAMILY}`;
+  measurer.textBaseline = 'alphabetic';
+  const m = measurer.measureText('Hg');
+  const ascent = m.fontBoundingBoxAscent;
+  const descent = m.fontBoundingBoxDescent;
+  const em = m.emHeightAscent;
+  if (![ascent, descent, em].every(Number.isFinite)) return halfLeading - fontPx / 2 + BORDER_PX;
+  // Baselines equal: top + BORDER + (L - A - D) / 2 + A = y + emAscent.
+  return BORDER_PX + halfLeading - (ascent + descent) / 2 + ascent - em;
+}
 
 /**
  * @param {object} view the board's View (for placing the editor on screen)
@@ -30,11 +56,13 @@ export function buildTextEditor(view, canvas) {
     done = onDone;
     const [sx, sy] = view.toScreen(el.x, el.y);
     const s = view.scale;
-    editor.style.left = `${sx}px`;
-    editor.style.top = `${sy}px`;
+    const note = typeof el.width === 'number';
+    // A text's glyphs must not move when the editor gives way to the canvas (see editorLift);
+    // a note's box is its paper, placed as is.
+    editor.style.left = `${note ? sx : sx - BORDER_PX}px`;
+    editor.style.top = `${note ? sy : sy - editorLift(el.fontSize * s)}px`;
     editor.style.fontSize = `${el.fontSize * s}px`;
     editor.style.color = el.strokeColor;
-    const note = typeof el.width === 'number';
     editor.classList.toggle('note', note);
     if (note) {
       editor.style.width = `${Math.abs(el.width) * s}px`;

@@ -1,0 +1,616 @@
+"""Bytes through the classroom's access point (issue 17): this checkout against another source
+tree (--ref-src, today's code) in the same run.
+
+Every client offers permessage-deflate as Chromium does (`permessage-deflate;
+client_max_window_bits`), inflates what arrives marked RSV1 (each message from a fresh state)
+and parses the JSON. Figures:
+
+- sync: wire bytes per stroke of a full sync of a board of --strokes pen strokes (the
+  recorded strokes of benchmarks/strokes/, copied at random offsets), and the time to the
+  first and a second joiner's parsed sync. With benchmarks/strokes/now.json present (the page's
+  own simplified strokes), the same for a board of those too;
+- reconnect: a client that held the board is away --outage seconds while --clients people
+  draw, then rejoins with ?since=: its bytes as a share of a full sync;
+- live: bytes per second from the server, and its CPU, while --clients people draw pen strokes
+  (each replays a recorded stroke's frames at 60 a second, then pauses 0.5 s);
+- --netns (root): --clients joiners of the board through a 100 Mbit/s tbf link between two
+  network namespaces, every sync received, inflated and parsed: the slowest joiner's time.
+
+    python -m benchmarks.wifi --ref-src /tmp/ref-41f1ff6 [--netns]
+
+Servers bind 127.0.0.1 (or the namespace's own address); every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import os
+import random
+import re
+import selectors
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+STROKES = ROOT / "benchmarks" / "strokes"
+OFFER = "permessage-deflate; client_max_window_bits"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# ---- strokes ---------------------------------------------------------------------------------
+
+def recorded(name: str) -> list[dict[str, Any]]:
+    """The recorded strokes of benchmarks/strokes/NAME.json ([] when absent)."""
+    path = STROKES / f"{name}.json"
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text())["strokes"])
+
+
+def board(strokes: list[dict[str, Any]], n: int, seed: int = 1) -> list[dict[str, Any]]:
+    """`n` elements: the recorded strokes' stored forms, each copy moved to a random place
+    (offsets at the page's 0.01 precision) with its own id."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        el = strokes[i % len(strokes)]["element"]
+        dx, dy = round(rng.uniform(-600, 1400), 2), round(rng.uniform(-400, 800), 2)
+        pts = [[round(p[0] + dx, 2), round(p[1] + dy, 2), *p[2:]] for p in el["points"]]
+        out.append({**{k: v for k, v in el.items() if k != "userId"}, "id": f"b{i:06d}",
+                    "points": pts})
+    return out
+
+
+def live_frames(strokes: list[dict[str, Any]]) -> list[list[bytes]]:
+    """Each recorded stroke's frames as the page sent them, its id as a placeholder."""
+    out = []
+    for s in strokes:
+        eid = s["element"]["id"]
+        out.append([f.replace(eid, "@ID@").encode() for f in s["sent"]])
+    return out
+
+
+# ---- a raw client that offers deflate --------------------------------------------------------
+
+class Wire:
+    """A non-blocking WebSocket client: sends masked frames (zero key), reads server frames,
+    inflates RSV1 messages from a fresh state, counts every byte it receives."""
+
+    def __init__(self, host: str, port: int, path: str, offer: bool = True,
+                 lazy: bool = False) -> None:
+        #: Keep frames as they came ((compressed?, payload) in `raw`), inflating none yet.
+        self.lazy = lazy
+        self.raw: list[tuple[bool, bytes]] = []
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        key = base64.b64encode(os.urandom(16)).decode()
+        ext = f"Sec-WebSocket-Extensions: {OFFER}\r\n" if offer else ""
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           f"Sec-WebSocket-Version: 13\r\n{ext}\r\n").encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed during the handshake")
+            buf += chunk
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise ConnectionError(head.split(b"\r\n", 1)[0].decode())
+        self.deflate = b"permessage-deflate" in head.lower()
+        self.sock.setblocking(False)
+        self.buf = bytearray(rest)
+        self.received = len(rest)
+        self.messages: list[bytes] = []  # whole payloads, inflated
+        self.inflate_s = 0.0
+
+    def send(self, payload: bytes) -> None:
+        n = len(payload)
+        head = struct.pack("!BB", 0x81, 0x80 | n) if n < 126 else (
+            struct.pack("!BBH", 0x81, 0xFE, n) if n < 65536 else struct.pack("!BBQ", 0x81, 0xFF, n))
+        data = head + b"\0\0\0\0" + payload
+        self.sock.setblocking(True)
+        try:
+            self.sock.sendall(data)
+        finally:
+            self.sock.setblocking(False)
+
+    def pump(self) -> bool:
+        """Read what the kernel has; False once the server hung up."""
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            self.received += len(chunk)
+            self.buf += chunk
+        self._frames()
+        return True
+
+    def _frames(self) -> None:
+        buf = self.buf
+        pos = 0
+        while len(buf) - pos >= 2:
+            b0, b1 = buf[pos], buf[pos + 1]
+            n, off = b1 & 0x7F, 2
+            if n == 126:
+                if len(buf) - pos < 4:
+                    break
+                n, off = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
+            elif n == 127:
+                if len(buf) - pos < 10:
+                    break
+                n, off = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
+            if len(buf) - pos < off + n:
+                break
+            payload = bytes(buf[pos + off:pos + off + n])
+            pos += off + n
+            if b0 & 0x0F not in (0x1, 0x2):
+                continue  # pings and the close are not data
+            if self.lazy:
+                self.raw.append((bool(b0 & 0x40), payload))
+                continue
+            if b0 & 0x40:
+                t = time.perf_counter()
+                z = zlib.decompressobj(-15)
+                payload = z.decompress(payload + b"\x00\x00\xff\xff")
+                self.inflate_s += time.perf_counter() - t
+            self.messages.append(payload)
+        del buf[:pos]
+
+    def until(self, test: Any, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ)
+        try:
+            while time.monotonic() < deadline:
+                if test():
+                    return True
+                sel.select(0.05)
+                if not self.pump():
+                    return bool(test())
+            return bool(test())
+        finally:
+            sel.close()
+
+    def inflated(self) -> list[bytes]:
+        """The lazily kept frames, inflated now (the time goes to inflate_s)."""
+        out = []
+        for compressed, payload in self.raw:
+            if compressed:
+                t = time.perf_counter()
+                payload = zlib.decompressobj(-15).decompress(payload + b"\x00\x00\xff\xff")
+                self.inflate_s += time.perf_counter() - t
+            out.append(payload)
+        return out
+
+    def close(self) -> None:
+        try:
+            self.sock.setblocking(True)
+            self.sock.sendall(b"\x88\x82\0\0\0\0\x03\xe8")
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def has_type(wire: Wire, kind: bytes) -> bool:
+    return any(b'"type":"' + kind + b'"' in m for m in wire.messages)
+
+
+# ---- servers -------------------------------------------------------------------------------
+
+class Server:
+    """`python -m lanboard` from a source tree, memory store, on `host` (inside `netns`)."""
+
+    def __init__(self, src: Path, host: str = "127.0.0.1", netns: str | None = None) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="lanboard-wifi-")
+        self.host = host
+        cmd = [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", host,
+               "--port", "0", "--data-dir", self.tmp.name]
+        if netns:
+            cmd = ["ip", "netns", "exec", netns, *cmd]
+        env = {**os.environ, "LANBOARD_LOG_LEVEL": "WARNING", "LANBOARD_STORE": "memory",
+               "PYTHONPATH": str(src)}
+        self.log = Path(self.tmp.name) / "server.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, cwd=src, env=env, stdout=out,
+                                         stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = re.search(r"running at \S*:(\d+)", self.log.read_text(errors="replace"))
+            if found:
+                self.port = int(found.group(1))
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-800:]}")
+
+    def pid(self) -> int:
+        """The Python process's pid (under `ip netns exec`, which execs, the same)."""
+        return self.proc.pid
+
+    def cpu(self) -> float:
+        with open(f"/proc/{self.pid()}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.tmp.cleanup()
+
+
+def import_board(host: str, port: int, room: str, elements: list[dict[str, Any]]) -> int:
+    body = json.dumps({"elements": elements}, separators=(",", ":")).encode()
+    req = urllib.request.Request(f"http://{host}:{port}/api/rooms/{room}/import", data=body,
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        return int(json.loads(resp.read())["seq"])
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+def join_sync(host: str, port: int, room: str, offer: bool = True, timeout: float = 60
+              ) -> dict[str, Any]:
+    """One joiner: wire bytes of its catch-up, seconds to the parsed sync, the elements."""
+    t0 = time.perf_counter()
+    w = Wire(host, port, f"/ws/{room}?userId=joiner{os.urandom(3).hex()}&v=2", offer)
+    ok = w.until(lambda: has_type(w, b"userlist"), timeout)
+    received = time.perf_counter() - t0
+    msgs = [m for frame in w.messages for m in orjson.loads(frame)]
+    seconds = time.perf_counter() - t0
+    w.close()
+    sync = next((m for m in msgs if m["type"] == "sync"), None)
+    return {"ok": ok and sync is not None, "bytes": w.received, "seconds": seconds,
+            "received_s": received, "inflate_s": w.inflate_s,
+            "deflate": w.deflate, "elements": len(sync["data"]["elements"]) if sync else 0,
+            "seq": sync["data"]["seq"] if sync else None}
+
+
+class Drawers:
+    """`n` v2 clients that draw recorded strokes at 60 frames a second and count what they
+    receive."""
+
+    def __init__(self, host: str, port: int, room: str, n: int,
+                 strokes: list[list[bytes]], since: int | None = None) -> None:
+        # Joining with `since` (a resume): drawers need not download the board.
+        tail = f"&since={since}" if since is not None else ""
+        self.wires = [Wire(host, port, f"/ws/{room}?userId=pen{i:02d}&v=2{tail}")
+                      for i in range(n)]
+        for w in self.wires:
+            w.until(lambda w=w: has_type(w, b"userlist"), 20)
+        self.strokes = strokes
+        self.sel = selectors.DefaultSelector()
+        for i, w in enumerate(self.wires):
+            self.sel.register(w.sock, selectors.EVENT_READ, i)
+        self.made = 0
+
+    def received(self) -> int:
+        return sum(w.received for w in self.wires)
+
+    def run(self, seconds: float) -> int:
+        """Draw for `seconds`; the frames sent."""
+        rng = random.Random(len(self.wires))
+        start = time.monotonic()
+        # Per drawer: (next send time, stroke frames left, stroke id).
+        plan: list[list[Any]] = [[start + rng.uniform(0, 0.5), [], ""] for _ in self.wires]
+        sent = 0
+        end = start + seconds
+        while time.monotonic() < end:
+            now = time.monotonic()
+            for i, p in enumerate(plan):
+                if now < p[0]:
+                    continue
+                if not p[1]:
+                    self.made += 1
+                    p[1] = list(self.strokes[(i + self.made) % len(self.strokes)])
+                    p[2] = f"s{i:02d}x{self.made:06d}".encode()
+                frame = p[1].pop(0)
+                self.wires[i].send(frame.replace(b"@ID@", p[2]))
+                sent += 1
+                p[0] = now + (1 / 60 if p[1] else 0.5)
+            for key, _ in self.sel.select(0.002):
+                w = self.wires[key.data]
+                w.pump()
+                w.messages.clear()
+        return sent
+
+    def drain(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for key, _ in self.sel.select(0.02):
+                w = self.wires[key.data]
+                w.pump()
+                w.messages.clear()
+
+    def close(self) -> None:
+        self.sel.close()
+        for w in self.wires:
+            w.close()
+
+
+def measure(src: Path, name: str, args: argparse.Namespace, strokes: list[dict[str, Any]],
+            now_strokes: list[dict[str, Any]]) -> dict[str, Any]:
+    server = Server(src)
+    host, port = "127.0.0.1", server.port
+    out: dict[str, Any] = {"server": name}
+    try:
+        elements = board(strokes, args.strokes)
+        out["raw_element_bytes"] = sum(len(json.dumps(e, separators=(",", ":")))
+                                       for e in elements) / len(elements)
+        import_board(host, port, "big", elements)
+        first = join_sync(host, port, "big")
+        second = join_sync(host, port, "big")
+        plain = join_sync(host, port, "big", offer=False)
+        assert first["ok"] and first["elements"] == args.strokes, first
+        out["sync"] = {"bytes_per_stroke": first["bytes"] / args.strokes,
+                       "bytes": first["bytes"], "no_offer_bytes": plain["bytes"],
+                       "first_s": first["seconds"], "second_s": second["seconds"],
+                       "first_received_s": first["received_s"],
+                       "second_received_s": second["received_s"],
+                       "plain_received_s": plain["received_s"], "inflate_s": first["inflate_s"],
+                       "deflate": first["deflate"]}
+        if now_strokes:
+            import_board(host, port, "now", board(now_strokes, args.strokes))
+            got = join_sync(host, port, "now")
+            out["sync_now_strokes"] = {"bytes_per_stroke": got["bytes"] / args.strokes}
+        # Reconnect after an outage while people draw (the board above).
+        frames = live_frames(strokes)
+        held = join_sync(host, port, "big")
+        drawers = Drawers(host, port, "big", args.clients, frames, since=held["seq"])
+        sent = drawers.run(args.outage)
+        drawers.drain(0.5)
+        drawers.close()
+        w = Wire(host, port, f"/ws/big?userId=back&v=2&since={held['seq']}")
+        w.until(lambda: has_type(w, b"userlist"), 60)
+        msgs = [m for frame in w.messages for m in orjson.loads(frame)]
+        w.close()
+        out["reconnect"] = {"bytes": w.received, "first": msgs[0]["type"] if msgs else None,
+                            "missed_changes": len(msgs) - 2, "frames_drawn": sent,
+                            "share_of_own_sync": w.received / first["bytes"]}
+        # Live: a fresh board, everyone drawing.
+        drawers = Drawers(host, port, "live", args.clients, frames)
+        drawers.drain(0.3)
+        base, cpu0, t0 = drawers.received(), server.cpu(), time.monotonic()
+        sent = drawers.run(args.live_seconds)
+        drawers.drain(0.3)
+        took = time.monotonic() - t0
+        out["live"] = {"bytes_per_s": (drawers.received() - base) / took,
+                       "frames_in_per_s": sent / took,
+                       "server_cpu_per_s": (server.cpu() - cpu0) / took}
+        drawers.close()
+    finally:
+        server.stop()
+    return out
+
+
+def chunk_timing(strokes: list[dict[str, Any]], n: int) -> dict[str, float]:
+    """In process: compressing a board's sync body (this checkout's deflate.py), the first time
+    and after one stroke more."""
+    sys.path.insert(0, str(ROOT))
+    from lanboard import deflate
+
+    els = [(e["id"], json.dumps(e, separators=(",", ":")).encode()) for e in board(strokes, n)]
+    body = b"[" + b",".join(e for _, e in els) + b"]"
+    cache = deflate.ElementChunks()
+    t = time.perf_counter()
+    segs = cache.segments(body, lambda: els)
+    first = time.perf_counter() - t
+    more = [*els, ("extra", els[0][1].replace(b'"b000000"', b'"extra"'))]
+    body2 = b"[" + b",".join(e for _, e in more) + b"]"
+    t = time.perf_counter()
+    cache.segments(body2, lambda: more)
+    again = time.perf_counter() - t
+    size = sum(len(s) for s in segs)
+    whole = {}
+    for level in (1, 6):
+        t = time.perf_counter()
+        z = zlib.compressobj(level, zlib.DEFLATED, -15)
+        whole[level] = len(z.compress(body) + z.flush()), time.perf_counter() - t
+    return {"body_mb": len(body) / 1e6, "first_ms": first * 1000, "one_more_ms": again * 1000,
+            "ratio": len(body) / size, "level1_whole_ratio": len(body) / whole[1][0],
+            "level6_whole_ratio": len(body) / whole[6][0],
+            "level6_whole_ms": whole[6][1] * 1000}
+
+
+# ---- 30 joiners through a 100 Mbit/s link -----------------------------------------------------
+
+def join_many(host: str, port: int, room: str, n: int, timeout: float) -> dict[str, Any]:
+    """`n` joiners at once; each one's time to its catch-up received, then inflated and parsed.
+    Inflating and parsing happen after every download (each tablet has its own CPU; here one
+    process's parsing would hold back the others' reading), and each joiner's own inflate and
+    parse time is added to its receive time."""
+    t0 = time.monotonic()
+    wires = [Wire(host, port, f"/ws/{room}?userId=j{i:02d}&v=2", lazy=True) for i in range(n)]
+    sel = selectors.DefaultSelector()
+    for i, w in enumerate(wires):
+        sel.register(w.sock, selectors.EVENT_READ, i)
+    arrived: dict[int, float] = {}
+    while len(arrived) < n and time.monotonic() - t0 < timeout:
+        for key, _ in sel.select(0.05):
+            i = key.data
+            w = wires[i]
+            w.pump()
+            if w.raw:  # a v2 joiner's catch-up is one frame: sync, userlist (and selections)
+                arrived[i] = time.monotonic() - t0
+                sel.unregister(w.sock)
+    sel.close()
+    done: dict[int, float] = {}
+    parse: list[float] = []
+    elements: list[int] = []
+    for i, at in arrived.items():
+        w = wires[i]
+        t = time.perf_counter()
+        msgs = [m for frame in w.inflated() for m in orjson.loads(frame)]
+        spent = time.perf_counter() - t
+        sync = next(m for m in msgs if m["type"] == "sync")
+        elements.append(len(sync["data"]["elements"]))
+        parse.append(spent)
+        done[i] = at + spent
+    total = sum(w.received for w in wires)
+    for w in wires:
+        w.close()
+    ordered = sorted(done.values())
+    return {"synced": len(done), "clients": n, "slowest_s": max(ordered, default=math.inf),
+            "median_s": ordered[len(ordered) // 2] if ordered else math.inf,
+            "last_received_s": max(arrived.values(), default=math.inf),
+            "parse_max_s": max(parse, default=0.0), "bytes_total": total,
+            "elements_min": min(elements, default=0)}
+
+
+def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tag = f"{os.getpid() % 10000}"
+    srv_ns, cli_ns = f"lbw{tag}s", f"lbw{tag}c"
+    veth_s, veth_c = f"lbw{tag}a", f"lbw{tag}b"
+    host = "10.79.0.1"
+
+    def ip(*a: str) -> None:
+        subprocess.run(["ip", *a], check=True)
+
+    results = []
+    try:
+        ip("netns", "add", srv_ns)
+        ip("netns", "add", cli_ns)
+        ip("link", "add", veth_s, "type", "veth", "peer", "name", veth_c)
+        ip("link", "set", veth_s, "netns", srv_ns)
+        ip("link", "set", veth_c, "netns", cli_ns)
+        ip("-n", srv_ns, "addr", "add", f"{host}/24", "dev", veth_s)
+        ip("-n", cli_ns, "addr", "add", "10.79.0.2/24", "dev", veth_c)
+        for ns, dev in ((srv_ns, veth_s), (cli_ns, veth_c)):
+            ip("-n", ns, "link", "set", "lo", "up")
+            ip("-n", ns, "link", "set", dev, "up")
+        subprocess.run(["ip", "netns", "exec", srv_ns, "tc", "qdisc", "add", "dev", veth_s,
+                        "root", "tbf", "rate", "100mbit", "burst", "64kb", "latency", "50ms"],
+                       check=True)
+        srcs = [("lanboard", ROOT)] + ([("ref", args.ref_src)] if args.ref_src else [])
+        for name, src in srcs:
+            server = Server(src, host, srv_ns)
+            try:
+                cmd = ["ip", "netns", "exec", cli_ns, sys.executable, "-m", "benchmarks.wifi",
+                       "--worker", f"{host}:{server.port}", "--strokes", str(args.strokes),
+                       "--clients", str(args.clients)]
+                proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                                      timeout=args.netns_timeout + 120)
+                if proc.returncode != 0:
+                    raise RuntimeError(proc.stderr[-2000:])
+                results.append({"server": name, **json.loads(proc.stdout.splitlines()[-1])})
+            finally:
+                server.stop()
+    finally:
+        for ns in (srv_ns, cli_ns):
+            subprocess.run(["ip", "netns", "del", ns], check=False)  # takes the veth pair too
+    return results
+
+
+def worker(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> None:
+    host, port = args.worker.rsplit(":", 1)
+    import_board(host, int(port), "big", board(strokes, args.strokes))
+    print(json.dumps(join_many(host, int(port), "big", args.clients, args.netns_timeout)))
+
+
+# ---- report ----------------------------------------------------------------------------------
+
+def report(rows: list[dict[str, Any]], timing: dict[str, float],
+           joins: list[dict[str, Any]]) -> None:
+    if timing:
+        print(f"\ncompressing the new server's sync body, in process: {timing['body_mb']:.1f} MB"
+              f" in {timing['first_ms']:.0f} ms the first time, {timing['one_more_ms']:.1f} ms "
+              f"after one stroke more; {timing['ratio']:.2f}x (whole body at level 1 "
+              f"{timing['level1_whole_ratio']:.2f}x, level 6 {timing['level6_whole_ratio']:.2f}x"
+              f" in {timing['level6_whole_ms']:.0f} ms)")
+    by = {r["server"]: r for r in rows}
+    ref = by.get("ref")
+    if rows:
+        print("\nserver     sync B/stroke  1st joiner  2nd joiner  reconnect B  % of today's sync"
+              "  live B/s   live CPU/s")
+        print("(joiner times: loopback, every byte of the catch-up received, before parsing)")
+    for r in rows:
+        s, rc, lv = r["sync"], r["reconnect"], r["live"]
+        today = ref["sync"]["bytes"] if ref else s["bytes"]
+        print(f"{r['server']:<10} {s['bytes_per_stroke']:>13.0f} {s['first_received_s']:>10.2f}s "
+              f"{s['second_received_s']:>10.2f}s {rc['bytes']:>12,} "
+              f"{100 * rc['bytes'] / today:>16.2f}% {lv['bytes_per_s']:>10,.0f} "
+              f"{lv['server_cpu_per_s']:>10.2f}")
+    new = by.get("lanboard")
+    if new and ref:
+        print(f"\nsync bytes per stroke: {new['sync']['bytes_per_stroke']:.0f} vs today's "
+              f"{ref['sync']['bytes_per_stroke']:.0f} = 1/"
+              f"{ref['sync']['bytes_per_stroke'] / new['sync']['bytes_per_stroke']:.2f}")
+        if "sync_now_strokes" in new:
+            b = new["sync_now_strokes"]["bytes_per_stroke"]
+            print(f"  with the page's own simplified strokes (now.json): {b:.0f} = 1/"
+                  f"{ref['sync']['bytes_per_stroke'] / b:.2f}")
+        print(f"reconnect after {new['reconnect']['frames_drawn']} frames drawn: "
+              f"{new['reconnect']['first']} with {new['reconnect']['missed_changes']} changes, "
+              f"{100 * new['reconnect']['bytes'] / ref['sync']['bytes']:.2f}% of today's full "
+              f"sync, {100 * new['reconnect']['share_of_own_sync']:.2f}% of its own")
+        print(f"live bytes/s: {new['live']['bytes_per_s']:,.0f} vs today's "
+              f"{ref['live']['bytes_per_s']:,.0f} = "
+              f"{new['live']['bytes_per_s'] / ref['live']['bytes_per_s']:.2f}")
+    for j in joins:
+        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']}: {j['synced']} synced "
+              f"({j['elements_min']} elements at least), slowest {j['slowest_s']:.2f} s, median "
+              f"{j['median_s']:.2f} s; last byte at {j['last_received_s']:.2f} s, longest "
+              f"inflate + parse {j['parse_max_s']:.2f} s; {j['bytes_total'] / 1e6:.1f} MB")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--ref-src", type=Path, default=None, help="today's source tree")
+    p.add_argument("--strokes", type=int, default=10_000, help="strokes on the big board")
+    p.add_argument("--clients", type=int, default=30, help="people drawing / joining")
+    p.add_argument("--outage", type=float, default=5.0, help="seconds away before rejoining")
+    p.add_argument("--live-seconds", type=float, default=8.0)
+    p.add_argument("--netns", action="store_true", help="the 100 Mbit/s joiners (root)")
+    p.add_argument("--netns-timeout", type=float, default=90.0)
+    p.add_argument("--netns-only", action="store_true", help="only the 100 Mbit/s joiners")
+    p.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
+    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    strokes = recorded("today")
+    if args.worker:
+        worker(args, strokes)
+        return
+    if not strokes:
+        raise SystemExit("benchmarks/strokes/today.json is missing")
+    now_strokes = recorded("now")
+    rows: list[dict[str, Any]] = []
+    timing: dict[str, float] = {}
+    if not args.netns_only:
+        rows.append(measure(ROOT, "lanboard", args, strokes, now_strokes))
+        if args.ref_src:
+            rows.append(measure(args.ref_src.resolve(), "ref", args, strokes, []))
+        timing = chunk_timing(strokes, args.strokes)
+    joins = netns_run(args, strokes) if args.netns or args.netns_only else []
+    report(rows, timing, joins)
+    if args.out:
+        args.out.write_text(json.dumps({"rows": rows, "timing": timing, "joins": joins},
+                                       indent=1))
+
+
+if __name__ == "__main__":
+    main()
