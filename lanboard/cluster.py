@@ -218,10 +218,10 @@ class Cluster:
             self._reload(room)  # what came between was trimmed already: start afresh
             return
         room.restore()
-        for _, frame in missed:
-            room.take_stored(frame, None)
+        for seq, frame in missed:
+            _take(room, seq, frame, None)
         for i, out in enumerate(own):
-            room.take_stored(body(out.frame) + b',"seq":%d}' % (first + i), out.sender)
+            _take(room, first + i, body(out.frame) + b',"seq":%d}' % (first + i), out.sender)
             if out.sender is not None and out.frame.startswith(b'{"type":"append"'):
                 eid = orjson.loads(out.frame)["data"]["id"]
                 if eid not in room.elements:  # erased first elsewhere: as one process says
@@ -267,13 +267,13 @@ class Cluster:
                 continue
             if seq > room.seq + 1:  # the reader skipped some: read them now
                 try:
-                    for _, f in self.store.changes(room.id, room.seq, seq - 1):
-                        room.take_stored(f, None)
+                    for s, f in self.store.changes(room.id, room.seq, seq - 1):
+                        _take(room, s, f, None)
                 except StoreError as exc:
                     log.error("could not read room=%s: %s", room.id, exc)
                     self._inbox.setdefault(room.id, []).extend(e for e in got if e[0] >= seq)
                     return
-            room.take_stored(frame, None)
+            _take(room, seq, frame, None)
 
     def share(self, room: Room, pending: list[Outgoing],
               ephemeral: list[tuple[Peer, bytes]]) -> None:
@@ -369,7 +369,12 @@ class Cluster:
                 while self.running:
                     msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if msg is not None and msg["type"] == "message":
-                        self._heard(msg["channel"].decode()[4:-3], msg["data"])
+                        try:
+                            self._heard(msg["channel"].decode()[4:-3], msg["data"])
+                        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                            # Not a LANBoard's message (another program on the channel).
+                            log.warning("dropped a malformed message on %s: %r",
+                                        msg["channel"][:80], exc)
             except (redis.RedisError, OSError) as exc:
                 log.warning("presence from Redis failed: %s; retrying", exc)
                 await asyncio.sleep(0.5)
@@ -461,6 +466,18 @@ class Cluster:
             room.selections.pop(u["userId"], None)
         room._queue_userlist()
         self.hub.touch(room)
+
+
+def _take(room: Room, seq: int, frame: bytes, sender: Peer | None) -> None:
+    """`Room.take_stored`, for a change read from Redis; one that is not a LANBoard change
+    (written there by something else) is logged and passed over, its seq kept, so the board
+    goes on and every process passes it over alike."""
+    try:
+        room.take_stored(frame, sender)
+    except (ValueError, KeyError, TypeError, AttributeError, AssertionError,
+            ProtocolError) as exc:
+        log.error("passed over a malformed change room=%s seq=%d: %r", room.id, seq, exc)
+        room.seq = max(room.seq, seq)
 
 
 def _type(frame: bytes) -> str:

@@ -164,3 +164,30 @@ async def test_a_kick_reaches_the_other_process_and_bans_on_both(servers, http_c
         assert await upgrade_status(server, "/ws/kk?userId=mal") == 403
     assert await upgrade_status(b, "/ws/kk?userId=alice") == 101
     tina.close()
+
+
+async def test_garbage_in_redis_is_passed_over_and_the_board_goes_on(servers, redis_server):  # noqa: F811
+    import redis as redis_py
+
+    a, b = servers
+    ann = await join(a, "junk", "ann")
+    bob = await join(b, "junk", "bob")
+    other = redis_py.Redis.from_url(redis_server.url)
+    try:
+        # Something that is not LANBoard writes to the board's channel and log.
+        other.publish("lb:{junk}:e", b"not json")
+        other.publish("lb:{junk}:e", b'{"p":"x","e":[[1]]}')
+        other.xadd("lb:{junk}:log", {"f": b"not a change"}, id="1-0")
+        other.xadd("lb:{junk}:log", {"f": b'{"type":"cursor","data":{},"seq":2}'}, id="2-0")
+        other.set("lb:{junk}:seq", 2)
+        await asyncio.sleep(0.3)
+        ann.send("draw", line("ok"))
+        got = await bob.recv_type("draw")
+        assert got["data"]["id"] == "ok" and got["seq"] == 3
+        assert (await ann.recv_type("ack"))["data"]["seq"] == 3
+        carol = await join(b, "junk", "carol")
+        carol.close()
+    finally:
+        other.close()
+        ann.close()
+        bob.close()
