@@ -183,6 +183,14 @@ class Cluster:
         except redis.RedisError:
             return False  # this process's own bans still hold
 
+    def _periodic(self, room_id: str) -> bool:
+        try:
+            return bool(self.store.client.set(
+                key(room_id, "periodic"), self.name, nx=True,
+                px=max(1, int(limits.VERSION_EVERY_SECONDS * 1000 * 0.9))))
+        except redis.RedisError:
+            return True  # the append will fail too, and say so
+
     def before_change(self, room: Room) -> None:
         assert isinstance(room, SharedRoom)
         room.begin()
@@ -191,6 +199,9 @@ class Cluster:
         """Number and store every room's changes in Redis, put each room in the stream's
         order, and apply what the other processes wrote."""
         work = [r for r in rooms if r.uncommitted]
+        # Every process busy on a board would keep its own version every 5 minutes: one
+        # (whichever takes the board's turn first) keeps it for all.
+        versions = [v for v in versions if v.reason != "periodic" or self._periodic(v.room_id)]
         batches = [(r.id, r.uncommitted[0][0] - 1, [body(f) for _, f in r.uncommitted])
                    for r in work]
         try:

@@ -191,3 +191,19 @@ async def test_garbage_in_redis_is_passed_over_and_the_board_goes_on(servers, re
         other.close()
         ann.close()
         bob.close()
+
+
+async def test_one_periodic_version_for_every_process_busy_on_a_board(servers):
+    a, b = servers
+    ann = await join(a, "vers", "ann")
+    bob = await join(b, "vers", "bob")
+    for server in servers:  # both are due their 5-minute version at their next change
+        server.hub.rooms["vers"].version_at = -1e9
+    ann.send("draw", line("a"))
+    await bob.recv_type("draw")
+    bob.send("draw", line("b"))
+    await ann.recv_type("draw")
+    periodic = [v for v in a.store.versions("vers") if v.reason == "periodic"]
+    assert len(periodic) == 1, periodic
+    ann.close()
+    bob.close()
