@@ -68,7 +68,7 @@ class Cluster:
         #: (room id, process) -> when it was last heard of (monotonic).
         self._seen: dict[tuple[str, str], float] = {}
         #: What this process last announced on each board: (people, connections).
-        self._announced: dict[str, tuple[list[dict[str, str]], int]] = {}
+        self._announced: dict[str, tuple[Any, ...]] = {}
         self._outbox: list[tuple[str, bytes]] = []
         self._sending = False
         self._channels: set[str] = set()
@@ -129,6 +129,8 @@ class Cluster:
             got = orjson.loads(value)
             if proc_name != self.name and now - got.get("t", 0) < STALE and got["n"]:
                 room.remote[proc_name] = (got["u"], got["n"])
+                if isinstance(room, SharedRoom):
+                    room.remote_clients[proc_name] = got.get("c", {})
                 self._seen[(room.id, proc_name)] = time.monotonic()
 
     def unwatch(self, room: Room) -> None:
@@ -304,7 +306,7 @@ class Cluster:
         local = _local_users(room)
         if self._announced.get(room.id) != local:
             self._announced[room.id] = local
-            news["u"], news["n"] = local
+            news["u"], news["n"], news["c"] = local
             news["t"] = time.time()
         if news:
             news["p"] = self.name
@@ -430,6 +432,8 @@ class Cluster:
         if "u" in news:
             if news["n"]:
                 room.remote[proc] = (news["u"], news["n"])
+                if isinstance(room, SharedRoom):
+                    room.remote_clients[proc] = news.get("c", {})
             else:
                 room.remote.pop(proc, None)
             room._queue_userlist()
@@ -447,8 +451,9 @@ class Cluster:
             try:
                 pipe = self._aio.pipeline(transaction=False)
                 for rid, room in list(self.hub.rooms.items()):
-                    users, n = _local_users(room)
-                    value = orjson.dumps({"p": self.name, "u": users, "n": n, "t": wall})
+                    users, n, clients = _local_users(room)
+                    value = orjson.dumps({"p": self.name, "u": users, "n": n, "c": clients,
+                                          "t": wall})
                     if n:
                         pipe.hset(key(rid, "presence"), self.name, value)
                         pipe.publish(key(rid, "e"), value)
@@ -465,6 +470,8 @@ class Cluster:
     def _gone(self, room: Room, proc: str) -> None:
         """A process stopped answering: its people leave this board here."""
         users, _ = room.remote.pop(proc)
+        if isinstance(room, SharedRoom):
+            room.remote_clients.pop(proc, None)
         log.info("process gone room=%s process=%s people=%d", room.id, proc, len(users))
         here = {u["userId"] for u in room.users()}
         for u in users:
@@ -496,8 +503,14 @@ def _type(frame: bytes) -> str:
     return "view-all" if kind == "view" and b'"all":true' in frame else kind
 
 
-def _local_users(room: Room) -> tuple[list[dict[str, str]], int]:
+def _local_users(room: Room) -> tuple[list[dict[str, str]], int, dict[str, list[str | None]]]:
+    """This process's people on the board (as in a userlist), its connection count, and the
+    clientIds under each name (kept out of userlists: a clientId lets a page be that person)."""
     seen: dict[str, dict[str, str]] = {}
+    clients: dict[str, list[str | None]] = {}
     for p in room.peers + room.joining:
         seen.setdefault(p.user_id, {"userId": p.user_id, "color": p.color, "role": p.role})
-    return list(seen.values()), len(room.peers) + len(room.joining)
+        held = clients.setdefault(p.user_id, [])
+        if p.client_id not in held:
+            held.append(p.client_id)
+    return list(seen.values()), len(room.peers) + len(room.joining), clients

@@ -36,6 +36,17 @@ class SharedRoom(Room):
         #: Names kicked here that other processes have people under (cluster.share sends
         #: them on).
         self.kicks_out: list[str] = []
+        #: Per other process, the clientIds under each of its userIds, so "NAME (2)" is
+        #: given across processes as on one.
+        self.remote_clients: dict[str, dict[str, list[str | None]]] = {}
+
+    def name_holders(self) -> dict[str, set[str | None]]:
+        holders = super().name_holders()
+        for proc, names in self.remote_clients.items():
+            if proc in self.remote:  # a process gone has no people left
+                for uid, clients in names.items():
+                    holders.setdefault(uid, set()).update(clients)
+        return holders
 
     def kick(self, user_id: str) -> bool:
         here = super().kick(user_id)

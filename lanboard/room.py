@@ -117,9 +117,7 @@ class Room:
         name = peer.user_id
         if peer.client_id is None:
             return name
-        holders: dict[str, set[str | None]] = {}
-        for p in self.peers + self.joining:
-            holders.setdefault(p.user_id, set()).add(p.client_id)
+        holders = self.name_holders()
         n = 1
         while True:
             candidate = name if n == 1 else f"{name[:limits.MAX_USER_ID_CHARS - 6]} ({n})"
@@ -127,6 +125,13 @@ class Room:
             if held is None or peer.client_id in held:
                 return candidate
             n += 1
+
+    def name_holders(self) -> dict[str, set[str | None]]:
+        """Each userId on the board, with the clientIds (None: a seed client) holding it."""
+        holders: dict[str, set[str | None]] = {}
+        for p in self.peers + self.joining:
+            holders.setdefault(p.user_id, set()).add(p.client_id)
+        return holders
 
     def kick(self, user_id: str) -> bool:
         """Close every connection of `user_id` (never a teacher's); whether there was one."""

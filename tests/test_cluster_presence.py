@@ -207,3 +207,21 @@ async def test_one_periodic_version_for_every_process_busy_on_a_board(servers):
     assert len(periodic) == 1, periodic
     ann.close()
     bob.close()
+
+
+async def test_two_people_of_one_name_on_two_processes_are_two_people(servers):
+    a, b = servers
+    first = Client(await websocket_connect(HTTPRequest(
+        f"ws://127.0.0.1:{a.port}/ws/names?userId=Alex&clientId=c1&v=2")))
+    assert (await first.recv_type("sync"))["data"]["userId"] == "Alex"
+    assert a.cluster is not None
+    while not a.store.client.hexists("lb:{names}:presence", a.cluster.name):
+        await asyncio.sleep(0.02)  # A's people are written where B reads them at a join
+    second = Client(await websocket_connect(HTTPRequest(
+        f"ws://127.0.0.1:{b.port}/ws/names?userId=Alex&clientId=c2&v=2")))
+    assert (await second.recv_type("sync"))["data"]["userId"] == "Alex (2)"
+    tab = Client(await websocket_connect(HTTPRequest(  # the first one's other tab
+        f"ws://127.0.0.1:{b.port}/ws/names?userId=Alex&clientId=c1&v=2")))
+    assert (await tab.recv_type("sync"))["data"]["userId"] == "Alex"
+    for c in (first, second, tab):
+        c.close()
