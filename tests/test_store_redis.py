@@ -120,6 +120,9 @@ def test_redis_gone_is_a_store_error_with_one_line(redis_server):  # noqa: F811
 
     with pytest.raises(StoreError, match="cannot reach Redis"):
         RedisStore("redis://127.0.0.1:1/0")
+    with pytest.raises(StoreError) as failed:
+        RedisStore("redis://:hunter2@127.0.0.1:1/0")
+    assert "hunter2" not in str(failed.value) and "***@127.0.0.1:1" in str(failed.value)
     store = RedisStore(redis_server.url)
     redis_server.stop()
     try:
