@@ -267,6 +267,85 @@ def stream_hop(redis: Redis, samples: int) -> dict[str, Any]:
             "hop_p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)}
 
 
+def designs(redis: Redis, samples: int) -> list[dict[str, Any]]:
+    """The Redis path of a change from a client on process B to a peer on another process,
+    with the board's changes ordered in Redis, in the two designs, with real Redis calls and
+    no LANBoard work around them (threads of this one process stand for the processes, so
+    they share one GIL: a cost the owner design's extra step pays once more):
+
+    - sequencer (built): B numbers it with the APPEND script; the other process's XREAD on
+      the board's log wakes (B's own peers get it when APPEND returns);
+    - owner per board: B forwards it to the owner A (XADD to A's inbox), A's XREAD wakes, A
+      numbers it with APPEND, and B's XREAD on the board's log wakes (B relays it then).
+    """
+    return [_design(redis, design, samples) for design in ("sequencer", "owner per board")]
+
+
+def _design(redis: Redis, design: str, samples: int) -> dict[str, Any]:
+    import threading
+
+    import redis as redis_py
+
+    from lanboard.redis_store import APPEND
+
+    msg = b'{"type":"draw","userId":"u","data":{"id":"e1"}'
+    redis.flush()
+    b_client: Any = redis_py.Redis.from_url(redis.url)
+    a_client: Any = redis_py.Redis.from_url(redis.url)
+    watcher: Any = redis_py.Redis.from_url(redis.url)
+    sha = b_client.script_load(APPEND)
+    lat: list[float] = []
+    sent: dict[int, float] = {}
+    stop = threading.Event()
+    keys = ("lb:{d}:seq", "lb:{d}:log", "lb:{d}:batch")
+
+    def watch() -> None:  # the reader of the process the peer is on
+        last = "0-0"
+        while not stop.is_set():
+            got = watcher.xread({"lb:{d}:log": last}, block=200)
+            now = time.perf_counter()
+            for _, items in got or []:
+                for eid, _ in items:
+                    last = eid.decode()
+                    seq = int(last.split("-")[0])
+                    if seq in sent:
+                        lat.append(now - sent.pop(seq))
+
+    def owner() -> None:  # A: takes forwarded changes and numbers them
+        last, seq = "0-0", 0
+        while not stop.is_set():
+            got = a_client.xread({"lb:{d}:inbox": last}, block=200)
+            for _, items in got or []:
+                for eid, _ in items:
+                    last = eid.decode()
+                    a_client.evalsha(sha, 3, *keys, f"a/{seq}", seq, msg)
+                    seq += 1
+
+    threads = [threading.Thread(target=watch, daemon=True)]
+    if design != "sequencer":
+        threads.append(threading.Thread(target=owner, daemon=True))
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    for i in range(samples):
+        sent[i + 1] = time.perf_counter()
+        if design == "sequencer":
+            b_client.evalsha(sha, 3, *keys, f"b/{i}", i, msg)
+        else:
+            b_client.xadd("lb:{d}:inbox", {"f": msg})
+        time.sleep(0.003)
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join(2)
+    for c in (a_client, b_client, watcher):
+        c.close()
+    lat.sort()
+    return {"scenario": "redis", "server": f"design: {design}", "samples": len(lat),
+            "hop_p50_ms": round(1000 * lat[len(lat) // 2], 3) if lat else None,
+            "hop_p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3) if lat else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
@@ -309,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(row), file=sys.stderr, flush=True)
         rows += redis_capacity(redis, 0.2 if args.smoke else 3.0)
         rows.append(stream_hop(redis, 50 if args.smoke else 1000))
+        rows += designs(redis, 50 if args.smoke else 600)
         rows.append(memory_per_change(redis, 1000 if args.smoke else 20_000))
     finally:
         redis.stop()
