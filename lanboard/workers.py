@@ -41,7 +41,7 @@ def reserve(host: str, port: int) -> tuple[socket.socket, int]:
 
 
 def _worker_args(argv: list[str], port: int, index: int) -> list[str]:
-    """The parent's own flags, with the chosen port, and mDNS off for all but worker 0."""
+    """The parent's own flags, with the chosen port; mDNS and the browser are worker 0's."""
     out: list[str] = []
     skip = False
     for arg in argv:
@@ -55,8 +55,8 @@ def _worker_args(argv: list[str], port: int, index: int) -> list[str]:
             continue
         out.append(arg)
     out += ["--port", str(port)]
-    if index > 0 and "--no-mdns" not in out:
-        out.append("--no-mdns")
+    if index > 0:  # one advertisement and one browser window per machine: worker 0's
+        out += [flag for flag in ("--no-mdns", "--headless") if flag not in out]
     return out
 
 

@@ -294,3 +294,12 @@ def test_a_malformed_redis_url_is_one_line_and_exit_2(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach Redis at mongodb://x" in lines[0], proc.stderr
+
+
+def test_only_worker_0_advertises_and_opens_a_browser():
+    from lanboard.workers import _worker_args
+
+    argv = ["--redis", "redis://h/0", "--workers", "3", "--port=8080"]
+    assert _worker_args(argv, 8123, 0) == ["--redis", "redis://h/0", "--port", "8123"]
+    assert _worker_args(argv, 8123, 2) == ["--redis", "redis://h/0", "--port", "8123",
+                                           "--no-mdns", "--headless"]
