@@ -177,7 +177,10 @@ def bind(host: str, port: int, shared: bool = False) -> tuple[list[socket.socket
 def open_store(settings: Settings) -> tuple[BoardStore, str]:
     """The store the settings ask for, and where it keeps boards, for the startup message."""
     if settings.redis_url:
-        from lanboard.redis_store import RedisStore, safe_url
+        try:
+            from lanboard.redis_store import RedisStore, safe_url
+        except ImportError:
+            raise StartupError("--redis needs redis-py: pip install 'lanboard[redis]'") from None
         try:
             return RedisStore(settings.redis_url), f"Redis at {safe_url(settings.redis_url)}"
         except StoreError as exc:

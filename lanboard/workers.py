@@ -64,7 +64,12 @@ def supervise(settings: Settings, argv: list[str]) -> int:
     if not hasattr(socket, "SO_REUSEPORT"):
         print("lanboard: error: --workers needs SO_REUSEPORT (Linux, macOS)", file=sys.stderr)
         return 2
-    from lanboard.redis_store import connect
+    try:
+        from lanboard.redis_store import connect
+    except ImportError:
+        print("lanboard: error: --redis needs redis-py: pip install 'lanboard[redis]'",
+              file=sys.stderr)
+        return 2
     from lanboard.store import StoreError
 
     assert settings.redis_url is not None

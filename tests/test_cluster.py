@@ -303,3 +303,20 @@ def test_only_worker_0_advertises_and_opens_a_browser():
     assert _worker_args(argv, 8123, 0) == ["--redis", "redis://h/0", "--port", "8123"]
     assert _worker_args(argv, 8123, 2) == ["--redis", "redis://h/0", "--port", "8123",
                                            "--no-mdns", "--headless"]
+
+
+def test_without_redis_py_the_flag_says_what_to_install(tmp_path):
+    # A Python that cannot import redis (as a build without the extra): one line, exit 2.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "redis.py").write_text("raise ImportError('no redis here')\n")
+    env = {**os.environ, "PYTHONPATH": f"{shadow}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    for extra in ([], ["--workers", "2"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host",
+             "127.0.0.1", "--port", "0", "--data-dir", str(tmp_path), "--redis",
+             "redis://127.0.0.1:1/0", *extra], capture_output=True, text=True, timeout=30,
+            env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip().splitlines() == [
+            "lanboard: error: --redis needs redis-py: pip install 'lanboard[redis]'"]
