@@ -15,7 +15,7 @@ from testkit import Client, line
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from lanboard import cluster, limits
+from lanboard import limits, presence
 from lanboard.server import Server
 from lanboard.settings import Settings
 
@@ -24,8 +24,8 @@ from lanboard.settings import Settings
 def servers(io_loop: Any, redis_server: RedisServer,  # noqa: F811
             monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Server]]:
     redis_server.flush()
-    monkeypatch.setattr(cluster, "HEARTBEAT", 0.1)
-    monkeypatch.setattr(cluster, "STALE", 0.6)
+    monkeypatch.setattr(presence, "HEARTBEAT", 0.1)
+    monkeypatch.setattr(presence, "STALE", 0.6)
     settings = Settings(host="127.0.0.1", port=0, mdns=False, redis_url=redis_server.url)
     started: list[Server] = []
 
