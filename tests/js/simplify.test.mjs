@@ -222,3 +222,12 @@ test('a pen keeps its pressure to two decimals, and a pressure change keeps the 
   assert.ok(sent.length >= 4, 'pressure changes keep points on a straight line');
   assert.ok(sent.every((p) => p.length === 3 && p[2] > 0 && p[2] === quantizePressure(p[2])));
 });
+
+test('a pen far out of range is kept inside the coordinates the server accepts', () => {
+  const tool = strokeTool('pen', 'path', (s) => ({ strokeColor: s.color, strokeWidth: s.width }));
+  const clock = { t: 0 };
+  const ops = drawWith(tool, penCtx(clock), clock, [[2e6, -3e6], [2e6 + 50, -3e6], [0, 0]], 30);
+  const pts = [...ops[0].element.points, ...ops.filter((o) => o.op === 'append')
+    .flatMap((o) => o.points)];
+  assert.ok(pts.every((p) => Math.abs(p[0]) <= 1e6 && Math.abs(p[1]) <= 1e6), JSON.stringify(pts));
+});
