@@ -69,7 +69,7 @@ export function strokeTool(name, elementType, look, pressure = true) {
     mine.timer = setTimeout(() => {
       if (stroke !== mine || !mine.simplifier.holding) return;
       ctx.apply(appendOps(mine.simplifier.flush()));
-    }, 40);
+    }, HOLD_MS + 3);
   }
 
   function finish() {
