@@ -139,14 +139,9 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   session.connect();
   if (!cache) return state;
   let savedSeq = state.restoredSeq;
-  let saving = false;
+  let saving = null;
   let nextAt = 0;
-  /** Writes the copy when the board changed since (or `force`); `now` skips the pacing. */
-  const save = async (force = false, now = true) => {
-    // Only a board the server has confirmed (synced, resumed) and that changed since.
-    if (saving || !session.ready || (scene.seq === savedSeq && !force)) return;
-    if (!now && performance.now() < nextAt) return;
-    saving = true;
+  const write = async () => {
     const seq = scene.seq;
     const t0 = performance.now();
     if (await cache.save(roomId, seq, [...scene.confirmed.values()])) {
@@ -156,7 +151,20 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
     const took = performance.now() - t0;
     state.lastSaveMs = took;
     nextAt = performance.now() + Math.max(SAVE_EVERY_MS, took / SAVE_SHARE);
-    saving = false;
+  };
+  /**
+   * Writes the copy when the board changed since (or `force`); `now` skips the pacing.
+   * Resolves once the copy written (or the one being written) is on disk.
+   */
+  const save = async (force = false, now = true) => {
+    if (saving) return saving;
+    // Only a board the server has confirmed (synced, resumed) and that changed since.
+    if (!session.ready || (scene.seq === savedSeq && !force)) return undefined;
+    if (!now && performance.now() < nextAt) return undefined;
+    saving = write().finally(() => {
+      saving = null;
+    });
+    return saving;
   };
   state.save = save;
   setInterval(() => save(false, false), SAVE_EVERY_MS);
