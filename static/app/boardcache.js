@@ -16,6 +16,12 @@ const STORE = 'boards';
 export const MAX_BOARDS = 20;
 /** The copy is written at most this often while the board changes, and when the page hides. */
 const SAVE_EVERY_MS = 2000;
+/**
+ * ...and at most this share of the time: the whole board is written each time, and 10,000
+ * strokes took 1.5 s here (a structured clone of 15 MB), so a big busy board is written about
+ * every 15 s. What the copy lacks, the resume brings.
+ */
+const SAVE_SHARE = 0.1;
 /** A database that does not open within this long is given up for this page. */
 const OPEN_TIMEOUT_MS = 1500;
 
@@ -133,20 +139,35 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   session.connect();
   if (!cache) return state;
   let savedSeq = state.restoredSeq;
-  let saving = false;
-  const save = async () => {
-    // Only a board the server has confirmed (synced, resumed) and that changed since.
-    if (saving || !session.ready || scene.seq === savedSeq) return;
-    saving = true;
+  let saving = null;
+  let nextAt = 0;
+  const write = async () => {
     const seq = scene.seq;
+    const t0 = performance.now();
     if (await cache.save(roomId, seq, [...scene.confirmed.values()])) {
       savedSeq = seq;
       state.saves += 1;
     }
-    saving = false;
+    const took = performance.now() - t0;
+    state.lastSaveMs = took;
+    nextAt = performance.now() + Math.max(SAVE_EVERY_MS, took / SAVE_SHARE);
+  };
+  /**
+   * Writes the copy when the board changed since (or `force`); `now` skips the pacing.
+   * Resolves once the copy written (or the one being written) is on disk.
+   */
+  const save = async (force = false, now = true) => {
+    if (saving) return saving;
+    // Only a board the server has confirmed (synced, resumed) and that changed since.
+    if (!session.ready || (scene.seq === savedSeq && !force)) return undefined;
+    if (!now && performance.now() < nextAt) return undefined;
+    saving = write().finally(() => {
+      saving = null;
+    });
+    return saving;
   };
   state.save = save;
-  setInterval(save, SAVE_EVERY_MS);
+  setInterval(() => save(false, false), SAVE_EVERY_MS);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') save();
   });

@@ -177,3 +177,23 @@ def test_a_dropped_socket_reconnects_with_since(board_server: Any, new_context: 
     wait_ready(page)
     assert f"since={seq}" in wire.urls[0]
     assert wire.kinds()[0] == "resume"
+
+
+def test_the_copy_keeps_the_last_20_boards(board_server: Any, new_context: Any) -> None:
+    # On the landing page (same origin, no board page saving its own copy meanwhile).
+    page = new_context().new_page()
+    page.goto(f"{board_server.url}/")
+    kept_ids = page.evaluate("""async () => {
+      const { openCache, MAX_BOARDS } = await import('/static/app/boardcache.js');
+      const cache = await openCache();
+      for (let i = 0; i < MAX_BOARDS + 3; i += 1) {
+        await cache.save(`b${i}`, i + 1, [{ id: `e${i}` }]);
+        await new Promise((r) => setTimeout(r, 2));  // distinct use times
+      }
+      await cache.load('b3');  // loading does not count as use: saving does
+      const ids = [];
+      for (let i = 0; i < MAX_BOARDS + 3; i += 1) if (await cache.load(`b${i}`)) ids.push(i);
+      return { ids, bad: await cache.load('nothing'), max: MAX_BOARDS };
+    }""")
+    assert kept_ids["max"] == 20 and kept_ids["bad"] is None
+    assert kept_ids["ids"] == list(range(3, 23)), kept_ids

@@ -222,3 +222,32 @@ test('a pen keeps its pressure to two decimals, and a pressure change keeps the 
   assert.ok(sent.length >= 4, 'pressure changes keep points on a straight line');
   assert.ok(sent.every((p) => p.length === 3 && p[2] > 0 && p[2] === quantizePressure(p[2])));
 });
+
+test('a pen far out of range is kept inside the coordinates the server accepts', () => {
+  const tool = strokeTool('pen', 'path', (s) => ({ strokeColor: s.color, strokeWidth: s.width }));
+  const clock = { t: 0 };
+  const ops = drawWith(tool, penCtx(clock), clock, [[2e6, -3e6], [2e6 + 50, -3e6], [0, 0]], 30);
+  const pts = [...ops[0].element.points, ...ops.filter((o) => o.op === 'append')
+    .flatMap((o) => o.points)];
+  assert.ok(pts.every((p) => Math.abs(p[0]) <= 1e6 && Math.abs(p[1]) <= 1e6), JSON.stringify(pts));
+});
+
+test('after a pause the held sample goes out by itself, once, through ctx.apply', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const tool = strokeTool('pen', 'path', (s) => ({ strokeColor: s.color, strokeWidth: s.width }));
+  const clock = { t: 0 };
+  const later = [];
+  const ctx = { ...penCtx(clock), apply: (ops) => later.push(...ops) };
+  tool.down(ctx, { x: 0, y: 0, pressure: 0.5, pointerType: 'mouse' });
+  clock.t += 4;
+  assert.deepEqual(tool.move(ctx, { x: 10, y: 0, pressure: 0.5, pointerType: 'mouse' }), []);
+  t.mock.timers.tick(10);
+  assert.deepEqual(later, []); // still within the frame
+  t.mock.timers.tick(20);
+  assert.deepEqual(later, [{ op: 'append', id: 's1', points: [[10, 0]] }]);
+  t.mock.timers.tick(100);
+  assert.equal(later.length, 1);
+  // The pointer comes up where it paused: nothing more to send but the end.
+  assert.deepEqual(tool.up(ctx, { x: 10, y: 0, pressure: 0.5, pointerType: 'mouse' }),
+    [{ op: 'end', id: 's1' }]);
+});

@@ -29,8 +29,11 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export function strokeTool(name, elementType, look, pressure = true) {
   let stroke = null;
 
+  // Inside the coordinate range the server accepts, as protocol.js coord() keeps them.
+  const clamp = (v) => Math.max(-LIMITS.MAX_COORD, Math.min(LIMITS.MAX_COORD, v));
+
   function sample(pt) {
-    const p = [quantize(pt.x, stroke.decimals), quantize(pt.y, stroke.decimals)];
+    const p = [quantize(clamp(pt.x), stroke.decimals), quantize(clamp(pt.y), stroke.decimals)];
     if (stroke.pressure) p.push(quantizePressure(pt.pressure));
     return p;
   }
@@ -66,7 +69,7 @@ export function strokeTool(name, elementType, look, pressure = true) {
     mine.timer = setTimeout(() => {
       if (stroke !== mine || !mine.simplifier.holding) return;
       ctx.apply(appendOps(mine.simplifier.flush()));
-    }, 40);
+    }, HOLD_MS + 3);
   }
 
   function finish() {
