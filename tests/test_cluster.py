@@ -234,13 +234,14 @@ async def test_two_workers_serve_one_port_and_a_dead_one_comes_back(
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     output: list[str] = []
-    server = attach(proc, output, READY)
+    server = attach(proc, output, READY, timeout=30)
     try:
         assert server is not None, "".join(output)
-        assert server.port == port
-        assert server.saw("is running at", 10)
-        deadline = time.monotonic() + 10
-        while sum("is running at" in x for x in output) < 2:
+        # The port the parent held (the one asked for, or the next free one if another
+        # program took it meanwhile), and both workers on it.
+        assert f"2 workers on port {server.port}" in "".join(output), "".join(output)
+        deadline = time.monotonic() + 30
+        while sum(f":{server.port}/" in x and "is running at" in x for x in output) < 2:
             assert time.monotonic() < deadline, "".join(output)
             await asyncio.sleep(0.1)
         # Many connections to the one port: the kernel spreads them over both workers, and
@@ -254,7 +255,7 @@ async def test_two_workers_serve_one_port_and_a_dead_one_comes_back(
         pids = [int(x.split("worker pid ")[1].split()[0]) for x in output if "worker pid" in x]
         assert len(set(pids)) == 2, "".join(output)
         os.kill(pids[1], signal.SIGKILL)
-        assert server.saw("restarting", 10), "".join(output)
+        assert server.saw("restarting", 20), "".join(output)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
