@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from lanboard import kinds, limits
 from lanboard.elements import PAGE_KEY
 from lanboard.errors import BOARD_FULL, UNKNOWN_TYPE, ProtocolError
@@ -326,7 +328,9 @@ class Room:
     def take_stored(self, frame: bytes, sender: Peer | None) -> None:
         """Apply a change numbered elsewhere (a shared store gave it its seq), through the
         same `apply` as a live one, and queue it for the peers here like `_record` does."""
-        msg = json.loads(frame)
+        # orjson: every change from another process is decoded here (the profile's top cost
+        # of a shared board); they were encoded by LANBoard, so orjson reads them all.
+        msg = orjson.loads(frame)
         change = kinds.apply(self, msg["type"], msg["data"])
         self.seq = seq = msg["seq"]
         self._remember(seq, frame)
