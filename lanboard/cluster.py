@@ -147,7 +147,12 @@ class Cluster(Presence):
 
     def before_change(self, room: Room) -> None:
         assert isinstance(room, SharedRoom)
-        room.begin()
+        if not room.journaling:
+            # What the reader brought since the last flush goes first: this turn's changes
+            # are then checked against it and numbered after it, and need no undoing unless
+            # another process appends in the moment of this one's round trip.
+            self._drain(room)
+            room.begin()
 
     def commit(self, rooms: list[Room], versions: list[Version]) -> None:
         """Number and store every room's changes in Redis, put each room in the stream's
