@@ -62,16 +62,27 @@ def recorded(name: str) -> list[dict[str, Any]]:
 
 def board(strokes: list[dict[str, Any]], n: int, seed: int = 1) -> list[dict[str, Any]]:
     """`n` elements: the recorded strokes' stored forms, each copy moved to a random place
-    (offsets at the page's 0.01 precision) with its own id."""
+    with its own id. The offsets have the precision of the stroke's own coordinates (0.01 for
+    41f1ff6's page, 0.1 for the page's compact strokes), so copies share no digits a whole
+    number offset would leave alike."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         el = strokes[i % len(strokes)]["element"]
-        dx, dy = round(rng.uniform(-600, 1400), 2), round(rng.uniform(-400, 800), 2)
-        pts = [[round(p[0] + dx, 2), round(p[1] + dy, 2), *p[2:]] for p in el["points"]]
+        places = max(len(repr(float(v)).split(".")[1].rstrip("0")) for p in el["points"]
+                     for v in p[:2])
+        dx, dy = round(rng.uniform(-600, 1400), places), round(rng.uniform(-400, 800), places)
+        pts = [[_num(p[0] + dx, places), _num(p[1] + dy, places), *p[2:]]
+               for p in el["points"]]
         out.append({**{k: v for k, v in el.items() if k != "userId"}, "id": f"b{i:06d}",
                     "points": pts})
     return out
+
+
+def _num(v: float, places: int) -> float | int:
+    """`v` at `places` decimals, written as the page writes it (790, not 790.0)."""
+    r = round(v, places)
+    return int(r) if r == int(r) else r
 
 
 def live_frames(strokes: list[dict[str, Any]]) -> list[list[bytes]]:
@@ -403,6 +414,16 @@ def measure(src: Path, name: str, args: argparse.Namespace, strokes: list[dict[s
                        "frames_in_per_s": sent / took,
                        "server_cpu_per_s": (server.cpu() - cpu0) / took}
         drawers.close()
+        if now_strokes:  # the same people drawing with the page's own compact strokes
+            drawers = Drawers(host, port, "live-now", args.clients, live_frames(now_strokes))
+            drawers.drain(0.3)
+            base, t0 = drawers.received(), time.monotonic()
+            sent = drawers.run(args.live_seconds)
+            drawers.drain(0.3)
+            took = time.monotonic() - t0
+            out["live_now_strokes"] = {"bytes_per_s": (drawers.received() - base) / took,
+                                       "frames_in_per_s": sent / took}
+            drawers.close()
     finally:
         server.stop()
     return out
@@ -512,12 +533,15 @@ def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[d
             try:
                 cmd = ["ip", "netns", "exec", cli_ns, sys.executable, "-m", "benchmarks.wifi",
                        "--worker", f"{host}:{server.port}", "--strokes", str(args.strokes),
-                       "--clients", str(args.clients)]
+                       "--clients", str(args.clients), "--stroke-set", args.stroke_set]
                 proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                                       timeout=args.netns_timeout + 120)
                 if proc.returncode != 0:
                     raise RuntimeError(proc.stderr[-2000:])
-                results.append({"server": name, **json.loads(proc.stdout.splitlines()[-1])})
+                log = server.log.read_text(errors="replace")
+                results.append({"server": name, "strokes": args.stroke_set,
+                                **json.loads(proc.stdout.splitlines()[-1]),
+                                "stalled": log.count("peer stalled")})
             finally:
                 server.stop()
     finally:
@@ -571,11 +595,17 @@ def report(rows: list[dict[str, Any]], timing: dict[str, float],
         print(f"live bytes/s: {new['live']['bytes_per_s']:,.0f} vs today's "
               f"{ref['live']['bytes_per_s']:,.0f} = "
               f"{new['live']['bytes_per_s'] / ref['live']['bytes_per_s']:.2f}")
+        if "live_now_strokes" in new:
+            b = new["live_now_strokes"]["bytes_per_s"]
+            print(f"  with the page's own compact strokes (now.json): {b:,.0f} = "
+                  f"{b / ref['live']['bytes_per_s']:.2f}")
     for j in joins:
-        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']}: {j['synced']} synced "
+        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']} ({j['strokes']} "
+              f"strokes): {j['synced']} synced "
               f"({j['elements_min']} elements at least), slowest {j['slowest_s']:.2f} s, median "
               f"{j['median_s']:.2f} s; last byte at {j['last_received_s']:.2f} s, longest "
-              f"inflate + parse {j['parse_max_s']:.2f} s; {j['bytes_total'] / 1e6:.1f} MB")
+              f"inflate + parse {j['parse_max_s']:.2f} s; {j['bytes_total'] / 1e6:.1f} MB; "
+              f"server log: {j['stalled']} peers stalled")
 
 
 def main() -> None:
@@ -589,11 +619,13 @@ def main() -> None:
     p.add_argument("--netns-timeout", type=float, default=90.0)
     p.add_argument("--netns-only", action="store_true", help="only the 100 Mbit/s joiners")
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
+    p.add_argument("--stroke-set", default="today", choices=("today", "now"),
+                   help="the recorded strokes the 100 Mbit/s joiners' board is made of")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     strokes = recorded("today")
     if args.worker:
-        worker(args, strokes)
+        worker(args, recorded(args.stroke_set))
         return
     if not strokes:
         raise SystemExit("benchmarks/strokes/today.json is missing")
