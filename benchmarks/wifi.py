@@ -24,15 +24,10 @@ Servers bind 127.0.0.1 (or the namespace's own address); every loop is bounded i
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import math
 import os
 import random
 import re
-import selectors
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -44,9 +39,10 @@ from typing import Any
 
 import orjson
 
+from benchmarks.wifi_clients import Drawers, Wire, has_type, join_many
+
 ROOT = Path(__file__).resolve().parent.parent
 STROKES = ROOT / "benchmarks" / "strokes"
-OFFER = "permessage-deflate; client_max_window_bits"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -62,16 +58,27 @@ def recorded(name: str) -> list[dict[str, Any]]:
 
 def board(strokes: list[dict[str, Any]], n: int, seed: int = 1) -> list[dict[str, Any]]:
     """`n` elements: the recorded strokes' stored forms, each copy moved to a random place
-    (offsets at the page's 0.01 precision) with its own id."""
+    with its own id. The offsets have the precision of the stroke's own coordinates (0.01 for
+    41f1ff6's page, 0.1 for the page's compact strokes), so copies share no digits a whole
+    number offset would leave alike."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         el = strokes[i % len(strokes)]["element"]
-        dx, dy = round(rng.uniform(-600, 1400), 2), round(rng.uniform(-400, 800), 2)
-        pts = [[round(p[0] + dx, 2), round(p[1] + dy, 2), *p[2:]] for p in el["points"]]
+        places = max(len(repr(float(v)).split(".")[1].rstrip("0")) for p in el["points"]
+                     for v in p[:2])
+        dx, dy = round(rng.uniform(-600, 1400), places), round(rng.uniform(-400, 800), places)
+        pts = [[_num(p[0] + dx, places), _num(p[1] + dy, places), *p[2:]]
+               for p in el["points"]]
         out.append({**{k: v for k, v in el.items() if k != "userId"}, "id": f"b{i:06d}",
                     "points": pts})
     return out
+
+
+def _num(v: float, places: int) -> float | int:
+    """`v` at `places` decimals, written as the page writes it (790, not 790.0)."""
+    r = round(v, places)
+    return int(r) if r == int(r) else r
 
 
 def live_frames(strokes: list[dict[str, Any]]) -> list[list[bytes]]:
@@ -81,137 +88,6 @@ def live_frames(strokes: list[dict[str, Any]]) -> list[list[bytes]]:
         eid = s["element"]["id"]
         out.append([f.replace(eid, "@ID@").encode() for f in s["sent"]])
     return out
-
-
-# ---- a raw client that offers deflate --------------------------------------------------------
-
-class Wire:
-    """A non-blocking WebSocket client: sends masked frames (zero key), reads server frames,
-    inflates RSV1 messages from a fresh state, counts every byte it receives."""
-
-    def __init__(self, host: str, port: int, path: str, offer: bool = True,
-                 lazy: bool = False) -> None:
-        #: Keep frames as they came ((compressed?, payload) in `raw`), inflating none yet.
-        self.lazy = lazy
-        self.raw: list[tuple[bool, bytes]] = []
-        self.sock = socket.create_connection((host, port), timeout=10)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        key = base64.b64encode(os.urandom(16)).decode()
-        ext = f"Sec-WebSocket-Extensions: {OFFER}\r\n" if offer else ""
-        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           f"Sec-WebSocket-Version: 13\r\n{ext}\r\n").encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed during the handshake")
-            buf += chunk
-        head, _, rest = buf.partition(b"\r\n\r\n")
-        if b" 101 " not in head.split(b"\r\n", 1)[0]:
-            raise ConnectionError(head.split(b"\r\n", 1)[0].decode())
-        self.deflate = b"permessage-deflate" in head.lower()
-        self.sock.setblocking(False)
-        self.buf = bytearray(rest)
-        self.received = len(rest)
-        self.messages: list[bytes] = []  # whole payloads, inflated
-        self.inflate_s = 0.0
-
-    def send(self, payload: bytes) -> None:
-        n = len(payload)
-        head = struct.pack("!BB", 0x81, 0x80 | n) if n < 126 else (
-            struct.pack("!BBH", 0x81, 0xFE, n) if n < 65536 else struct.pack("!BBQ", 0x81, 0xFF, n))
-        data = head + b"\0\0\0\0" + payload
-        self.sock.setblocking(True)
-        try:
-            self.sock.sendall(data)
-        finally:
-            self.sock.setblocking(False)
-
-    def pump(self) -> bool:
-        """Read what the kernel has; False once the server hung up."""
-        while True:
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
-                return False
-            if not chunk:
-                return False
-            self.received += len(chunk)
-            self.buf += chunk
-        self._frames()
-        return True
-
-    def _frames(self) -> None:
-        buf = self.buf
-        pos = 0
-        while len(buf) - pos >= 2:
-            b0, b1 = buf[pos], buf[pos + 1]
-            n, off = b1 & 0x7F, 2
-            if n == 126:
-                if len(buf) - pos < 4:
-                    break
-                n, off = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
-            elif n == 127:
-                if len(buf) - pos < 10:
-                    break
-                n, off = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
-            if len(buf) - pos < off + n:
-                break
-            payload = bytes(buf[pos + off:pos + off + n])
-            pos += off + n
-            if b0 & 0x0F not in (0x1, 0x2):
-                continue  # pings and the close are not data
-            if self.lazy:
-                self.raw.append((bool(b0 & 0x40), payload))
-                continue
-            if b0 & 0x40:
-                t = time.perf_counter()
-                z = zlib.decompressobj(-15)
-                payload = z.decompress(payload + b"\x00\x00\xff\xff")
-                self.inflate_s += time.perf_counter() - t
-            self.messages.append(payload)
-        del buf[:pos]
-
-    def until(self, test: Any, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        sel = selectors.DefaultSelector()
-        sel.register(self.sock, selectors.EVENT_READ)
-        try:
-            while time.monotonic() < deadline:
-                if test():
-                    return True
-                sel.select(0.05)
-                if not self.pump():
-                    return bool(test())
-            return bool(test())
-        finally:
-            sel.close()
-
-    def inflated(self) -> list[bytes]:
-        """The lazily kept frames, inflated now (the time goes to inflate_s)."""
-        out = []
-        for compressed, payload in self.raw:
-            if compressed:
-                t = time.perf_counter()
-                payload = zlib.decompressobj(-15).decompress(payload + b"\x00\x00\xff\xff")
-                self.inflate_s += time.perf_counter() - t
-            out.append(payload)
-        return out
-
-    def close(self) -> None:
-        try:
-            self.sock.setblocking(True)
-            self.sock.sendall(b"\x88\x82\0\0\0\0\x03\xe8")
-        except OSError:
-            pass
-        self.sock.close()
-
-
-def has_type(wire: Wire, kind: bytes) -> bool:
-    return any(b'"type":"' + kind + b'"' in m for m in wire.messages)
 
 
 # ---- servers -------------------------------------------------------------------------------
@@ -291,68 +167,6 @@ def join_sync(host: str, port: int, room: str, offer: bool = True, timeout: floa
             "seq": sync["data"]["seq"] if sync else None}
 
 
-class Drawers:
-    """`n` v2 clients that draw recorded strokes at 60 frames a second and count what they
-    receive."""
-
-    def __init__(self, host: str, port: int, room: str, n: int,
-                 strokes: list[list[bytes]], since: int | None = None) -> None:
-        # Joining with `since` (a resume): drawers need not download the board.
-        tail = f"&since={since}" if since is not None else ""
-        self.wires = [Wire(host, port, f"/ws/{room}?userId=pen{i:02d}&v=2{tail}")
-                      for i in range(n)]
-        for w in self.wires:
-            w.until(lambda w=w: has_type(w, b"userlist"), 20)
-        self.strokes = strokes
-        self.sel = selectors.DefaultSelector()
-        for i, w in enumerate(self.wires):
-            self.sel.register(w.sock, selectors.EVENT_READ, i)
-        self.made = 0
-
-    def received(self) -> int:
-        return sum(w.received for w in self.wires)
-
-    def run(self, seconds: float) -> int:
-        """Draw for `seconds`; the frames sent."""
-        rng = random.Random(len(self.wires))
-        start = time.monotonic()
-        # Per drawer: (next send time, stroke frames left, stroke id).
-        plan: list[list[Any]] = [[start + rng.uniform(0, 0.5), [], ""] for _ in self.wires]
-        sent = 0
-        end = start + seconds
-        while time.monotonic() < end:
-            now = time.monotonic()
-            for i, p in enumerate(plan):
-                if now < p[0]:
-                    continue
-                if not p[1]:
-                    self.made += 1
-                    p[1] = list(self.strokes[(i + self.made) % len(self.strokes)])
-                    p[2] = f"s{i:02d}x{self.made:06d}".encode()
-                frame = p[1].pop(0)
-                self.wires[i].send(frame.replace(b"@ID@", p[2]))
-                sent += 1
-                p[0] = now + (1 / 60 if p[1] else 0.5)
-            for key, _ in self.sel.select(0.002):
-                w = self.wires[key.data]
-                w.pump()
-                w.messages.clear()
-        return sent
-
-    def drain(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            for key, _ in self.sel.select(0.02):
-                w = self.wires[key.data]
-                w.pump()
-                w.messages.clear()
-
-    def close(self) -> None:
-        self.sel.close()
-        for w in self.wires:
-            w.close()
-
-
 def measure(src: Path, name: str, args: argparse.Namespace, strokes: list[dict[str, Any]],
             now_strokes: list[dict[str, Any]]) -> dict[str, Any]:
     server = Server(src)
@@ -403,6 +217,16 @@ def measure(src: Path, name: str, args: argparse.Namespace, strokes: list[dict[s
                        "frames_in_per_s": sent / took,
                        "server_cpu_per_s": (server.cpu() - cpu0) / took}
         drawers.close()
+        if now_strokes:  # the same people drawing with the page's own compact strokes
+            drawers = Drawers(host, port, "live-now", args.clients, live_frames(now_strokes))
+            drawers.drain(0.3)
+            base, t0 = drawers.received(), time.monotonic()
+            sent = drawers.run(args.live_seconds)
+            drawers.drain(0.3)
+            took = time.monotonic() - t0
+            out["live_now_strokes"] = {"bytes_per_s": (drawers.received() - base) / took,
+                                       "frames_in_per_s": sent / took}
+            drawers.close()
     finally:
         server.stop()
     return out
@@ -439,49 +263,6 @@ def chunk_timing(strokes: list[dict[str, Any]], n: int) -> dict[str, float]:
 
 # ---- 30 joiners through a 100 Mbit/s link -----------------------------------------------------
 
-def join_many(host: str, port: int, room: str, n: int, timeout: float) -> dict[str, Any]:
-    """`n` joiners at once; each one's time to its catch-up received, then inflated and parsed.
-    Inflating and parsing happen after every download (each tablet has its own CPU; here one
-    process's parsing would hold back the others' reading), and each joiner's own inflate and
-    parse time is added to its receive time."""
-    t0 = time.monotonic()
-    wires = [Wire(host, port, f"/ws/{room}?userId=j{i:02d}&v=2", lazy=True) for i in range(n)]
-    sel = selectors.DefaultSelector()
-    for i, w in enumerate(wires):
-        sel.register(w.sock, selectors.EVENT_READ, i)
-    arrived: dict[int, float] = {}
-    while len(arrived) < n and time.monotonic() - t0 < timeout:
-        for key, _ in sel.select(0.05):
-            i = key.data
-            w = wires[i]
-            w.pump()
-            if w.raw:  # a v2 joiner's catch-up is one frame: sync, userlist (and selections)
-                arrived[i] = time.monotonic() - t0
-                sel.unregister(w.sock)
-    sel.close()
-    done: dict[int, float] = {}
-    parse: list[float] = []
-    elements: list[int] = []
-    for i, at in arrived.items():
-        w = wires[i]
-        t = time.perf_counter()
-        msgs = [m for frame in w.inflated() for m in orjson.loads(frame)]
-        spent = time.perf_counter() - t
-        sync = next(m for m in msgs if m["type"] == "sync")
-        elements.append(len(sync["data"]["elements"]))
-        parse.append(spent)
-        done[i] = at + spent
-    total = sum(w.received for w in wires)
-    for w in wires:
-        w.close()
-    ordered = sorted(done.values())
-    return {"synced": len(done), "clients": n, "slowest_s": max(ordered, default=math.inf),
-            "median_s": ordered[len(ordered) // 2] if ordered else math.inf,
-            "last_received_s": max(arrived.values(), default=math.inf),
-            "parse_max_s": max(parse, default=0.0), "bytes_total": total,
-            "elements_min": min(elements, default=0)}
-
-
 def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     tag = f"{os.getpid() % 10000}"
     srv_ns, cli_ns = f"lbw{tag}s", f"lbw{tag}c"
@@ -512,12 +293,15 @@ def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[d
             try:
                 cmd = ["ip", "netns", "exec", cli_ns, sys.executable, "-m", "benchmarks.wifi",
                        "--worker", f"{host}:{server.port}", "--strokes", str(args.strokes),
-                       "--clients", str(args.clients)]
+                       "--clients", str(args.clients), "--stroke-set", args.stroke_set]
                 proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                                       timeout=args.netns_timeout + 120)
                 if proc.returncode != 0:
                     raise RuntimeError(proc.stderr[-2000:])
-                results.append({"server": name, **json.loads(proc.stdout.splitlines()[-1])})
+                log = server.log.read_text(errors="replace")
+                results.append({"server": name, "strokes": args.stroke_set,
+                                **json.loads(proc.stdout.splitlines()[-1]),
+                                "stalled": log.count("peer stalled")})
             finally:
                 server.stop()
     finally:
@@ -571,11 +355,17 @@ def report(rows: list[dict[str, Any]], timing: dict[str, float],
         print(f"live bytes/s: {new['live']['bytes_per_s']:,.0f} vs today's "
               f"{ref['live']['bytes_per_s']:,.0f} = "
               f"{new['live']['bytes_per_s'] / ref['live']['bytes_per_s']:.2f}")
+        if "live_now_strokes" in new:
+            b = new["live_now_strokes"]["bytes_per_s"]
+            print(f"  with the page's own compact strokes (now.json): {b:,.0f} = "
+                  f"{b / ref['live']['bytes_per_s']:.2f}")
     for j in joins:
-        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']}: {j['synced']} synced "
+        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']} ({j['strokes']} "
+              f"strokes): {j['synced']} synced "
               f"({j['elements_min']} elements at least), slowest {j['slowest_s']:.2f} s, median "
               f"{j['median_s']:.2f} s; last byte at {j['last_received_s']:.2f} s, longest "
-              f"inflate + parse {j['parse_max_s']:.2f} s; {j['bytes_total'] / 1e6:.1f} MB")
+              f"inflate + parse {j['parse_max_s']:.2f} s; {j['bytes_total'] / 1e6:.1f} MB; "
+              f"server log: {j['stalled']} peers stalled")
 
 
 def main() -> None:
@@ -589,11 +379,13 @@ def main() -> None:
     p.add_argument("--netns-timeout", type=float, default=90.0)
     p.add_argument("--netns-only", action="store_true", help="only the 100 Mbit/s joiners")
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
+    p.add_argument("--stroke-set", default="today", choices=("today", "now"),
+                   help="the recorded strokes the 100 Mbit/s joiners' board is made of")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     strokes = recorded("today")
     if args.worker:
-        worker(args, strokes)
+        worker(args, recorded(args.stroke_set))
         return
     if not strokes:
         raise SystemExit("benchmarks/strokes/today.json is missing")

@@ -26,6 +26,8 @@ import weakref
 import zlib
 from collections.abc import Callable
 
+from lanboard.packing import PackCache, cache_for
+
 #: zlib level for live frames: the fastest (a few messages compress the same at any level).
 LEVEL = 1
 
@@ -174,7 +176,10 @@ class ElementChunks:
     event loop (a pass over the ids), `compress` may run on a thread (zlib lets go of the
     GIL), `install` back on the loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, pack: PackCache | None = None) -> None:
+        #: For packed peers (`?pack=1`, packing.py): each element's packed form, cached per
+        #: element; it runs inside `compress`, so on the thread for a big board.
+        self._pack = pack
         #: key -> (the elements, kept alive so their ids stay theirs, segment).
         self._chunks: dict[Key, tuple[list[bytes], bytes]] = {}
         self._body: bytes | None = None
@@ -214,13 +219,14 @@ class ElementChunks:
         """Bytes of element data still to compress."""
         return sum(sum(map(len, run)) for _, run, seg in layout if seg is None)
 
-    @staticmethod
-    def compress(layout: list[Chunk]) -> list[Chunk]:
-        """Every chunk with its segment (pure: safe on a thread)."""
+    def compress(self, layout: list[Chunk]) -> list[Chunk]:
+        """Every chunk with its segment (safe on a thread: it reads only `layout`, and the
+        pack cache's single dict operations)."""
         out: list[Chunk] = []
+        pack = self._pack
         for i, (key, run, seg) in enumerate(layout):
             if seg is None:
-                data = b",".join(run)
+                data = b",".join(run if pack is None else [pack.get(e) for e in run])
                 seg = segment(b"[" + data if i == 0 else b"," + data, CHUNK_LEVEL)
             out.append((key, run, seg))
         return out
@@ -228,6 +234,8 @@ class ElementChunks:
     def install(self, body: bytes, done: list[Chunk]) -> list[bytes]:
         """Keep a compressed layout as the cache (chunks no longer on the board go)."""
         self._chunks = {key: (run, seg) for key, run, seg in done if seg is not None}
+        if self._pack is not None:  # packed forms of elements no longer on the board go
+            self._pack.retain([e for _, run, _ in done for e in run])
         self._body = body
         self._segments = [seg for _, _, seg in done if seg is not None] + [segment(b"]")]
         return self._segments
@@ -243,13 +251,16 @@ class ElementChunks:
 
 
 _boards: weakref.WeakKeyDictionary[object, ElementChunks] = weakref.WeakKeyDictionary()
+_packed_boards: weakref.WeakKeyDictionary[object, ElementChunks] = weakref.WeakKeyDictionary()
 
 
-def chunks_for(board: object) -> ElementChunks:
-    """The chunk cache of one board (a Room), dropped with it."""
-    found = _boards.get(board)
+def chunks_for(board: object, packed: bool = False) -> ElementChunks:
+    """The chunk cache of one board (a Room), dropped with it; packed peers have their own,
+    whose chunks hold the packed elements (packing.py) of the same element objects."""
+    boards = _packed_boards if packed else _boards
+    found = boards.get(board)
     if found is None:
-        found = _boards[board] = ElementChunks()
+        found = boards[board] = ElementChunks(cache_for(board) if packed else None)
     return found
 
 

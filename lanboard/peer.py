@@ -50,6 +50,8 @@ class Peer:
     transport: Transport
     #: Protocol v2 clients get every frame as a JSON array and their own changes echoed.
     batched: bool = False
+    #: A v2 client that asked for packed stroke points in its sync (`pack=1`, packing.py).
+    packed: bool = False
     color: str = "#000000"
     #: For a resuming client: the last seq it has; None means it needs a full sync.
     since: int | None = None

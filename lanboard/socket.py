@@ -15,7 +15,7 @@ from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
-from lanboard import deflate, limits, tornado_internals
+from lanboard import deflate, limits, packing, tornado_internals
 from lanboard.errors import BAD_KEY, KICKED, RATE_LIMITED, ProtocolError
 from lanboard.guard import ClientGuard, Guard, RejectionLog
 from lanboard.hub import Hub, Verdict
@@ -203,7 +203,11 @@ class BoardSocket(WebSocketHandler):
         user_id = self.user_id or "user_" + secrets.token_hex(3)
         since = self.get_argument("since", None)
         client = self.get_argument("clientId", None)
-        self.peer = Peer(user_id, self, batched=self.get_argument("v", "1") == "2",
+        batched = self.get_argument("v", "1") == "2"
+        # Packed stroke points in the sync (packing.py) only for v2 clients that ask; a seed
+        # client's pack=1 is ignored (it could not read them).
+        self.peer = Peer(user_id, self, batched=batched,
+                         packed=batched and self.get_argument("pack", None) == "1",
                          since=int(since) if since is not None else None, guard=self.limiter,
                          role=self.role, client_id=client[:64] if client else None,
                          ip=self.request.remote_ip or "?")
@@ -275,6 +279,8 @@ class BoardSocket(WebSocketHandler):
         room = self.room
         body = room.shared_body() if room is not None else None
         sync = body is not None and any(p is body for p in parts)
+        if sync and self.peer is not None and self.peer.packed and not self.deflated:
+            parts = [self._packed_body(body) if p is body else p for p in parts]
         if self.deflated and sum(len(p) for p in parts) >= deflate.MIN_BYTES:
             wire, sync = self._deflated(parts, body)
             if wire is None:
@@ -301,7 +307,7 @@ class BoardSocket(WebSocketHandler):
         room = self.room
         if room is None:
             return deflate.message(parts), False
-        chunks = deflate.chunks_for(room)
+        chunks = deflate.chunks_for(room, self.peer is not None and self.peer.packed)
         for part in parts:  # the cached version (a held sync may be older than the board)
             found = chunks.ready(part) if len(part) >= 65536 else None
             if found is not None:
@@ -311,7 +317,7 @@ class BoardSocket(WebSocketHandler):
         if chunks.running is None:
             layout = chunks.layout(room.encoded_elements())
             if deflate.ElementChunks.missing(layout) < deflate.THREAD_MIN:
-                segments = chunks.install(body, deflate.ElementChunks.compress(layout))
+                segments = chunks.install(body, chunks.compress(layout))
                 return deflate.message(parts, body, segments), True
             self._compress_later(chunks, body, layout)
         self._held = [parts]
@@ -323,8 +329,7 @@ class BoardSocket(WebSocketHandler):
     def _compress_later(chunks: deflate.ElementChunks, body: bytes,
                         layout: list[deflate.Chunk]) -> None:
         """Compress a board's chunks on the deflate thread; then wake whoever waits."""
-        future = IOLoop.current().run_in_executor(_COMPRESSOR, deflate.ElementChunks.compress,
-                                                  layout)
+        future = IOLoop.current().run_in_executor(_COMPRESSOR, chunks.compress, layout)
         chunks.running = future
         log.debug("sync compressing off the loop bytes=%d", len(body))
 
@@ -339,6 +344,27 @@ class BoardSocket(WebSocketHandler):
                 wake()
 
         future.add_done_callback(done)
+
+    def _packed_body(self, body: bytes) -> bytes:
+        """The board's packed element array for a packed peer without deflate. Packing a
+        whole big board at once would stall the loop (~50-100 us a stroke), so then this
+        joiner gets the stored body (valid: packing is per element and optional) while the
+        deflate thread packs it for the next ones."""
+        room = self.room
+        if room is None:
+            return body
+        cache = packing.cache_for(room)
+        found = cache.ready(body)
+        if found is not None:
+            return found
+        elements = [e for _, e in room.encoded_elements()]
+        if cache.missing(elements) <= PACK_ON_LOOP_MAX:
+            return cache.body(body, elements)
+        if not cache.warming:
+            cache.warming = True
+            future = IOLoop.current().run_in_executor(_COMPRESSOR, cache.warm, elements)
+            future.add_done_callback(lambda _: setattr(cache, "warming", False))
+        return body
 
     def _release(self) -> None:
         """Its sync is compressed: write it and what queued behind it, in order."""
@@ -357,6 +383,9 @@ class BoardSocket(WebSocketHandler):
             queued = min(queued, max(0, tornado_internals.written(stream) - self._sync_end))
         return queued + self._held_bytes
 
+
+#: Elements a packed sync without deflate may pack on the loop (about 0.1 s at most).
+PACK_ON_LOOP_MAX = 1000
 
 #: One thread compresses big syncs, so the loop never spends a second on a board's first one.
 _COMPRESSOR = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lanboard-deflate")

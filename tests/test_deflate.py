@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 import struct
 import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -389,3 +391,35 @@ def http_post(port: int, path: str, body: bytes) -> tuple[int, dict[str, str], b
         return resp.status, dict(resp.getheaders()), resp.read()
     finally:
         conn.close()
+
+
+def test_a_sync_bigger_than_the_backlog_limit_does_not_stall_a_slow_joiner(
+        srv: ServerProcess) -> None:
+    """A board over PEER_BACKLOG_BYTES: a joiner still reading its sync while others draw is
+    not marked stalled (and sent the board again once drained); it gets one sync, then every
+    draw in order."""
+    rng = random.Random(13)
+    # Past the limit even after the kernel's send buffer took its share.
+    kernel = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    one = len(json.dumps(stroke(0, rng), separators=(",", ":")))
+    strokes = [stroke(i, rng) for i in range((limits.PEER_BACKLOG_BYTES + kernel) // one + 500)]
+    body = json.dumps({"elements": strokes}, separators=(",", ":")).encode()
+    assert len(body) > limits.PEER_BACKLOG_BYTES + kernel
+    status, _, reply = http_post(srv.port, f"/api/rooms/{ROOM}-huge/import", body)
+    assert status == 200, reply
+    slow = RawWS(srv.port, f"/ws/{ROOM}-huge?userId=slow&v=2", rcvbuf=4096)
+    drawer = RawWS(srv.port, f"/ws/{ROOM}-huge?userId=drawer2&v=2")
+    try:
+        time.sleep(0.5)  # the slow joiner's sync is queued, barely read
+        for i in range(3):
+            drawer.send("draw", {**stroke(5000 + i, rng), "id": f"while{i}"})
+            time.sleep(0.3)  # a flush each, each looking at the slow joiner's backlog
+        slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # read it fast now
+        kinds: list[str] = []
+        deadline = time.monotonic() + 20
+        while kinds.count("draw") < 3 and time.monotonic() < deadline:
+            kinds += [m["type"] for m in slow.recv(20) if m["type"] in ("sync", "draw")]
+        assert kinds == ["sync", "draw", "draw", "draw"], kinds
+    finally:
+        slow.close()
+        drawer.close()

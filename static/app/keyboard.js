@@ -82,6 +82,9 @@ export const SHORTCUTS = [
   { group: 'View', keys: ['-'], label: 'Zoom out', run: (p) => p.zoomBy(0.8) },
   { group: 'View', keys: ['0'], label: 'Zoom to 100 %', run: (p) => p.resetZoom() },
   { group: 'Board', keys: ['s'], label: 'Share this board', run: (p) => p.share() },
+  // ui/pages.js turns the pages (it knows the page bar); listed here, never run.
+  { group: 'Board', keys: ['pageup', 'pagedown'], label: 'Previous or next page',
+    native: true },
   { group: 'Board', keys: ['?'], label: 'These shortcuts', run: () => openHelp(SHORTCUTS) },
 ];
 

@@ -193,7 +193,7 @@ function start(name) {
   const asked = parseViewParam(params.get('view'));
   let keptCamera = false;
   function firstView() {
-    const b = unionBounds(scene.elements());
+    const b = unionBounds(worksheets ? worksheets.pageElements() : scene.elements());
     if (asked || keptCamera || !b || view.shows(b, window.innerWidth, window.innerHeight)) return;
     view.fit(b, window.innerWidth, window.innerHeight, 56, 1);
     viewChanged();
@@ -221,6 +221,8 @@ function start(name) {
   // The past in its own layer over the live board; the live scene and view stay untouched.
   const timeline = buildTimeline({
     api, view: () => view.snapshot(), onClose: () => renderer.invalidate(),
+    // The past of the page in view only, as the live board shows it (issue 15).
+    shows: (el) => !renderer.shows || renderer.shows(el),
   });
   buildMenu(roomId, api, {
     timeline: () => timeline.open(),

@@ -32,6 +32,8 @@ export class PastLayer {
     this.timeline = timeline;
     this.view = { scale: 1, ox: 0, oy: 0 };
     this.who = null;
+    /** Which elements the live board shows (its current page); null: all. */
+    this.shows = null;
     this.width = 0;
     this.height = 0;
     this.dpr = 1;
@@ -182,6 +184,7 @@ export class PastLayer {
     let n = 0;
     for (const el of elements) {
       if (this.who !== null && el.userId !== this.who) continue;
+      if (this.shows && !this.shows(el)) continue;
       if (keep && !keep(el)) continue;
       const b = this._boxOf(el);
       if (!b || b.x1 < vis.x0 || b.x0 > vis.x1 || b.y1 < vis.y0 || b.y0 > vis.y1) continue;

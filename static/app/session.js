@@ -4,6 +4,7 @@
 
 import { Connection } from './net.js';
 import { cursorMsg, drawMsg, eraseMsgs, orderMsg, socketUrl, updateMsg } from './protocol.js';
+import { unpackElements, withPack } from './packing.js';
 import { cleanRole, cleanSettings } from './roles.js';
 
 /** A remote cursor that has not moved for this long is hidden. */
@@ -92,8 +93,9 @@ export class Session {
       () => {
         // Two attempts with a kept key and never a connection: go on as a student.
         if (this.keptKey && this.net.connects === 0 && this.net.attempt >= 2) this.key = '';
-        return withKey(socketUrl(location, roomId, this.name, scene.synced ? scene.seq : null),
-          this.key, client);
+        // pack=1: the sync's stroke points come as whole-number deltas (packing.js).
+        return withPack(withKey(socketUrl(location, roomId, this.name,
+          scene.synced ? scene.seq : null), this.key, client));
       },
       (messages, receivedAt) => this.onFrame(messages, receivedAt),
       (state, detail) => {
@@ -132,6 +134,7 @@ export class Session {
       if (!msg || typeof msg.type !== 'string') continue;
       switch (msg.type) {
         case 'sync':
+          if (msg.data) msg.data.elements = unpackElements(msg.data.elements);
           stats.syncParseMs = now - receivedAt;
           scene.applySync(msg.data);
           stats.syncApplyMs = performance.now() - now;

@@ -6,6 +6,7 @@ const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(naviga
 const NAMES = {
   mod: IS_MAC ? '⌘' : 'Ctrl', shift: 'Shift', arrowleft: '←', arrowright: '→', arrowup: '↑',
   arrowdown: '↓', escape: 'Esc', delete: 'Delete', backspace: 'Backspace', space: 'Space',
+  pageup: 'Page Up', pagedown: 'Page Down',
 };
 
 /** 'mod+shift+z' -> {mods: ['Ctrl', 'Shift'], main: ['Z']}, as the sheet shows it. */

@@ -63,7 +63,7 @@ export async function loadLesson(api, most = MAX_LESSON_CHANGES) {
  * @param {() => object} o.view the live page's camera ({scale, ox, oy}) to show the past in
  * @param {() => void} o.onClose the live board is shown again
  */
-export function buildTimeline({ api, view, onClose }) {
+export function buildTimeline({ api, view, onClose, shows = null }) {
   const root = document.getElementById('timeline');
   const canvas = document.getElementById('timeline-canvas');
   const slider = document.getElementById('timeline-slider');
@@ -238,6 +238,7 @@ export function buildTimeline({ api, view, onClose }) {
     }
     timeline = new Timeline(lesson);
     layer = new PastLayer(canvas, timeline);
+    layer.shows = shows;
     slider.min = '0';
     slider.max = String(timeline.length);
     fillPeople();
