@@ -121,8 +121,11 @@ class Presence:
         if news:
             news["p"] = self.name
             message = orjson.dumps(news)
-            if "u" in news:  # what a process loading the board later reads
-                self._send(key(room.id, "presence"), message)
+            if "u" in news:  # what a process taking a join reads for colors and names
+                try:  # at once, before the joiner's sync goes out (joins are few)
+                    self.store.client.hset(key(room.id, "presence"), self.name, message)
+                except redis.RedisError:
+                    self._send(key(room.id, "presence"), message)
             self._send(key(room.id, "e"), message)
 
     def _send(self, channel: str, message: bytes) -> None:
