@@ -27,7 +27,7 @@ REAL_TOOLS = ("bash", "dirname", "cat", "awk", "sha256sum", "cut", "grep", "mkdi
 
 #: The programs tools/test.sh looks for, and the package each comes from.
 SYSTEM_PROGRAMS = {"chromium": "chromium", "zbarimg": "zbar-tools", "ip": "iproute2",
-                   "node": "nodejs", "objdump": "binutils", "pdftotext": "poppler-utils",
+                   "node": "nodejs", "npm": "npm", "objdump": "binutils", "pdftotext": "poppler-utils",
                    "redis-server": "redis-server", "pipx": "pipx"}
 
 FAKE_VENV_PYTHON = """#!/bin/bash
@@ -155,7 +155,7 @@ def test_test_sh_reuses_the_venv_until_the_dependencies_change(harness):
 
 
 def test_test_sh_as_a_user_names_the_missing_programs_and_installs_none(harness):
-    harness.have("chromium", "ip", "node", "objdump", "pdftotext", "redis-server")
+    harness.have("chromium", "ip", "node", "npm", "objdump", "pdftotext", "redis-server")
     out = harness.run(FAKE_UID="1000")
     assert out.returncode == 0, out.stderr
     assert not [c for c in harness.calls() if c.startswith("apt-get")]
