@@ -27,8 +27,8 @@ REAL_TOOLS = ("bash", "dirname", "cat", "awk", "sha256sum", "cut", "grep", "mkdi
 
 #: The programs tools/test.sh looks for, and the package each comes from.
 SYSTEM_PROGRAMS = {"chromium": "chromium", "zbarimg": "zbar-tools", "ip": "iproute2",
-                   "node": "nodejs", "npm": "npm", "objdump": "binutils", "pdftotext": "poppler-utils",
-                   "redis-server": "redis-server", "pipx": "pipx"}
+                   "node": "nodejs", "npm": "npm", "objdump": "binutils",
+                   "pdftotext": "poppler-utils", "redis-server": "redis-server", "pipx": "pipx"}
 
 FAKE_VENV_PYTHON = """#!/bin/bash
 # A venv's python: records every call; pip and pytest only say they ran.
