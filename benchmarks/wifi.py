@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -39,7 +40,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks.wifi_clients import Drawers, Wire, has_type, join_many
+from benchmarks.wifi_clients import Drawers, Wire, has_type, join_many, parse_catch_up
 
 ROOT = Path(__file__).resolve().parent.parent
 STROKES = ROOT / "benchmarks" / "strokes"
@@ -57,18 +58,24 @@ def recorded(name: str) -> list[dict[str, Any]]:
 
 
 def board(strokes: list[dict[str, Any]], n: int, seed: int = 1) -> list[dict[str, Any]]:
-    """`n` elements: the recorded strokes' stored forms, each copy moved to a random place
-    with its own id. The offsets have the precision of the stroke's own coordinates (0.01 for
-    41f1ff6's page, 0.1 for the page's compact strokes), so copies share no digits a whole
-    number offset would leave alike."""
+    """`n` elements: the recorded strokes' stored forms, each copy turned by a random angle,
+    scaled by 0.7-1.3 and moved to a random place, with its own id, at the precision of the
+    stroke's own coordinates (0.01 for 41f1ff6's page, 0.1 for the page's compact strokes).
+    So no two copies share their digits, nor their deltas: copies only moved would be one
+    stroke twelve times over for packed points (whole-number deltas), which deflate would
+    squeeze to ~40 B a stroke."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         el = strokes[i % len(strokes)]["element"]
         places = max(len(repr(float(v)).split(".")[1].rstrip("0")) for p in el["points"]
                      for v in p[:2])
-        dx, dy = round(rng.uniform(-600, 1400), places), round(rng.uniform(-400, 800), places)
-        pts = [[_num(p[0] + dx, places), _num(p[1] + dy, places), *p[2:]]
+        dx, dy = rng.uniform(-600, 1400), rng.uniform(-400, 800)
+        turn, scale = rng.uniform(0, 2 * math.pi), rng.uniform(0.7, 1.3)
+        c, s = scale * math.cos(turn), scale * math.sin(turn)
+        x0, y0 = el["points"][0][:2]
+        pts = [[_num(x0 + dx + c * (p[0] - x0) - s * (p[1] - y0), places),
+                _num(y0 + dy + s * (p[0] - x0) + c * (p[1] - y0), places), *p[2:]]
                for p in el["points"]]
         out.append({**{k: v for k, v in el.items() if k != "userId"}, "id": f"b{i:06d}",
                     "points": pts})
@@ -150,14 +157,16 @@ def import_board(host: str, port: int, room: str, elements: list[dict[str, Any]]
 
 # ---- figures -------------------------------------------------------------------------------
 
-def join_sync(host: str, port: int, room: str, offer: bool = True, timeout: float = 60
-              ) -> dict[str, Any]:
-    """One joiner: wire bytes of its catch-up, seconds to the parsed sync, the elements."""
+def join_sync(host: str, port: int, room: str, offer: bool = True, timeout: float = 60,
+              pack: bool = False) -> dict[str, Any]:
+    """One joiner: wire bytes of its catch-up, seconds to the parsed sync, the elements.
+    With `pack` it asks for packed stroke points and expands them while parsing."""
     t0 = time.perf_counter()
-    w = Wire(host, port, f"/ws/{room}?userId=joiner{os.urandom(3).hex()}&v=2", offer)
+    tail = "&pack=1" if pack else ""
+    w = Wire(host, port, f"/ws/{room}?userId=joiner{os.urandom(3).hex()}&v=2{tail}", offer)
     ok = w.until(lambda: has_type(w, b"userlist"), timeout)
     received = time.perf_counter() - t0
-    msgs = [m for frame in w.messages for m in orjson.loads(frame)]
+    msgs = parse_catch_up(w.messages, pack)
     seconds = time.perf_counter() - t0
     w.close()
     sync = next((m for m in msgs if m["type"] == "sync"), None)
@@ -192,6 +201,19 @@ def measure(src: Path, name: str, args: argparse.Namespace, strokes: list[dict[s
             import_board(host, port, "now", board(now_strokes, args.strokes))
             got = join_sync(host, port, "now")
             out["sync_now_strokes"] = {"bytes_per_stroke": got["bytes"] / args.strokes}
+        if name == "lanboard":  # packed stroke points (pack=1; 41f1ff6 has none)
+            got = join_sync(host, port, "big", pack=True)
+            assert got["ok"] and got["elements"] == args.strokes, got
+            out["sync_packed"] = {"bytes_per_stroke": got["bytes"] / args.strokes,
+                                  "seconds": got["seconds"]}
+            if now_strokes:
+                join_sync(host, port, "now", pack=True)  # the first packs and compresses
+                got = join_sync(host, port, "now", pack=True)
+                plain_got = join_sync(host, port, "now", offer=False, pack=True)
+                out["sync_now_packed"] = {"bytes_per_stroke": got["bytes"] / args.strokes,
+                                          "seconds": got["seconds"],
+                                          "no_offer_bytes_per_stroke":
+                                          plain_got["bytes"] / args.strokes}
         # Reconnect after an outage while people draw (the board above).
         frames = live_frames(strokes)
         held = join_sync(host, port, "big")
@@ -293,13 +315,15 @@ def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[d
             try:
                 cmd = ["ip", "netns", "exec", cli_ns, sys.executable, "-m", "benchmarks.wifi",
                        "--worker", f"{host}:{server.port}", "--strokes", str(args.strokes),
-                       "--clients", str(args.clients), "--stroke-set", args.stroke_set]
+                       "--clients", str(args.clients), "--stroke-set", args.stroke_set,
+                       *(["--pack"] if args.pack and name == "lanboard" else [])]
                 proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                                       timeout=args.netns_timeout + 120)
                 if proc.returncode != 0:
                     raise RuntimeError(proc.stderr[-2000:])
                 log = server.log.read_text(errors="replace")
                 results.append({"server": name, "strokes": args.stroke_set,
+                                "pack": bool(args.pack and name == "lanboard"),
                                 **json.loads(proc.stdout.splitlines()[-1]),
                                 "stalled": log.count("peer stalled")})
             finally:
@@ -313,7 +337,8 @@ def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[d
 def worker(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> None:
     host, port = args.worker.rsplit(":", 1)
     import_board(host, int(port), "big", board(strokes, args.strokes))
-    print(json.dumps(join_many(host, int(port), "big", args.clients, args.netns_timeout)))
+    print(json.dumps(join_many(host, int(port), "big", args.clients, args.netns_timeout,
+                               pack=args.pack)))
 
 
 # ---- report ----------------------------------------------------------------------------------
@@ -348,6 +373,15 @@ def report(rows: list[dict[str, Any]], timing: dict[str, float],
             b = new["sync_now_strokes"]["bytes_per_stroke"]
             print(f"  with the page's own simplified strokes (now.json): {b:.0f} = 1/"
                   f"{ref['sync']['bytes_per_stroke'] / b:.2f}")
+        for key, what in (("sync_packed", "packed (pack=1), today's strokes"),
+                          ("sync_now_packed", "packed (pack=1), the page's compact strokes")):
+            if key in new:
+                b = new[key]["bytes_per_stroke"]
+                print(f"  {what}: {b:.0f} = 1/{ref['sync']['bytes_per_stroke'] / b:.2f}, "
+                      f"parsed sync in {new[key]['seconds']:.2f} s")
+        if "sync_now_packed" in new:
+            print("    without deflate: "
+                  f"{new['sync_now_packed']['no_offer_bytes_per_stroke']:.0f} B a stroke")
         print(f"reconnect after {new['reconnect']['frames_drawn']} frames drawn: "
               f"{new['reconnect']['first']} with {new['reconnect']['missed_changes']} changes, "
               f"{100 * new['reconnect']['bytes'] / ref['sync']['bytes']:.2f}% of today's full "
@@ -360,7 +394,8 @@ def report(rows: list[dict[str, Any]], timing: dict[str, float],
             print(f"  with the page's own compact strokes (now.json): {b:,.0f} = "
                   f"{b / ref['live']['bytes_per_s']:.2f}")
     for j in joins:
-        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']} ({j['strokes']} "
+        print(f"netns 100 Mbit/s, {j['clients']} joiners, {j['server']}"
+              f"{' pack=1' if j.get('pack') else ''} ({j['strokes']} "
               f"strokes): {j['synced']} synced "
               f"({j['elements_min']} elements at least), slowest {j['slowest_s']:.2f} s, median "
               f"{j['median_s']:.2f} s; last byte at {j['last_received_s']:.2f} s, longest "
@@ -381,6 +416,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
     p.add_argument("--stroke-set", default="today", choices=("today", "now"),
                    help="the recorded strokes the 100 Mbit/s joiners' board is made of")
+    p.add_argument("--pack", action="store_true",
+                   help="the new server's 100 Mbit/s joiners ask for packed stroke points")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     strokes = recorded("today")

@@ -5,7 +5,9 @@ as Chromium does (`Wire`), people drawing recorded strokes (`Drawers`) and many 
 from __future__ import annotations
 
 import base64
+import itertools
 import math
+import operator
 import os
 import random
 import selectors
@@ -211,13 +213,53 @@ class Drawers:
             w.close()
 
 
-def join_many(host: str, port: int, room: str, n: int, timeout: float) -> dict[str, Any]:
+def unpack(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A packed sync's elements with their `points` back, as the page's packing.js does
+    (lanboard/packing.py: "pk" coordinate deltas in tenths, "pp" pressure in hundredths)."""
+    out = []
+    for el in elements:
+        pk = el.get("pk")
+        if pk is None:
+            out.append(el)
+            continue
+        pp = el.get("pp")
+        # map/accumulate run in C, as close as Python gets to the page's loop
+        cols = [map(operator.truediv, itertools.accumulate(pk[0::2]), itertools.repeat(10)),
+                map(operator.truediv, itertools.accumulate(pk[1::2]), itertools.repeat(10))]
+        if pp is not None:
+            cols.append(map(operator.truediv, itertools.accumulate(pp), itertools.repeat(100)))
+        points = list(map(list, zip(*cols, strict=True)))
+        plain = {}
+        for key, value in el.items():
+            if key == "pk":
+                plain["points"] = points
+            elif key != "pp":
+                plain[key] = value
+        out.append(plain)
+    return out
+
+
+def parse_catch_up(frames: list[bytes], pack: bool) -> list[dict[str, Any]]:
+    """A catch-up's messages parsed, a packed sync's elements expanded (part of parsing)."""
+    msgs = [m for frame in frames for m in orjson.loads(frame)]
+    if pack:
+        for m in msgs:
+            if m["type"] == "sync":
+                m["data"]["elements"] = unpack(m["data"]["elements"])
+    return msgs
+
+
+def join_many(host: str, port: int, room: str, n: int, timeout: float, pack: bool = False
+              ) -> dict[str, Any]:
     """`n` joiners at once; each one's time to its catch-up received, then inflated and parsed.
     Inflating and parsing happen after every download (each tablet has its own CPU; here one
     process's parsing would hold back the others' reading), and each joiner's own inflate and
-    parse time is added to its receive time."""
+    parse time is added to its receive time. With `pack` they ask for packed stroke points
+    (`pack=1`) and expand them while parsing."""
     t0 = time.monotonic()
-    wires = [Wire(host, port, f"/ws/{room}?userId=j{i:02d}&v=2", lazy=True) for i in range(n)]
+    tail = "&pack=1" if pack else ""
+    wires = [Wire(host, port, f"/ws/{room}?userId=j{i:02d}&v=2{tail}", lazy=True)
+             for i in range(n)]
     sel = selectors.DefaultSelector()
     for i, w in enumerate(wires):
         sel.register(w.sock, selectors.EVENT_READ, i)
@@ -237,7 +279,7 @@ def join_many(host: str, port: int, room: str, n: int, timeout: float) -> dict[s
     for i, at in arrived.items():
         w = wires[i]
         t = time.perf_counter()
-        msgs = [m for frame in w.inflated() for m in orjson.loads(frame)]
+        msgs = parse_catch_up(w.inflated(), pack)
         spent = time.perf_counter() - t
         sync = next(m for m in msgs if m["type"] == "sync")
         elements.append(len(sync["data"]["elements"]))

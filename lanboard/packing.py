@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 import weakref
 from itertools import repeat
 from typing import Any
@@ -27,6 +28,9 @@ import orjson
 #: The element keys a packed element uses in place of `points`.
 COORDS = "pk"
 PRESSURE = "pp"
+
+#: Two decimals or an exponent in a number's text.
+_MORE_DIGITS = re.compile(rb"\.\d\d|[eE]")
 
 #: Coordinates are within +-1e6 (limits.MAX_COORD), so tenths stay far below 2**53; anything
 #: bigger is left alone rather than trusted.
@@ -81,7 +85,16 @@ def pack_points(points: Any) -> dict[str, list[int]] | None:
 def pack(encoded: bytes) -> bytes:
     """One stored element with its `points` packed, or the same bytes when it has none or
     they are not exactly representable (or it is not a JSON object at all)."""
-    if b'"points"' not in encoded:
+    start = encoded.find(b'"points":[[')
+    if start >= 0:
+        # A fast no for older strokes: a coordinate with two or more decimals in [x,y]
+        # points (the first point's one comma says so) is no tenth. Only a shortcut (compact
+        # JSON as stored); the numbers decide below.
+        first = encoded[start + 11:encoded.find(b"]", start)]
+        if first.count(b",") == 1 and _MORE_DIGITS.search(encoded, start,
+                                                          encoded.find(b"]]", start) + 1):
+            return encoded
+    elif b'"points"' not in encoded:
         return encoded
     try:
         element = orjson.loads(encoded)

@@ -151,6 +151,8 @@ def test_wifi_benchmark_runs_tiny_and_reports_its_figures(tmp_path: Path) -> Non
     assert row["sync"]["deflate"] and row["sync"]["bytes"] < row["sync"]["no_offer_bytes"]
     assert row["reconnect"]["first"] == "resume" and row["reconnect"]["missed_changes"] > 0
     assert row["live"]["bytes_per_s"] > 0
+    # packed points (pack=1) shrink the compact strokes' sync further
+    assert row["sync_now_packed"]["bytes_per_stroke"] < row["sync_now_strokes"]["bytes_per_stroke"]
     assert "sync bytes per stroke" not in proc.stdout  # no --ref-src: no comparison
 
 

@@ -27,8 +27,8 @@ REAL_TOOLS = ("bash", "dirname", "cat", "awk", "sha256sum", "cut", "grep", "mkdi
 
 #: The programs tools/test.sh looks for, and the package each comes from.
 SYSTEM_PROGRAMS = {"chromium": "chromium", "zbarimg": "zbar-tools", "ip": "iproute2",
-                   "node": "nodejs", "objdump": "binutils", "pdftotext": "poppler-utils",
-                   "redis-server": "redis-server", "pipx": "pipx"}
+                   "node": "nodejs", "npm": "npm", "objdump": "binutils",
+                   "pdftotext": "poppler-utils", "redis-server": "redis-server", "pipx": "pipx"}
 
 FAKE_VENV_PYTHON = """#!/bin/bash
 # A venv's python: records every call; pip and pytest only say they ran.
@@ -121,7 +121,7 @@ def test_test_sh_on_a_fresh_debian_as_root_installs_everything_into_its_own_venv
     pip = [c for c in calls if " -m pip " in c]
     assert pip == [".venv/bin/python -m pip install --disable-pip-version-check --no-input "
                    "--progress-bar off -e .[test,build]"], calls
-    assert calls[-1] == ".venv/bin/python -m pytest -q tests/test_cli.py"
+    assert calls[-1] == ".venv/bin/python -m pytest -n 2 --dist loadfile -q tests/test_cli.py"
     assert "installing LANBoard and its test and build dependencies into .venv" in out.stdout
     assert "Requirement already satisfied" not in out.stdout
     assert out.stdout.rstrip().endswith("1 passed")
@@ -139,7 +139,7 @@ def test_test_sh_reuses_the_venv_until_the_dependencies_change(harness):
     assert "dependencies up to date in .venv" in again.stdout
     assert harness.calls() == [".venv/bin/python -c ",
                                ".venv/bin/python -c import sys; print(sys.version)",
-                               ".venv/bin/python -m pytest -x"]
+                               ".venv/bin/python -m pytest -n 2 --dist loadfile -x"]
 
     pyproject = harness.checkout / "pyproject.toml"
     text = pyproject.read_text()
@@ -155,7 +155,7 @@ def test_test_sh_reuses_the_venv_until_the_dependencies_change(harness):
 
 
 def test_test_sh_as_a_user_names_the_missing_programs_and_installs_none(harness):
-    harness.have("chromium", "ip", "node", "objdump", "pdftotext", "redis-server")
+    harness.have("chromium", "ip", "node", "npm", "objdump", "pdftotext", "redis-server")
     out = harness.run(FAKE_UID="1000")
     assert out.returncode == 0, out.stderr
     assert not [c for c in harness.calls() if c.startswith("apt-get")]
@@ -170,7 +170,7 @@ def test_test_sh_inside_an_activated_venv_uses_that_venv(harness, tmp_path):
     out = harness.run("-q", VIRTUAL_ENV=str(active))
     assert out.returncode == 0, out.stderr
     assert not (harness.checkout / ".venv").exists()
-    assert harness.calls()[-1] == f"{active}/bin/python -m pytest -q"
+    assert harness.calls()[-1] == f"{active}/bin/python -m pytest -n 2 --dist loadfile -q"
     assert (active / ".lanboard-deps").is_file()
 
 

@@ -107,6 +107,14 @@ def test_what_cannot_be_packed_exactly_goes_as_stored(points: list[list[float]])
     assert packing.pack(stored) is stored
 
 
+def test_points_in_tenths_are_packed_whatever_the_json_spacing() -> None:
+    for text in (b'{"id":"a","points":[[1.5,2],[1.6,2.5]]}',
+                 b'{"id": "a", "points": [[1.5, 2], [1.6, 2.5]]}'):
+        assert plain(packing.pack(text)) == {"id": "a", "pk": [15, 20, 1, 5]}
+    assert plain(packing.pack(b'{"id":"p","points":[[1.5,2,0.25],[1.6,2.5,0.5]]}')) == {
+        "id": "p", "pk": [15, 20, 1, 5], "pp": [25, 25]}
+
+
 def test_elements_without_points_and_odd_bytes_go_as_stored() -> None:
     for stored in (b'{"id":"r","elementType":"rect","x":1.25,"y":2}', b'not json "points"',
                    b'{"id":"p","points":[[1,2]],"pk":[1]}', b'[1,"points"]',

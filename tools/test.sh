@@ -89,4 +89,7 @@ if command -v npm >/dev/null 2>&1 && { ! [ -f tests/node_modules/axe-core/axe.mi
   npm ci --prefix tests --no-audit --no-fund --loglevel=error
 fi
 
-exec "$py" -m pytest "$@"
+# Two worker processes, each taking whole test files (their module fixtures, one server and one
+# browser, stay shared): the suite is mostly waiting on browsers and sockets, so two keep this
+# machine's two cores busy. LANBOARD_TEST_WORKERS=0 runs everything in this one process.
+exec "$py" -m pytest -n "${LANBOARD_TEST_WORKERS:-2}" --dist loadfile "$@"

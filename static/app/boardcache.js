@@ -123,9 +123,12 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   } catch {
     cache = null;
   }
-  state.cache = cache ? 'indexeddb' : 'none';
   if (cache && !scene.synced) {
-    const kept = await cache.load(roomId);
+    // The copy must never hold the socket back: a read that has not answered in time is
+    // given up, and this page joins as it would without a copy.
+    const late = new Promise((resolve) => setTimeout(() => resolve(undefined), OPEN_TIMEOUT_MS));
+    const kept = await Promise.race([cache.load(roomId), late]);
+    if (kept === undefined) cache = null;
     if (kept && !scene.synced) {
       scene.applySync({ elements: kept.elements, seq: kept.seq });
       state.restored = kept.elements.length;
@@ -136,6 +139,7 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
       renderer.request();
     }
   }
+  state.cache = cache ? 'indexeddb' : 'none';
   session.connect();
   if (!cache) return state;
   let savedSeq = state.restoredSeq;

@@ -143,8 +143,19 @@ def test_a_quick_circle_on_a_plain_http_lan_page_is_drawn_smooth(lan: dict[str, 
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{lan['base']}/room/lan-pen?name=tess")
-            page.wait_for_function("() => window.__lanboard && window.__lanboard.ready",
-                                   timeout=15000)
+            # Chromium starting inside the namespace is slower than on the host (a loaded CI
+            # machine saw more than 15 s), so this waits longer than the other e2e tests.
+            try:
+                page.wait_for_function("() => window.__lanboard && window.__lanboard.ready",
+                                       timeout=40000)
+            except Exception as exc:  # say what the page was waiting on
+                state = page.evaluate("""async () => {
+                  const lb = window.__lanboard;
+                  if (!lb) return {loaded: document.readyState, hook: false};
+                  return {loaded: document.readyState, cache: await lb.boardCache,
+                          socket: lb.net && lb.net.ws ? lb.net.ws.readyState : null};
+                }""")
+                raise AssertionError(f"the page never got ready: {state}") from exc
             assert page.evaluate("() => window.isSecureContext") is False
             assert page.evaluate("() => location.hostname") == ADDRESS
             # A quick arc as a plain-HTTP page samples it: a point every 20 degrees, one
