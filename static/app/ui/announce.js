@@ -8,7 +8,7 @@ import { TOOL_INFO } from '../tools/index.js';
 
 export const INTERVAL_MS = 5000;
 
-/** "a rectangle", "an ellipse": a tool's label when the tool is named as the element type. */
+/** "a rectangle", "an arrow": a tool's label when the tool is named as the element type. */
 function noun(type) {
   const info = TOOL_INFO.find((i) => i.name === type);
   if (!info) return 'a drawing';
