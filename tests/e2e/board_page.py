@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Any
+
+import pytest
 
 #: Counts inked pixels (alpha > 0) in a square around a CSS-pixel point, per canvas layer.
 INK_JS = """([x, y, r]) => {
@@ -90,3 +95,25 @@ def settled(page: Any) -> None:
     """Waits until every local change of this page is confirmed by the server."""
     page.wait_for_function("() => window.__lanboard.ready && window.__lanboard.scene.settled",
                            timeout=10000)
+
+
+def links(base: str, room: str) -> dict[str, str]:
+    """The board's three links, as the host machine (this loopback test) may ask for them."""
+    try:
+        with urllib.request.urlopen(f"{base}/api/rooms/{room}/links", timeout=5) as res:
+            return dict(json.load(res))
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            pytest.skip("this server has no roles yet (GET /api/rooms/{id}/links is 404)")
+        raise
+
+
+def open_url(context: Any, url: str, name: str) -> Any:
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    sep = "&" if "?" in url else "?"
+    page.goto(f"{url}{sep}name={name}")
+    wait_ready(page)
+    return page

@@ -6,38 +6,16 @@ notice naming who did it."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
-from board_page import drag, ids, ink, wait_ready, wave
+from board_page import drag, ids, ink, links, open_url, wait_ready, wave
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 
 
-def links(base: str, room: str) -> dict[str, str]:
-    """The board's three links, as the host machine (this loopback test) may ask for them."""
-    try:
-        with urllib.request.urlopen(f"{base}/api/rooms/{room}/links", timeout=5) as res:
-            return dict(json.load(res))
-    except urllib.error.HTTPError as err:
-        if err.code == 404:
-            pytest.skip("this server has no roles yet (GET /api/rooms/{id}/links is 404)")
-        raise
-
-
-def open_url(context: Any, url: str, name: str) -> Any:
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    sep = "&" if "?" in url else "?"
-    page.goto(f"{url}{sep}name={name}")
-    wait_ready(page)
-    return page
 
 
 def teacher_and_student(new_context: Any, base: str, room: str, **student: Any) -> tuple:

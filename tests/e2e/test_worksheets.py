@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from board_page import color_at, drag, wait_ready
+from board_page import color_at, drag, links, open_url
 
 pytestmark = pytest.mark.browser
 
@@ -54,25 +54,6 @@ PIXEL_IS = """([x, y]) => {
 TO_SCREEN = "([x, y]) => window.__lanboard.view.toScreen(x, y)"
 
 
-def links(base: str, room: str) -> dict[str, str]:
-    try:
-        with urllib.request.urlopen(f"{base}/api/rooms/{room}/links", timeout=5) as res:
-            return dict(json.load(res))
-    except urllib.error.HTTPError as err:
-        if err.code == 404:
-            pytest.skip("this server has no roles yet")
-        raise
-
-
-def open_url(context: Any, url: str, name: str) -> Any:
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    sep = "&" if "?" in url else "?"
-    page.goto(f"{url}{sep}name={name}")
-    wait_ready(page)
-    return page
 
 
 def worksheet_pdf(pages: int) -> bytes:
