@@ -68,7 +68,10 @@ def test_the_wheels_metadata_is_complete(dist):
     assert meta.get_payload().strip() == readme.strip()
     requires = meta.get_all("Requires-Dist")
     assert any(r.startswith("tornado") for r in requires)
-    assert set(meta.get_all("Provides-Extra")) == {"test", "build"}
+    # `redis`: the shared store for many processes (`pip install 'lanboard[redis]'`).
+    assert set(meta.get_all("Provides-Extra")) == {"test", "build", "redis"}
+    assert any(r.startswith("redis") and "extra ==" in r
+               and r.rstrip().endswith(("'redis'", '"redis"')) for r in requires)
 
 
 def test_the_wheel_carries_the_app_its_pages_its_license_and_the_command(dist):
