@@ -17,7 +17,7 @@ from lanboard.netapi import LanPresence
 from lanboard.netapi import routes as net_routes
 from lanboard.paths import bundled, static_dir
 from lanboard.settings import Settings
-from lanboard.socket import BoardSocket
+from lanboard.socket import BoardSocket, SyncWarmer
 from lanboard.web import (
     FaviconHandler,
     HealthHandler,
@@ -72,6 +72,8 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
         lan = LanPresence(Settings(mdns=False), hub)
     rejections = RejectionLog()
     guard = guard or Guard()
+    if hub.on_flushed is None:  # quiet boards get their sync built ahead of joiners
+        hub.on_flushed = SyncWarmer(hub).flushed
     static = str(static_dir())
     icons = str(bundled("icons"))
     routes: list[Any] = [

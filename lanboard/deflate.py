@@ -187,6 +187,8 @@ class ElementChunks:
         #: A compression running on a thread, and the sockets waiting for it (socket.py).
         self.running: object | None = None
         self.waiters: list[Callable[[], None]] = []
+        #: Syncs served from the cached segments (socket.py counts them; tests read it).
+        self.hits = 0
 
     def ready(self, body: bytes) -> list[bytes] | None:
         """The segments of `body`, if they are the ones cached."""

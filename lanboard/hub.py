@@ -97,6 +97,8 @@ class Hub:
         #: With a shared store, this process's part of the group (lanboard/cluster.py), which
         #: orders and commits changes in its place; None for one process.
         self.cluster: Any = None
+        #: Called after each flush with the rooms it touched (socket.py warms quiet syncs).
+        self.on_flushed: Callable[[list[Room]], None] | None = None
 
     def room(self, room_id: str) -> Room:
         """The loaded room, loading it from the store (or creating it) on first use; raises
@@ -353,6 +355,8 @@ class Hub:
             # less often: the work per change stays flat.
             if room.seq - room.snapshot_seq >= snapshot_spacing(len(room.elements)):
                 self.save_snapshot(room)
+        if self.on_flushed is not None:
+            self.on_flushed(rooms)
 
     def save_snapshot(self, room: Room) -> None:
         """Compact the room's change log into a snapshot. A failure loses nothing: every

@@ -311,6 +311,7 @@ class BoardSocket(WebSocketHandler):
         for part in parts:  # the cached version (a held sync may be older than the board)
             found = chunks.ready(part) if len(part) >= 65536 else None
             if found is not None:
+                chunks.hits += 1
                 return deflate.message(parts, part, found), True
         if body is None or not any(p is body for p in parts):
             return deflate.message(parts), False
@@ -389,6 +390,90 @@ PACK_ON_LOOP_MAX = 1000
 
 #: One thread compresses big syncs, so the loop never spends a second on a board's first one.
 _COMPRESSOR = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lanboard-deflate")
+
+#: A board with no change for this long gets its packed, compressed sync built ahead of joiners.
+WARM_AFTER_SECONDS = 1.0
+#: Boards smaller than this are never warmed (their first joiner compresses them on the loop
+#: in milliseconds); a board nobody is on is warmed only from WARM_IDLE_MIN_ELEMENTS.
+WARM_MIN_ELEMENTS = 200
+WARM_IDLE_MIN_ELEMENTS = 1000
+
+
+class SyncWarmer:
+    """Builds a quiet board's packed (pack=1), compressed sync on the deflate thread, so a
+    crowd that joins later finds it ready. Without it the first joiners of a 10,000-stroke
+    board wait 1-3 s behind packing and compressing it, and everyone else behind them.
+    Bounded: one warming at a time, only boards quiet for WARM_AFTER_SECONDS, only big ones;
+    a joiner who comes while it runs waits for it as it would for its own compression."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        #: Room id -> (the room, its seq when last seen changing, when).
+        self._seen: dict[str, tuple[Room, int, float]] = {}
+        self._timer: object | None = None
+        self._busy = False
+        #: Syncs built ahead (tests and logs read it).
+        self.warmed = 0
+
+    def flushed(self, rooms: list[Room]) -> None:
+        now = IOLoop.current().time()
+        for room in rooms:
+            seen = self._seen.get(room.id)
+            if seen is None or seen[0] is not room or seen[1] != room.seq:
+                self._seen[room.id] = (room, room.seq, now)
+        self._arm(WARM_AFTER_SECONDS)
+
+    def _arm(self, wait: float | None) -> None:
+        if wait is None or self._timer is not None or self._busy:
+            return
+        self._timer = IOLoop.current().call_later(max(wait, 0.0), self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        now = IOLoop.current().time()
+        wait: float | None = None
+        for rid, (room, seq, when) in list(self._seen.items()):
+            if self.hub.rooms.get(rid) is not room:
+                del self._seen[rid]  # unloaded
+                continue
+            if room.seq != seq:  # changed since the last flush saw it: wait again
+                self._seen[rid] = (room, room.seq, now)
+                left = WARM_AFTER_SECONDS
+            else:
+                left = when + WARM_AFTER_SECONDS - now
+            if left > 0:
+                wait = left if wait is None else min(wait, left)
+                continue
+            del self._seen[rid]
+            if self._start(room):
+                return  # one at a time: the rest wait for it to end
+        self._arm(wait)
+
+    def _start(self, room: Room) -> bool:
+        """Warm `room` if it is worth it; whether a warming started."""
+        size = len(room.elements)
+        if size < (WARM_MIN_ELEMENTS if room.peers else WARM_IDLE_MIN_ELEMENTS):
+            return False
+        chunks = deflate.chunks_for(room, packed=True)
+        if chunks.running is not None:
+            return False
+        body = room.elements_json()
+        if chunks.ready(body) is not None:
+            return False
+        BoardSocket._compress_later(chunks, body, chunks.layout(room.encoded_elements()))
+        running = chunks.running
+        if not isinstance(running, asyncio.Future):
+            return False
+        self._busy = True
+        log.info("sync warming room=%s elements=%d", room.id, size)
+
+        def done(_: object) -> None:
+            self._busy = False
+            self.warmed += 1
+            self._arm(0.0)  # the next quiet board, if any
+
+        running.add_done_callback(done)
+        return True
 
 
 def _valid_key(key: str) -> bool:
