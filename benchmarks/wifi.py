@@ -316,6 +316,7 @@ def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[d
                 cmd = ["ip", "netns", "exec", cli_ns, sys.executable, "-m", "benchmarks.wifi",
                        "--worker", f"{host}:{server.port}", "--strokes", str(args.strokes),
                        "--clients", str(args.clients), "--stroke-set", args.stroke_set,
+                       "--settle", str(args.settle),
                        *(["--pack"] if args.pack and name == "lanboard" else [])]
                 proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                                       timeout=args.netns_timeout + 120)
@@ -337,6 +338,7 @@ def netns_run(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> list[d
 def worker(args: argparse.Namespace, strokes: list[dict[str, Any]]) -> None:
     host, port = args.worker.rsplit(":", 1)
     import_board(host, int(port), "big", board(strokes, args.strokes))
+    time.sleep(args.settle)  # the board loaded and quiet before the crowd comes, as in class
     print(json.dumps(join_many(host, int(port), "big", args.clients, args.netns_timeout,
                                pack=args.pack)))
 
@@ -401,6 +403,10 @@ def report(rows: list[dict[str, Any]], timing: dict[str, float],
               f"{j['median_s']:.2f} s; last byte at {j['last_received_s']:.2f} s, longest "
               f"inflate + parse {j['parse_max_s']:.2f} s; {j['bytes_total'] / 1e6:.1f} MB; "
               f"server log: {j['stalled']} peers stalled")
+        if j.get("js_slowest_s") is not None:
+            print(f"  parsed as a browser would (node: JSON.parse + packing.js, after zlib): "
+                  f"slowest {j['js_slowest_s']:.2f} s, median {j['js_median_s']:.2f} s, longest "
+                  f"parse {j['js_parse_max_s']:.2f} s (the Python figures above: orjson + unpack)")
 
 
 def main() -> None:
@@ -418,6 +424,8 @@ def main() -> None:
                    help="the recorded strokes the 100 Mbit/s joiners' board is made of")
     p.add_argument("--pack", action="store_true",
                    help="the new server's 100 Mbit/s joiners ask for packed stroke points")
+    p.add_argument("--settle", type=float, default=3.0,
+                   help="seconds the 100 Mbit/s board stays quiet before the joiners come")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     strokes = recorded("today")

@@ -11,10 +11,14 @@ import operator
 import os
 import random
 import selectors
+import shutil
 import socket
 import struct
+import subprocess
+import tempfile
 import time
 import zlib
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -249,6 +253,68 @@ def parse_catch_up(frames: list[bytes], pack: bool) -> list[dict[str, Any]]:
     return msgs
 
 
+#: One node process times what a browser does with a received catch-up: the UTF-8 text
+#: decoded, each frame JSON.parse'd, the sync's elements expanded by the page's own packing.js.
+_NODE_PARSE = r"""
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+const { unpackElements } = await import(process.argv[1]);
+for await (const line of createInterface({ input: process.stdin })) {
+  const frames = JSON.parse(line).map((f) => readFileSync(f));  // not timed: the wire's bytes
+  const t = performance.now();
+  let elements = 0;
+  for (const buf of frames) {
+    for (const m of JSON.parse(buf.toString('utf8'))) {
+      if (m.type === 'sync') elements = unpackElements(m.data.elements).length;
+    }
+  }
+  console.log(JSON.stringify({ ms: performance.now() - t, elements }));
+}
+"""
+
+
+class NodeParser:
+    """`seconds(frames)`: a browser-like parse (+ packing.js unpack) of one catch-up, timed in
+    one long-lived node process; None everywhere when node is not installed."""
+
+    def __init__(self) -> None:
+        node = shutil.which("node")
+        self._dir = tempfile.mkdtemp(prefix="lbw-parse-")
+        self.elements = 0
+        js = (Path(__file__).resolve().parent.parent / "static" / "app" / "packing.js").as_uri()
+        self._proc = (subprocess.Popen([node, "--input-type=module", "-e", _NODE_PARSE, js],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                      if node else None)
+
+    def seconds(self, frames: list[bytes]) -> float | None:
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdout is None:
+            return None
+        paths = []
+        for i, frame in enumerate(frames):
+            path = os.path.join(self._dir, f"f{i}")
+            with open(path, "wb") as f:
+                f.write(frame)
+            paths.append(path)
+        proc.stdin.write(orjson.dumps(paths).decode() + "\n")
+        proc.stdin.flush()
+        answer = proc.stdout.readline()
+        for path in paths:
+            os.unlink(path)
+        if not answer:
+            return None
+        got = orjson.loads(answer)
+        self.elements = int(got["elements"])  # the sync's elements after unpacking
+        return float(got["ms"]) / 1000
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.stdin.close()  # type: ignore[union-attr]
+            self._proc.wait(10)
+            self._proc.stdout.close()  # type: ignore[union-attr]
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
 def join_many(host: str, port: int, room: str, n: int, timeout: float, pack: bool = False
               ) -> dict[str, Any]:
     """`n` joiners at once; each one's time to its catch-up received, then inflated and parsed.
@@ -276,15 +342,29 @@ def join_many(host: str, port: int, room: str, n: int, timeout: float, pack: boo
     done: dict[int, float] = {}
     parse: list[float] = []
     elements: list[int] = []
-    for i, at in arrived.items():
-        w = wires[i]
-        t = time.perf_counter()
-        msgs = parse_catch_up(w.inflated(), pack)
-        spent = time.perf_counter() - t
-        sync = next(m for m in msgs if m["type"] == "sync")
-        elements.append(len(sync["data"]["elements"]))
-        parse.append(spent)
-        done[i] = at + spent
+    #: The same, parsed as a browser would (node: JSON.parse + packing.js), after zlib's
+    #: inflate (C, as in a browser): last byte + inflate + that parse, per joiner.
+    js_done: list[float] = []
+    js_parse: list[float] = []
+    node = NodeParser()
+    try:
+        for i, at in arrived.items():
+            w = wires[i]
+            t = time.perf_counter()
+            frames = w.inflated()
+            inflate_s = time.perf_counter() - t
+            msgs = parse_catch_up(frames, pack)
+            spent = time.perf_counter() - t
+            sync = next(m for m in msgs if m["type"] == "sync")
+            elements.append(len(sync["data"]["elements"]))
+            parse.append(spent)
+            done[i] = at + spent
+            js = node.seconds(frames)
+            if js is not None:
+                js_parse.append(js)
+                js_done.append(at + inflate_s + js)
+    finally:
+        node.close()
     total = sum(w.received for w in wires)
     for w in wires:
         w.close()
@@ -293,4 +373,7 @@ def join_many(host: str, port: int, room: str, n: int, timeout: float, pack: boo
             "median_s": ordered[len(ordered) // 2] if ordered else math.inf,
             "last_received_s": max(arrived.values(), default=math.inf),
             "parse_max_s": max(parse, default=0.0), "bytes_total": total,
-            "elements_min": min(elements, default=0)}
+            "elements_min": min(elements, default=0),
+            "js_slowest_s": max(js_done, default=math.inf) if js_done else None,
+            "js_median_s": sorted(js_done)[len(js_done) // 2] if js_done else None,
+            "js_parse_max_s": max(js_parse, default=0.0) if js_parse else None}

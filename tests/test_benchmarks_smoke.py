@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,22 @@ def test_pen_stroke_benchmark_runs_tiny_and_reports_its_figures() -> None:
     assert now["strokes"] == 1 and 10 < now["points"] < 100
     assert now["element_bytes"] < 100 * 17  # 101 points took 1,700 bytes before
     assert now["max_curve_deviation_px"] <= 0.5
+
+
+def test_wifi_joiners_browser_parse_runs_the_pages_unpack_in_node() -> None:
+    """wifi_clients.NodeParser (the "parsed as a browser would" figure): one node process
+    parses a packed catch-up with JSON.parse and static/app/packing.js."""
+    from benchmarks.wifi_clients import NodeParser
+    if shutil.which("node") is None:
+        pytest.skip("node not installed")
+    sync = {"type": "sync", "data": {"elements": [
+        {"id": "a", "elementType": "path", "pk": [10, 20, 1, -1]},
+        {"id": "b", "elementType": "line", "x1": 1}]}}
+    node = NodeParser()
+    try:
+        seconds = node.seconds([json.dumps([sync, {"type": "userlist"}]).encode()])
+        assert seconds is not None and seconds >= 0 and node.elements == 2
+        assert node.seconds([b'[{"type": "sync", "data": {"elements": []}}]']) is not None
+        assert node.elements == 0
+    finally:
+        node.close()
