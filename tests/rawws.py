@@ -77,6 +77,7 @@ class RawWS:
         self.buf = b""
         self.close_code: int | None = None
         self.close_reason = ""
+        self.last_head, self.last_wire = 0, 0  # of the last data frame read (recv_frame)
         key = base64.b64encode(os.urandom(16)).decode()
         hdrs = {"Host": f"127.0.0.1:{port}", "Upgrade": "websocket", "Connection": "Upgrade",
                 "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13", **(headers or {})}
@@ -173,6 +174,9 @@ class RawWS:
                 continue
             if opcode == PONG:
                 continue
+            # The frame's first byte (FIN, RSV bits) and its size on the wire, for readers of
+            # extensions (tests/test_deflate.py reads RSV1).
+            self.last_head, self.last_wire = b0, off + n
             return opcode, payload
 
     def recv(self, timeout: float = 5.0) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ import asyncio
 import json
 import random
 import socket
-import struct
 import time
 import zlib
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rawws import CLOSE, PING, PONG, TEXT, Closed, RawWS
+from rawws import PING, TEXT, Closed, RawWS
 from testkit import ServerProcess, start_server
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
@@ -149,28 +148,10 @@ class DeflateWS(RawWS):
 
     def message(self, timeout: float = 5.0) -> tuple[bool, bytes, int]:
         """(compressed?, payload as inflated, bytes on the wire) of the next data frame."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self._fill(2, deadline)
-            b0, b1 = self.buf[0], self.buf[1]
-            n, off = b1 & 0x7F, 2
-            if n == 126:
-                self._fill(4, deadline)
-                n, off = struct.unpack("!H", self.buf[2:4])[0], 4
-            elif n == 127:
-                self._fill(10, deadline)
-                n, off = struct.unpack("!Q", self.buf[2:10])[0], 10
-            self._fill(off + n, deadline)
-            payload, self.buf = self.buf[off:off + n], self.buf[off + n:]
-            opcode = b0 & 0x0F
-            if opcode == CLOSE:
-                self.close_code = struct.unpack("!H", payload[:2])[0]
-                raise Closed(self.close_code, payload[2:].decode())
-            if opcode in (PING, PONG):
-                continue
-            assert b0 & 0x80, "the server sends whole messages"
-            rsv1 = bool(b0 & 0x40)
-            return rsv1, inflate_fresh(payload) if rsv1 else payload, off + n
+        _, payload = self.recv_frame(timeout)
+        assert self.last_head & 0x80, "the server sends whole messages"
+        rsv1 = bool(self.last_head & 0x40)
+        return rsv1, inflate_fresh(payload) if rsv1 else payload, self.last_wire
 
     def messages(self, timeout: float = 5.0) -> list[dict[str, Any]]:
         _, payload, _ = self.message(timeout)
