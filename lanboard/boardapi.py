@@ -8,7 +8,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from lanboard import exports, kinds, limits, svg, timeline
+from lanboard import elements, exports, kinds, limits, svg, timeline
 from lanboard.exports import exports_full, handout, off_loop
 from lanboard.guard import Guard
 from lanboard.hub import Hub
@@ -114,9 +114,16 @@ class BoardHandler(BaseHandler):
         return clean_user_id(raw) or "someone"
 
     def replace(self, room: Room, elements: list[Element], reason: str) -> None:
-        """Make the board `elements` for everyone (the old board saved as a version first)."""
+        """Make the board `elements` for everyone (the old board saved as a version first).
+        Anyone but the teacher keeps the locked elements, as a student's clear does."""
+        dropped = 0
+        if self.role(room.id) != "teacher":
+            elements, dropped = keep_locked(room.elements, elements)
         self.hub.replace(room, elements, reason, self.by())
-        self.finish({"seq": room.seq, "elements": len(elements)})
+        answer: dict[str, Any] = {"seq": room.seq, "elements": len(elements)}
+        if dropped:
+            answer["lockedDropped"] = dropped
+        self.finish(answer)
 
     async def past(self, room_id: str, seq: int) -> list[Element] | None:
         """The board right after change `seq`, from the store (loading no room); None after
@@ -462,3 +469,16 @@ def routes(hub: Hub, guard: Guard) -> list[Any]:
         (r"/api/rooms/([^/]+)/claim", ClaimHandler, args),
         (r"/api/rooms/([^/]+)/keys/rotate", RotateHandler, args),
     ]
+
+
+def keep_locked(board: dict[str, bytes], new: list[Element]) -> tuple[list[Element], int]:
+    """What a replace by anyone but the teacher makes of `new` on a board holding `board`
+    (id -> encoded, in board order): the board's locked elements stay as they are, under
+    everything else (where backgrounds sit), and locked elements of `new` are left out, since
+    only the teacher may lock. Returns the elements and how many were left out."""
+    kept = [(eid, enc) for eid, enc in board.items() if elements.is_locked(enc)]
+    held = {eid for eid, _ in kept}
+    rest = [(eid, enc) for eid, enc in new if eid not in held and not elements.is_locked(enc)]
+    dropped = sum(1 for eid, enc in new if eid not in held and elements.is_locked(enc))
+    return kept + rest, dropped
+

@@ -141,6 +141,42 @@ async def test_a_students_clear_keeps_the_locked_elements_for_everyone(http_serv
     assert late2.sync["data"]["elements"] == []
 
 
+async def test_a_students_import_and_restore_keep_the_locked_elements(http_server_client,
+                                                                     connect):
+    key = await teacher_key(http_server_client, "ir")
+    boss = await joined(connect, "ir", "boss", key=key)
+    boss.send("settings", {"allowReplace": True})
+    await boss.recv_type("settings")
+    boss.send("draw", rect("bg", locked=True))
+    boss.send("draw", line("ink"))
+    await boss.recv_type("draw")
+    await boss.recv_type("draw")
+
+    async def ids() -> list[Any]:
+        doc = json.loads((await fetch(http_server_client, "/api/rooms/ir/export")).body)
+        return [(e["id"], e.get("locked", False)) for e in doc["elements"]]
+
+    board = json.dumps({"elements": [rect("x", locked=True), rect("y", x=5)]}).encode()
+    # A student's import keeps the teacher's background and leaves out the file's lock.
+    resp = await fetch(http_server_client, "/api/rooms/ir/import", method="POST",
+                       body=board, headers=JSON)
+    assert resp.code == 200, resp.body
+    assert json.loads(resp.body) == {"seq": 6, "elements": 2, "lockedDropped": 1}
+    assert await ids() == [("bg", True), ("y", False)]
+    # The teacher's import replaces everything, locks included.
+    resp = await fetch(http_server_client, "/api/rooms/ir/import", method="POST", body=board,
+                       headers={**JSON, "X-LANBoard-Key": key})
+    assert resp.code == 200 and "lockedDropped" not in json.loads(resp.body), resp.body
+    assert await ids() == [("x", True), ("y", False)]
+    # A student restoring the version from before it keeps today's background, not that one.
+    versions = json.loads((await fetch(http_server_client, "/api/rooms/ir/versions")).body)
+    vid = versions["versions"][0]["id"]
+    resp = await fetch(http_server_client, f"/api/rooms/ir/versions/{vid}/restore",
+                       method="POST", body=b"{}", headers=JSON)
+    assert resp.code == 200 and json.loads(resp.body)["lockedDropped"] == 1, resp.body
+    assert await ids() == [("x", True), ("y", False)]
+
+
 # ---- pages --------------------------------------------------------------------------------
 
 async def test_seed_clients_see_page_one_only(http_server_client, connect):

@@ -16,6 +16,7 @@
 // exactly once a pan rests.
 
 import { bounds, drawElement } from './elements/index.js';
+import { displayed } from './theme.js';
 
 /** Bitmaps kept at most (each is one screen of RGBA pixels). */
 const MAX_BITMAPS = 24;
@@ -189,7 +190,7 @@ export class PastLayer {
       const b = this._boxOf(el);
       if (!b || b.x1 < vis.x0 || b.x0 > vis.x1 || b.y1 < vis.y0 || b.y0 > vis.y1) continue;
       try {
-        if (drawElement(ctx, el)) n += 1;
+        if (drawElement(ctx, displayed(el))) n += 1; // dark mode's ink, as render.js
       } catch {
         // a malformed element from an old client must not stop the replay
       }

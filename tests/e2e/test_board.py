@@ -583,3 +583,24 @@ def test_a_board_drawn_out_of_view_opens_fitted_to_its_drawing(
     x, y = page.evaluate("() => window.__lanboard.view.toScreen(5000, 4150)")
     assert 0 < x < DESKTOP["width"] and 0 < y < DESKTOP["height"]
     assert ink(page, x, y, r=4) > 0  # the rectangle's left edge is on screen
+
+
+def test_a_page_whose_modules_fail_to_load_reloads_once_then_offers_reload(
+        new_context: Any, board_server: Any) -> None:
+    """A phone changing network mid-load loses the module requests in flight
+    (net::ERR_NETWORK_CHANGED): boot.js reloads once by itself, then says so."""
+    ctx = new_context()
+    page = ctx.new_page()
+    loads: list[str] = []
+    page.on("load", lambda: loads.append(page.url))
+    route = "**/static/app/packing.js"
+    page.route(route, lambda r: r.abort("internetdisconnected"))
+    page.goto(f"{board_server.url}/room/boot?name=Bo")
+    page.wait_for_selector("#boot-failed button", timeout=15000)
+    assert len(loads) == 2  # the first failure reloaded by itself; the second asks
+    assert "did not load" in (page.text_content("#boot-failed") or "")
+    assert page.evaluate("() => window.__lanboard === undefined")
+    page.unroute(route)
+    page.click("#boot-failed button")
+    wait_ready(page)
+    assert page.is_hidden("#boot-failed") or page.query_selector("#boot-failed") is None

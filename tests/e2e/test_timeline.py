@@ -250,3 +250,33 @@ def test_pdf_handout_from_the_menu_and_the_share_dialog_qr(
                            "return q.complete && q.naturalWidth > 0; }")
     with urllib.request.urlopen(href, timeout=10) as res:
         assert res.headers["Content-Type"].startswith("application/pdf")
+
+
+#: The mean color [r, g, b] of the inked pixels around a point of the timeline's canvas.
+PAST_COLOR_JS = """([x, y, r]) => {
+  const c = document.getElementById('timeline-canvas');
+  const d = window.devicePixelRatio || 1;
+  const s = Math.max(1, Math.round(2 * r * d));
+  const px = c.getContext('2d').getImageData(Math.round((x - r) * d), Math.round((y - r) * d),
+    s, s).data;
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 200) {
+    sum[0] += px[i]; sum[1] += px[i + 1]; sum[2] += px[i + 2]; n += 1;
+  }
+  return n ? sum.map((v) => v / n) : null;
+}"""
+
+
+def test_the_timeline_follows_dark_mode(new_context: Any, board_server: Any) -> None:
+    page = open_board(new_context(color_scheme="dark"), board_server.url, "dark-past", "Dee")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    drag(page, wave(100, 200, n=10))  # the default pen: near-black ink
+    settled(page)
+    open_timeline(page)
+    wait_position(page, page.evaluate("() => window.__lanboard.timeline.timeline.length"))
+    bg = page.evaluate("() => getComputedStyle(document.getElementById('timeline'))"
+                       ".backgroundColor")
+    assert bg == "rgb(27, 29, 33)", bg  # --board in dark mode, not white
+    color = page.evaluate(PAST_COLOR_JS, [140, 206, 6])
+    assert color is not None and min(color) > 150, color  # black ink shown light

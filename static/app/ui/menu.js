@@ -76,7 +76,12 @@ export function buildMenu(roomId, api, actions) {
     if (!file) return;
     const res = await api.importBoard(await file.text());
     if (!res.ok) toast(`Import failed: ${res.error}`, 6000);
-    else toast(`Imported ${res.data.elements ?? ''} elements.`);
+    else {
+      const left = res.data.lockedDropped;
+      toast(`Imported ${res.data.elements ?? ''} elements.` + (left
+        ? ` ${left} locked element${left === 1 ? ' was' : 's were'} left out: only the teacher may lock.`
+        : ''), left ? 6000 : undefined);
+    }
   });
 
   async function showHistory() {
