@@ -113,7 +113,7 @@ class Hub:
             if access is not None:
                 _use_access(room, access)
             room.reset_to(self.store.load(room_id))
-            room.assets = self.store.asset_ids(room_id)
+            room.assets, room.origin = self.store.asset_ids(room_id), self.store.origin(room_id)
             room.empty_since = room.version_at = self._clock()
             self.rooms[room_id] = room
             if self.cluster is not None:

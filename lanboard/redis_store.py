@@ -42,6 +42,7 @@ from lanboard.store import (
     Version,
     VersionInfo,
     kept_range,
+    new_origin,
     redundant,
 )
 
@@ -365,6 +366,20 @@ class RedisStore:
         d = json.loads(raw)
         return Access(d.get("teacher"), d.get("viewer"), bool(d.get("joined")),
                       d.get("settings") or {})
+
+    def origin(self, room_id: str) -> str:
+        """The board's origin, in its meta hash: HSETNX, so whichever process loads the board
+        first makes it and every other one reads the same (a flushed Redis is a new life of
+        every board, and gives each a new one)."""
+        meta = key(room_id, "meta")
+
+        def run() -> Any:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.hsetnx(meta, "origin", new_origin())
+            pipe.hget(meta, "origin")
+            return pipe.execute()[1]
+        found = self._call("origin", run)
+        return found.decode() if isinstance(found, bytes) else str(found)
 
     def save_access(self, room_id: str, access: Access) -> None:
         raw = json.dumps({"teacher": access.teacher_key, "viewer": access.viewer_key,

@@ -51,6 +51,9 @@ class Room:
     def __init__(self, room_id: str, elements: list[tuple[str, bytes]] | None = None,
                  seq: int = 0) -> None:
         self.id = room_id
+        #: The store's name for this life of the board (BoardStore.origin), set on load; sync
+        #: and resume carry it, and a `since` from another origin gets a full sync.
+        self.origin = ""
         #: Element id -> encoded element, in board order (a replaced element keeps its place).
         self.elements: dict[str, bytes] = dict(elements or ())
         #: Paths being appended to, decoded; their entry in `elements` is stale until encoded.
@@ -405,7 +408,8 @@ class Room:
         """The sync message in pieces; the middle one is the board's shared element bytes.
         Seed (v1) clients see page 1 only."""
         head = dumps({"userId": peer.user_id, "color": peer.color, "seq": self.seq,
-                      "users": self.users(), "role": peer.role, "settings": self.settings})
+                      "users": self.users(), "role": peer.role, "settings": self.settings,
+                      "origin": self.origin})
         board = self.elements_json() if peer.batched else self.page_one_json()
         return envelope_parts("sync", peer.user_id, [b'{"elements":', board, b",", head[1:]])
 
@@ -427,7 +431,8 @@ class Room:
         if since is not None and oldest - 1 <= since <= self.seq and (
                 peer.batched or all(_seed_type(f) for f in missed)):
             data = dumps({"userId": peer.user_id, "color": peer.color, "since": since,
-                          "seq": self.seq, "role": peer.role, "settings": self.settings})
+                          "seq": self.seq, "role": peer.role, "settings": self.settings,
+                          "origin": self.origin})
             frames = [[envelope("resume", peer.user_id, data)]]
             frames += [[frame] for frame in missed]
         else:

@@ -22,7 +22,7 @@ from lanboard.hub import Hub, Verdict
 from lanboard.peer import Peer
 from lanboard.protocol import clean_user_id
 from lanboard.room import Room
-from lanboard.store import StoreError
+from lanboard.store import ORIGIN_PATTERN, StoreError
 from lanboard.web import json_error, same_origin
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,9 @@ def _wire(frame: bytes) -> bytes:
 
 
 class BoardSocket(WebSocketHandler):
-    """`/ws/{roomId}?userId=NAME[&key=K][&clientId=C][&since=SEQ][&v=2]`. Never raises out
-    of on_message: Tornado would drop the client. Rejected input gets an `error` frame instead."""
+    """`/ws/{roomId}?userId=NAME[&key=K][&clientId=C][&since=SEQ[&origin=O]][&v=2]`. Never
+    raises out of on_message: Tornado would drop the client. Rejected input gets an `error`
+    frame instead."""
 
     def initialize(self, hub: Hub, guard: Guard, rejections: RejectionLog) -> None:
         self.hub = hub
@@ -111,6 +112,9 @@ class BoardSocket(WebSocketHandler):
         since = self.get_argument("since", None)
         if since is not None and not (since.isdigit() and len(since) < 19):
             return 400, "bad_since", "since must be a whole number >= 0"
+        origin = self.get_argument("origin", None, strip=False)
+        if origin is not None and not ORIGIN_PATTERN.fullmatch(origin):
+            return 400, "bad_origin", "origin must be 1-32 lowercase hex digits, as sync gave"
         headers = self.request.headers
         if headers.get("Upgrade", "").lower() != "websocket":
             return 400, "not_websocket", (f"this address is a board's WebSocket; open "
@@ -142,6 +146,7 @@ class BoardSocket(WebSocketHandler):
             refusal = self._check_role(room_id, ip)
             if refusal is None:
                 self.hub.room(room_id)
+                refusal = self.hub.seat(room_id)  # --redis: every process's count, exactly
         except (StoreError, ProtocolError) as exc:
             self.guard.disconnect(ip)
             if isinstance(exc, ProtocolError):
@@ -180,12 +185,14 @@ class BoardSocket(WebSocketHandler):
         json_error(self, status_code, **kwargs)
 
     def on_finish(self) -> None:
-        self._uncount()
+        if self.get_status() != 101:  # Tornado "finishes" the upgrade's 101; on_close ends it
+            self._uncount()
 
     def _uncount(self) -> None:
         if self.counted:
             self.counted = False
             self.guard.disconnect(self.request.remote_ip or "?")
+            self.hub.seat(self.path_args[0], take=False)
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
         return tornado_internals.protocol_for(self) or super().get_websocket_protocol()
@@ -202,6 +209,7 @@ class BoardSocket(WebSocketHandler):
         room_id = args[0]
         user_id = self.user_id or "user_" + secrets.token_hex(3)
         since = self.get_argument("since", None)
+        origin = self.get_argument("origin", None, strip=False)
         client = self.get_argument("clientId", None)
         batched = self.get_argument("v", "1") == "2"
         # Packed stroke points in the sync (packing.py) only for v2 clients that ask; a seed
@@ -216,6 +224,10 @@ class BoardSocket(WebSocketHandler):
         except (StoreError, ProtocolError) as exc:
             self.close(CLOSE_TRY_LATER, str(exc)[:100])
             return
+        if origin is not None and origin != self.room.origin:
+            # That seq was counted on another board (a wiped data dir, a flushed Redis,
+            # another server): it says nothing about this one, so a full sync.
+            self.peer.since = None
         self.hub.join(self.room, self.peer)
         log.debug("room joined room=%s user=%s", room_id, user_id)
 

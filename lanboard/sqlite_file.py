@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 from lanboard import limits
-from lanboard.store import Element, StoreError
+from lanboard.store import Element, StoreError, new_origin
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 #: 3: each board's keys and teacher settings (`access`); older files gain the table on open.
 #: 4: each board's images (`assets`, issue 15) and its display name (`names`, added by the
 #: board-names work); older files gain both tables on open.
-SCHEMA_VERSION = 4
+#: 5: each board's origin (`origins`, issue 17): a random name of this storage life of the
+#: board, so a client's kept seq is never resumed onto another board; on open, an older file
+#: gains the table and an origin for every board it holds, in the transaction that bumps the
+#: schema number (a crash before it commits leaves a file that upgrades again).
+SCHEMA_VERSION = 5
 
 #: Kept apart from `boards`, which every commit updates: SQLite rewrites a whole row on
 #: update, and a snapshot row holds the whole board. Every snapshot within the retention is
@@ -79,6 +83,10 @@ CREATE TABLE IF NOT EXISTS access (
     viewer_key TEXT,
     teacher_joined INTEGER NOT NULL DEFAULT 0,
     settings TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS origins (
+    board TEXT PRIMARY KEY,
+    origin TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS assets (
     board TEXT NOT NULL,
@@ -207,6 +215,7 @@ def connect(path: Path) -> sqlite3.Connection:
 def _open_checked(path: Path) -> sqlite3.Connection:
     fresh = not path.exists() or path.stat().st_size == 0
     db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
+    schema = SCHEMA_VERSION
     try:
         if not fresh:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
@@ -220,6 +229,8 @@ def _open_checked(path: Path) -> sqlite3.Connection:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            schema = int(row[0]) if row and str(row[0]).isdigit() else 1
         if fresh:
             # Lets a snapshot's pruning give pages back to the file system (set before any
             # table exists; it cannot be changed later without a VACUUM).
@@ -234,6 +245,8 @@ def _open_checked(path: Path) -> sqlite3.Connection:
             db.executescript(SCHEMA)
             _migrate(db)
             db.executescript(INDEXES)
+            if schema < 5:
+                _give_origins(db)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('app', 'lanboard')")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
                        (str(SCHEMA_VERSION),))
@@ -241,6 +254,18 @@ def _open_checked(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _give_origins(db: sqlite3.Connection) -> None:
+    """Schema 5: every board the file holds gets an origin. Runs in the open's transaction,
+    before the schema number is written: an interrupted upgrade is done again, and boards that
+    have one keep it."""
+    boards = [r[0] for r in db.execute("SELECT id FROM boards UNION SELECT DISTINCT board "
+                                       "FROM snapshots")]
+    db.executemany("INSERT OR IGNORE INTO origins (board, origin) VALUES (?, ?)",
+                   [(b, new_origin()) for b in boards])
+    if boards:
+        log.info("database upgraded to schema 5: origins for %d boards", len(boards))
 
 
 def _migrate(db: sqlite3.Connection) -> None:

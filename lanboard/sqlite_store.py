@@ -38,6 +38,7 @@ from lanboard.store import (
     Version,
     VersionInfo,
     kept_range,
+    new_origin,
     redundant,
 )
 
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "boards.sqlite3"
 LOCK_NAME = "boards.lock"
+#: Origins of loaded, never-committed boards held in memory at most (see SqliteStore._fresh).
+FRESH_ORIGINS_MAX = 20_000
+
+
 class StoreLock:
     """An OS lock on a file in the data directory, held while the server runs. The OS drops
     it when the process dies, so a crash never leaves a stale lock behind."""
@@ -94,6 +99,11 @@ class SqliteStore:
         #: How long every change is kept (LANBOARD_KEEP_DAYS); older ones go at the next
         #: snapshot of their board, and at startup.
         self.keep_seconds = keep_seconds
+        #: Origins made for boards loaded but never committed: written with a board's first
+        #: commit (so a board nobody drew on leaves no row), and told to clients meanwhile
+        #: from here. A restart forgets them: such a board was empty at seq 0, which the full
+        #: sync a new origin brings rebuilds as well as a resume would.
+        self._fresh: dict[str, str] = {}
 
     @classmethod
     def open(cls, data_dir: Path, keep_seconds: float = KEEP_SECONDS) -> SqliteStore:
@@ -139,6 +149,26 @@ class SqliteStore:
         return Access(row[0], row[1], bool(row[2]),
                       settings if isinstance(settings, dict) else {})
 
+    def origin(self, room_id: str) -> str:
+        found = self._fresh.get(room_id)
+        if found is not None:
+            return found
+        with self._errors("read"):
+            row = self.db.execute("SELECT origin FROM origins WHERE board = ?",
+                                  (room_id,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        if len(self._fresh) >= FRESH_ORIGINS_MAX:
+            # Bounded memory: the oldest goes to the table (a loaded board may still be
+            # drawn on, and must keep the origin its clients were told).
+            board = next(iter(self._fresh))
+            with self._errors("save"), self.db:
+                self.db.execute("INSERT OR IGNORE INTO origins (board, origin) VALUES (?, ?)",
+                                (board, self._fresh[board]))
+            del self._fresh[board]
+        made = self._fresh[room_id] = new_origin()
+        return made
+
     def save_access(self, room_id: str, access: Access) -> None:
         with self._errors("save"), self.db:
             self.db.execute(
@@ -172,8 +202,14 @@ class SqliteStore:
                 "INSERT INTO boards (id, seq, element_count, updated) VALUES (?, ?, 0, ?) "
                 "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, updated = excluded.updated",
                 [(r, s, now) for r, s in last.items()])
+            fresh = [(r, self._fresh[r]) for r in last if r in self._fresh]
+            if fresh:  # durable with the board's first change, before any client sees it
+                self.db.executemany("INSERT OR IGNORE INTO origins (board, origin) "
+                                    "VALUES (?, ?)", fresh)
             for v in versions:
                 self._insert_version(v, now)
+        for r, _ in fresh:
+            self._fresh.pop(r, None)
 
     def _insert_version(self, v: Version, now: float) -> None:
         blob = pack(v.elements)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -11,6 +13,17 @@ from lanboard import limits
 
 #: One element as stored: (id, encoded JSON).
 Element = tuple[str, bytes]
+
+#: A board's origin as a client may send it back (`?origin=`): 1-32 lowercase hex digits.
+ORIGIN_PATTERN = re.compile(r"[0-9a-f]{1,32}")
+
+
+def new_origin() -> str:
+    """A fresh origin: 64 random bits naming one life of a board's storage. A kept `seq`
+    means something only on the board (and the storage life) it came from; a wiped data dir,
+    a flushed Redis or another server makes a new one, so a page's copy is never resumed onto
+    a board it never saw."""
+    return secrets.token_hex(8)
 
 
 class StoreError(Exception):
@@ -168,6 +181,12 @@ class BoardStore(Protocol):
     def access(self, room_id: str) -> Access | None:
         """The board's keys and settings, or None when it has none stored."""
 
+    def origin(self, room_id: str) -> str:
+        """The board's origin (`new_origin`), the same for the life of this storage: made on
+        the first call for a board that has none, and the same one from then on, across
+        restarts too (a store may keep a new board's origin durably only with its first
+        commit: until then nothing of the board exists to resume)."""
+
     def save_access(self, room_id: str, access: Access) -> None:
         """Store the board's keys and settings (at once: a link handed out must work after a
         restart)."""
@@ -216,7 +235,11 @@ class MemoryStore:
         self._updated: dict[str, float] = {}
         self._access: dict[str, Access] = {}
         self._assets: dict[str, dict[str, Asset]] = {}
+        self._origins: dict[str, str] = {}
         self.commits = 0
+
+    def origin(self, room_id: str) -> str:
+        return self._origins.setdefault(room_id, new_origin())
 
     def put_asset(self, room_id: str, asset: Asset) -> bool:
         held = self._assets.setdefault(room_id, {})

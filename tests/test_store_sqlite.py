@@ -129,7 +129,7 @@ def test_a_schema_1_database_is_upgraded_with_its_snapshot_kept(tmp_path):
     assert board is not None and board.seq == 7 and board.elements == [el("old")]
     kept = store.kept("r")
     assert kept is not None and (kept.oldest, kept.seq) == (7, 9)
-    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
+    assert store.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("5",)
     store.snapshot("r", 9, [el("new")])
     assert store.base("r", 8) == (7, [el("old")])
     store.close()
