@@ -38,6 +38,7 @@ from lanboard.presence import Presence
 from lanboard.protocol import error_frame
 from lanboard.redis_store import RedisStore, body, entries, key
 from lanboard.room import Room
+from lanboard.seats import Seats
 from lanboard.store import StoreError, Version
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Cluster(Presence):
         self.store = store
         self.name = store.holder
         hub.cluster = self
+        #: The board's seats in Redis: the peer cap counts every process's, exactly.
+        self.seats = Seats(store, self.name)
         #: Room id -> changes read from its stream, not yet applied.
         self._inbox: dict[str, list[tuple[int, bytes]]] = {}
         #: Room id -> the seq the reader has read up to.
@@ -96,6 +99,7 @@ class Cluster(Presence):
             try:
                 # Leave every board at once, rather than presence.STALE seconds later.
                 pipe = self._aio.pipeline(transaction=False)
+                self.seats.leave_all(pipe)
                 for rid in self.hub.rooms:
                     pipe.hdel(key(rid, "presence"), self.name)
                     pipe.publish(key(rid, "e"), orjson.dumps({"p": self.name, "u": [], "n": 0}))

@@ -123,18 +123,20 @@ class Hub:
         return room
 
     def refusal(self, room_id: str) -> tuple[int, str, str] | None:
-        """Why a new connection to `room_id` cannot be taken now (HTTP status, code,
-        message), or None. Checked before a room is loaded or created."""
+        """Why a new connection cannot be taken (status, code, message), or None; loads nothing."""
         room = self.rooms.get(room_id)
         if room is None and len(self.rooms) >= limits.MAX_LOADED_ROOMS:
             return 503, "server_busy", f"{limits.MAX_LOADED_ROOMS} boards are open; try later"
         held = len(room.peers) + len(room.joining) if room is not None else 0
-        if self.cluster is not None:  # the cap counts every process's connections
-            held += (sum(n for _, n in room.remote.values()) if room is not None
-                     else self.cluster.count(room_id))
+        if self.cluster is not None:  # every process's seats (lanboard/seats.py)
+            held = self.cluster.seats.count(room_id, held, room is not None)
         if held >= limits.MAX_PEERS_PER_ROOM:
             return 503, "room_full", f"this board has {limits.MAX_PEERS_PER_ROOM} people on it"
         return None
+
+    def seat(self, room_id: str, take: bool = True) -> tuple[int, str, str] | None:
+        """With --redis, take the board's seat in Redis (None, or why not) or give it back."""
+        return None if self.cluster is None else self.cluster.seats.use(room_id, take)
 
     # ---- roles: keys, bans -------------------------------------------------------------
 

@@ -5,9 +5,10 @@ views and lasers, joins and leaves, kicks and their bans.
 Per process and board, the people (as a userlist names them), the connection count and the
 clientIds under each name go on the board's pub/sub channel when they change, and into a
 hash that a process loading the board (or taking a join) reads; a heartbeat every HEARTBEAT
-seconds refreshes both, and the others drop a process not heard for STALE seconds, so a
-killed process's people leave. Never-stored messages ride the same channel; nothing here is
-stored except the presence hash and the bans, which expire.
+seconds refreshes both (and the board's seats, lanboard/seats.py), and the others drop a
+process not heard for STALE seconds, so a killed process's people leave. Never-stored
+messages ride the same channel; nothing here is stored except the presence hash and the
+bans, which expire.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from lanboard.room import Outgoing, Room
 
 if TYPE_CHECKING:
     from lanboard.hub import Hub
+    from lanboard.seats import Seats
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class Presence:
     hub: Hub
     store: RedisStore
     name: str
+    seats: Seats
     running: bool
     _aio: Any
     _pubsub: Any
@@ -69,16 +72,6 @@ class Presence:
                 if isinstance(room, SharedRoom):
                     room.remote_clients[proc_name] = got.get("c", {})
                 self._seen[(room.id, proc_name)] = time.monotonic()
-
-    def count(self, room_id: str) -> int:
-        """Connections other processes hold on a board this one has not loaded."""
-        try:
-            raw = self.store.client.hgetall(key(room_id, "presence"))
-        except redis.RedisError:
-            return 0
-        now = time.time()
-        return sum(got["n"] for got in map(orjson.loads, raw.values())
-                   if now - got.get("t", 0) < STALE)
 
     def keep_bans(self, room_id: str, kicked: list[tuple[str, str]]) -> None:
         """A kick's bans, for every process (they expire by themselves)."""
@@ -237,6 +230,7 @@ class Presence:
             now, wall = time.monotonic(), time.time()
             try:
                 pipe = self._aio.pipeline(transaction=False)
+                zeroed = self.seats.beat(pipe)  # the exact cap's counts (seats.py)
                 for rid, room in list(self.hub.rooms.items()):
                     users, n, clients = _local_users(room)
                     value = orjson.dumps({"p": self.name, "u": users, "n": n, "c": clients,
@@ -247,6 +241,7 @@ class Presence:
                     else:
                         pipe.hdel(key(rid, "presence"), self.name)
                 await pipe.execute()
+                self.seats.forget(zeroed)
             except (redis.RedisError, OSError) as exc:
                 log.warning("presence heartbeat failed: %s", exc)
             for rid, room in list(self.hub.rooms.items()):
