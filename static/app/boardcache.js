@@ -3,12 +3,18 @@
 // `sync` of a 10,000-stroke board is megabytes through one classroom access point.
 //
 // What is kept per board id: the confirmed board (the server's elements in board order, as
-// the scene holds them) and its seq; nothing local and unconfirmed, and no role or settings
-// (every resume carries those). If the server cannot resume (its log no longer reaches SEQ,
-// or SEQ is ahead of it) it sends a full sync, which replaces the board and so the copy.
+// the scene holds them), its seq and its origin (the server's name for that life of the
+// board: a seq means something only there); nothing local and unconfirmed, and no role or
+// settings (every resume carries those). A row without an origin (kept before origins) is no
+// copy. The rejoin sends `since=SEQ&origin=O`. If the server cannot resume (its log no longer
+// reaches SEQ, SEQ is ahead of it, or O is not the board's origin: a wiped server, another
+// LANBoard with a board of the same id) it sends a full sync, which replaces the board and
+// so the copy.
 // Replacing, restoring or clearing a board on the server are ordinary seq-numbered changes:
 // a resume carries them. The last MAX_BOARDS boards are kept, least recently used first out.
 // Without IndexedDB (private windows, a blocked or broken database) the page joins as before.
+
+import { cleanOrigin } from './session.js';
 
 const DB_NAME = 'lanboard';
 const STORE = 'boards';
@@ -67,26 +73,30 @@ export class BoardCache {
     this.db = db;
   }
 
-  /** {seq, elements} kept for board `id`, or null. */
+  /** {seq, elements, origin} kept for board `id`, or null (a row without an origin too). */
   async load(id) {
     try {
       const tx = this.db.transaction(STORE, 'readonly');
       const row = await request(tx.objectStore(STORE).get(id));
-      if (!row || !Number.isInteger(row.seq) || row.seq < 1 || !Array.isArray(row.elements)) {
+      if (!row || !Number.isInteger(row.seq) || row.seq < 1 || !Array.isArray(row.elements)
+          || !cleanOrigin(row.origin)) {
         return null;
       }
-      return { seq: row.seq, elements: row.elements };
+      return { seq: row.seq, elements: row.elements, origin: row.origin };
     } catch {
       return null;
     }
   }
 
-  /** Keeps board `id` at `seq`, then forgets the least recently used past MAX_BOARDS. */
-  async save(id, seq, elements) {
+  /**
+   * Keeps board `id` at `seq` of `origin` (the whole row replaced: nothing of an older copy
+   * stays), then forgets the least recently used past MAX_BOARDS.
+   */
+  async save(id, seq, elements, origin) {
     try {
       const tx = this.db.transaction(STORE, 'readwrite');
       const store = tx.objectStore(STORE);
-      store.put({ id, seq, elements, usedAt: Date.now() });
+      store.put({ id, seq, elements, origin: cleanOrigin(origin), usedAt: Date.now() });
       const rows = await request(store.getAll());
       if (rows.length > MAX_BOARDS) {
         rows.sort((a, b) => b.usedAt - a.usedAt);
@@ -131,6 +141,7 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
     if (kept === undefined) cache = null;
     if (kept && !scene.synced) {
       scene.applySync({ elements: kept.elements, seq: kept.seq });
+      session.origin = kept.origin; // the rejoin names the board this seq was counted on
       state.restored = kept.elements.length;
       state.restoredSeq = kept.seq;
       // The page's first view (fit to the drawing) follows the kept board as after a sync.
@@ -143,13 +154,16 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   session.connect();
   if (!cache) return state;
   let savedSeq = state.restoredSeq;
+  let savedOrigin = session.origin;
   let saving = null;
   let nextAt = 0;
   const write = async () => {
-    const seq = scene.seq;
+    const { seq } = scene;
+    const { origin } = session;
     const t0 = performance.now();
-    if (await cache.save(roomId, seq, [...scene.confirmed.values()])) {
+    if (await cache.save(roomId, seq, [...scene.confirmed.values()], origin)) {
       savedSeq = seq;
+      savedOrigin = origin;
       state.saves += 1;
     }
     const took = performance.now() - t0;
@@ -162,9 +176,13 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
    */
   const save = async (force = false, now = true) => {
     if (saving) return saving;
-    // Only a board the server has confirmed (synced, resumed) and that changed since.
-    if (!session.ready || (scene.seq === savedSeq && !force)) return undefined;
-    if (!now && performance.now() < nextAt) return undefined;
+    // Only a board the server has confirmed (synced, resumed) and that changed since. A
+    // board of another origin (the kept copy was of a board the server no longer has) is a
+    // change even at the same seq, and is written at once: the copy must not outlive it.
+    if (!session.ready) return undefined;
+    const replaced = session.origin !== savedOrigin;
+    if (scene.seq === savedSeq && !replaced && !force) return undefined;
+    if (!now && !replaced && performance.now() < nextAt) return undefined;
     saving = write().finally(() => {
       saving = null;
     });

@@ -33,6 +33,22 @@ export function clientId() {
   }
 }
 
+/** A board origin as the server gives it (1-32 lowercase hex digits); anything else is none. */
+export function cleanOrigin(origin) {
+  return typeof origin === 'string' && /^[0-9a-f]{1,32}$/.test(origin) ? origin : null;
+}
+
+/**
+ * The socket URL with the origin of the board its `since` was counted on (issue 17): the
+ * server resumes only onto that board, and answers a full sync for any other (a wiped server,
+ * another LANBoard with a board of the same id). Without `since` there is nothing to name.
+ */
+export function withOrigin(url, origin) {
+  const u = new URL(url);
+  if (origin && u.searchParams.has('since')) u.searchParams.set('origin', origin);
+  return u.toString();
+}
+
 /** The socket URL with the page's key (from its own address) and client id (issue 14). */
 export function withKey(url, key, client) {
   const u = new URL(url);
@@ -56,6 +72,8 @@ export class Session {
     this.notice = notice;
     this.changed = changed;
     this.me = { userId: name, color: null };
+    /** The origin of the board the scene holds (sync, resume, or the kept copy); null: none. */
+    this.origin = null;
     /** The name asked for (the server may answer another: `NAME (2)`); see rename(). */
     this.name = name;
     this.users = [];
@@ -94,8 +112,8 @@ export class Session {
         // Two attempts with a kept key and never a connection: go on as a student.
         if (this.keptKey && this.net.connects === 0 && this.net.attempt >= 2) this.key = '';
         // pack=1: the sync's stroke points come as whole-number deltas (packing.js).
-        return withPack(withKey(socketUrl(location, roomId, this.name,
-          scene.synced ? scene.seq : null), this.key, client));
+        return withOrigin(withPack(withKey(socketUrl(location, roomId, this.name,
+          scene.synced ? scene.seq : null), this.key, client)), this.origin);
       },
       (messages, receivedAt) => this.onFrame(messages, receivedAt),
       (state, detail) => {
@@ -137,6 +155,7 @@ export class Session {
           if (msg.data) msg.data.elements = unpackElements(msg.data.elements);
           stats.syncParseMs = now - receivedAt;
           scene.applySync(msg.data);
+          this.origin = cleanOrigin(msg.data.origin);
           stats.syncApplyMs = performance.now() - now;
           stats.syncAppliedAt = performance.now();
           this._whoAmI(msg.data);
@@ -149,6 +168,7 @@ export class Session {
           break;
         case 'resume':
           scene.applyResume(msg.data);
+          this.origin = cleanOrigin(msg.data?.origin);
           this._whoAmI(msg.data);
           this._takeRole(msg.data);
           caughtUp = true;

@@ -101,7 +101,8 @@ def test_a_reloaded_page_resumes_with_since_and_only_the_missed_changes(
     wait_ready(page)
     page.wait_for_function(
         f"() => [...window.__lanboard.scene.elements()].length === {STROKES + 1}")
-    assert f"since={seq}" in wire.urls[0], wire.urls
+    origin = page.evaluate("() => window.__lanboard.session.origin")
+    assert f"since={seq}" in wire.urls[0] and f"origin={origin}" in wire.urls[0], wire.urls
     kinds = wire.kinds()
     assert kinds[0] == "resume" and "sync" not in kinds, kinds
     assert "draw" in kinds
@@ -126,6 +127,7 @@ def test_a_sync_replaces_what_was_kept(board_server: Any, new_context: Any) -> N
         r.onsuccess = () => ok(r.result); });
       const tx = db.transaction('boards', 'readwrite');
       tx.objectStore('boards').put({ id: 'rejoin-stale', seq: 999999, usedAt: Date.now(),
+        origin: window.__lanboard.session.origin,
         elements: [{ id: 'ghost', elementType: 'line', strokeColor: '#000', strokeWidth: 2,
                      x1: 0, y1: 0, x2: 9, y2: 9, userId: 'x' }] });
       await new Promise((ok) => { tx.oncomplete = ok; });
@@ -187,7 +189,7 @@ def test_the_copy_keeps_the_last_20_boards(board_server: Any, new_context: Any) 
       const { openCache, MAX_BOARDS } = await import('/static/app/boardcache.js');
       const cache = await openCache();
       for (let i = 0; i < MAX_BOARDS + 3; i += 1) {
-        await cache.save(`b${i}`, i + 1, [{ id: `e${i}` }]);
+        await cache.save(`b${i}`, i + 1, [{ id: `e${i}` }], 'a1b2');
         await new Promise((r) => setTimeout(r, 2));  // distinct use times
       }
       await cache.load('b3');  // loading does not count as use: saving does
