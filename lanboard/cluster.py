@@ -42,6 +42,9 @@ from lanboard.seats import Seats
 from lanboard.store import StoreError, Version
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lanboard.discovery import Discovery
     from lanboard.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -140,6 +143,12 @@ class Cluster(Presence):
 
     def new_room(self, room_id: str) -> Room:
         return SharedRoom(room_id)
+
+    def leased(self, make: Callable[[], Discovery]) -> Discovery:
+        """mDNS, run only while this process holds its machine's lease (mdnslease.py)."""
+        from lanboard.mdnslease import LeasedDiscovery
+
+        return LeasedDiscovery(make, self.store.url, self.name)
 
     def _periodic(self, room_id: str) -> bool:
         try:

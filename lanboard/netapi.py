@@ -7,6 +7,7 @@ registration) and the handlers below only read from it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 from typing import Any
@@ -71,8 +72,10 @@ class LanPresence:
 
     async def _start_mdns(self) -> None:
         self._advertised = self._mdns_addresses()
-        self.discovery = MdnsDiscovery(instance_name(self.settings.name), self.port,
-                                       self._advertised, lambda: active_board_ids(self.hub))
+        make = functools.partial(MdnsDiscovery, instance_name(self.settings.name), self.port,
+                                 self._advertised, lambda: active_board_ids(self.hub))
+        cluster = self.hub.cluster  # with --redis, one advertisement per machine
+        self.discovery = make() if cluster is None else cluster.leased(make)
         await self.discovery.start()
 
     async def _follow_network(self) -> None:
@@ -205,5 +208,7 @@ async def local_name_text(lan: LanPresence) -> str | None:
         return None  # the share text has said why nobody else can join
     if await lan.discovery.wait_registered(LOCAL_NAME_WAIT_SECONDS) and lan.local_url():
         return f"  Or type on any device here: {lan.local_url()}"
+    if getattr(lan.discovery, "elsewhere", False):  # --redis: mdnslease.py
+        return "  mDNS: another LANBoard process on this machine advertises the boards."
     return ("  mDNS could not start, so the .local name and the list of boards on this "
             "network are off; use the address above.")
