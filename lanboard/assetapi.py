@@ -74,9 +74,12 @@ class UploadBudget:
         self.clock = clock
         self.buckets: dict[str, TokenBucket] = {}
 
-    def take(self, ip: str, size: int) -> bool:
+    def take(self, ip: str, size: int, cluster: Any = None) -> bool:
         if is_loopback(ip):
             return True
+        shared = None if cluster is None else cluster.uploads.take(ip, size)
+        if shared is not None:  # --redis: one budget on every process (addressbudget.py)
+            return bool(shared)
         if len(self.buckets) > 10_000:  # a bound, not a policy
             self.buckets.clear()
         bucket = self.buckets.setdefault(ip, TokenBucket(limits.UPLOAD_BYTES_PER_SECOND,
@@ -106,7 +109,8 @@ class AssetWriteHandler(BoardHandler):
         if len(self.request.body) > most:
             self.fail(413, "too_large", f"at most {most // 2**20} MiB")
             return None
-        if not self.budget.take(self.request.remote_ip or "?", len(self.request.body)):
+        if not self.budget.take(self.request.remote_ip or "?", len(self.request.body),
+                                self.hub.cluster):
             self.fail(429, "rate_limited", "this device uploaded a lot just now; wait a "
                       "minute and try again")
             return None

@@ -31,6 +31,7 @@ import redis
 import redis.asyncio as aioredis
 
 from lanboard import limits
+from lanboard.addressbudget import SharedUploads
 from lanboard.errors import NOT_FOUND, STORAGE_ERROR, ProtocolError
 from lanboard.journal import SharedRoom
 from lanboard.peer import NullTransport, Peer
@@ -63,6 +64,8 @@ class Cluster(Presence):
         hub.cluster = self
         #: The board's seats in Redis: the peer cap counts every process's, exactly.
         self.seats = Seats(store, self.name)
+        #: Each address's upload budget, counted by every process (addressbudget.py).
+        self.uploads = SharedUploads(store.client)
         #: Room id -> changes read from its stream, not yet applied.
         self._inbox: dict[str, list[tuple[int, bytes]]] = {}
         #: Room id -> the seq the reader has read up to.

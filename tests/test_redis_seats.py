@@ -180,3 +180,35 @@ async def test_redis_down_at_a_join_admits_on_this_processs_own_count(
     finally:
         await server.stop()
         redis.stop()
+
+
+def test_an_addresss_upload_budget_counts_every_process(
+        redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+    from testkit import schedule
+
+    from lanboard.assetapi import UploadBudget
+    from lanboard.cluster import Cluster
+    from lanboard.hub import Hub
+    from lanboard.redis_store import RedisStore
+
+    monkeypatch.setattr(limits, "UPLOAD_BURST_BYTES", 3000)
+    monkeypatch.setattr(limits, "UPLOAD_BYTES_PER_SECOND", 1)
+    redis_server.flush()
+    stores = [RedisStore(redis_server.url, holder=f"p{i}") for i in range(2)]
+    clusters = [Cluster(Hub(s, schedule), s) for s in stores]
+    budgets = [UploadBudget(), UploadBudget()]  # one per process
+    try:
+        assert budgets[0].take("10.0.0.5", 2000, clusters[0])
+        # The same device on the other process: the same budget, 1,000 bytes left.
+        assert not budgets[1].take("10.0.0.5", 2000, clusters[1])
+        assert budgets[1].take("10.0.0.5", 900, clusters[1])
+        assert budgets[1].take("10.0.0.6", 2000, clusters[1])  # another device has its own
+        # Without --redis each process has its own (as before).
+        assert budgets[0].take("10.0.0.7", 2000) and budgets[1].take("10.0.0.7", 2000)
+        redis_server.stop()  # Redis down: this process's own bucket decides
+        assert budgets[1].take("10.0.0.8", 2000, clusters[1])
+        assert not budgets[1].take("10.0.0.8", 2000, clusters[1])
+    finally:
+        redis_server.start()
+        for s in stores:
+            s.close()
