@@ -3,7 +3,8 @@
 The parent picks the port and holds it (bound with SO_REUSEPORT, never listening, so the
 kernel hands no connection to it), then starts N copies of itself with LANBOARD_WORKER set:
 each binds the same port with SO_REUSEPORT and the kernel spreads new connections over them.
-Only worker 0 advertises over mDNS (one advertisement per machine). The parent restarts a
+Only worker 0 advertises over mDNS (one advertisement per machine; processes started on
+their own share a lease in Redis for the same, lanboard/mdnslease.py). The parent restarts a
 worker that dies, at most once a second each, and stops them all on SIGINT/SIGTERM.
 """
 
