@@ -112,8 +112,8 @@ class BoardSocket(WebSocketHandler):
         since = self.get_argument("since", None)
         if since is not None and not (since.isdigit() and len(since) < 19):
             return 400, "bad_since", "since must be a whole number >= 0"
-        origin = self.get_argument("origin", None, strip=False)
-        if origin is not None and not ORIGIN_PATTERN.fullmatch(origin):
+        board_origin = self.get_argument("origin", None, strip=False)  # the board's, not Origin
+        if board_origin is not None and not ORIGIN_PATTERN.fullmatch(board_origin):
             return 400, "bad_origin", "origin must be 1-32 lowercase hex digits, as sync gave"
         headers = self.request.headers
         if headers.get("Upgrade", "").lower() != "websocket":
