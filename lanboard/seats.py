@@ -89,6 +89,9 @@ class Seats:
         self.held: dict[str, int] = {}
         self._version = 0
         self._script = self.client.register_script(SEATS)
+        #: Set at shutdown, once the seats are deleted: connections closing afterwards must
+        #: not write them back.
+        self.stopped = False
 
     def _args(self, count: int, cap: int) -> list[Any]:
         self._version += 1
@@ -115,6 +118,8 @@ class Seats:
         want = self.held.get(room_id, 0) + 1
         if want > limits.MAX_PEERS_PER_ROOM:
             return full()
+        if self.stopped:
+            return 503, "server_busy", "this server is shutting down"
         try:
             got = int(self._script(keys=[key(room_id, "seats")],
                                    args=self._args(want, limits.MAX_PEERS_PER_ROOM)))
@@ -131,6 +136,8 @@ class Seats:
         left = max(0, self.held.get(room_id, 0) - 1)
         # Kept at 0 until a write of it succeeds (here or at the heartbeat).
         self.held[room_id] = left
+        if self.stopped:
+            return
         try:
             self._script(keys=[key(room_id, "seats")], args=self._args(left, NO_CAP))
         except redis.RedisError as exc:
@@ -157,5 +164,6 @@ class Seats:
 
     def leave_all(self, pipe: Any) -> None:
         """At shutdown: this process's seats stop counting at once."""
+        self.stopped = True
         for room_id in self.held:
             pipe.hdel(key(room_id, "seats"), self.name)
