@@ -2,7 +2,8 @@
 
 Real subprocess servers share one real Redis; each is started through a two-line wrapper that
 lowers `lanboard.limits.MAX_PEERS_PER_ROOM` and the presence heartbeat before the CLI runs,
-so the product carries no test hook. The Redis-down case runs a server in-process."""
+so the product carries no test hook. The Redis-down case runs a server in-process, and so
+do the address's shared upload budget and the point where a connection stops counting."""
 
 from __future__ import annotations
 
@@ -212,3 +213,31 @@ def test_an_addresss_upload_budget_counts_every_process(
         redis_server.start()
         for s in stores:
             s.close()
+
+
+async def test_a_connection_is_counted_until_it_closes_not_until_its_upgrade(
+        monkeypatch: pytest.MonkeyPatch):
+    """The seat and the connection caps are given back at the same point, the socket's end;
+    Tornado also "finishes" the upgrade's 101 response, which must not count as the end."""
+    from lanboard.store import MemoryStore
+
+    monkeypatch.setattr(limits, "MAX_CONNECTIONS", 2)
+    server = Server(Settings(host="127.0.0.1", port=0, mdns=False), store=MemoryStore())
+    await server.start()
+    try:
+        held = [await join(server.port, "count", f"c{i}") for i in range(2)]
+        assert await join(server.port, "count", "third") == "429 too_many_connections"
+        first = held[0]
+        assert not isinstance(first, str)
+        first.close()
+        for _ in range(50):
+            got = await join(server.port, "count", "third")
+            if not isinstance(got, str):
+                break
+            await asyncio.sleep(0.1)
+        assert not isinstance(got, str), got
+        for c in (held[1], got):
+            assert not isinstance(c, str)
+            c.close()
+    finally:
+        await server.stop()
