@@ -114,7 +114,7 @@ class BoardSocket(WebSocketHandler):
             return 400, "bad_since", "since must be a whole number >= 0"
         board_origin = self.get_argument("origin", None, strip=False)  # the board's, not Origin
         if board_origin is not None and not ORIGIN_PATTERN.fullmatch(board_origin):
-            return 400, "bad_origin", "origin must be 1-32 lowercase hex digits, as sync gave"
+            return 400, "bad_board_origin", "origin must be 1-32 lowercase hex digits, as sync gave"
         headers = self.request.headers
         if headers.get("Upgrade", "").lower() != "websocket":
             return 400, "not_websocket", (f"this address is a board's WebSocket; open "

@@ -1,7 +1,7 @@
 """A board's origin (issue 17): every `sync` and `resume` names the storage life of the board,
 and `?since=SEQ&origin=O` resumes only onto that same life. Real server processes on real
 SQLite files, real sockets: the right origin resumes, another gets a full sync, none keeps the
-old behaviour, a malformed one is 400 `bad_origin`; a restart keeps the origin, a wiped data
+old behaviour, a malformed one is 400 `bad_board_origin`; a restart keeps the origin, a wiped data
 dir makes a new one, and a client holding seq N of the old board gets a full sync even once
 the new board is past N. A schema-4 file gains origins on open; two processes sharing Redis
 tell the same origin."""
@@ -109,11 +109,11 @@ def test_a_malformed_origin_is_refused_before_the_upgrade(server: ServerProcess)
     for bad in ["", "ABC", "12g4", "0" * 33, "%20ab", "ab%20", "ab%00", "-1", "x", "0x1f"]:
         status, _, body = http_request(server.port, f"/ws/origin-bad?userId=x&since=1"
                                        f"&origin={bad}")
-        assert status == 400 and json.loads(body)["error"] == "bad_origin", (bad, body)
+        assert status == 400 and json.loads(body)["error"] == "bad_board_origin", (bad, body)
     with pytest.raises(HandshakeRefused) as refused:  # an upgrade is refused the same way
         RawWS(server.port, "/ws/origin-bad?userId=x&origin=XYZ")
     assert refused.value.status == 400
-    assert json.loads(refused.value.body)["error"] == "bad_origin"
+    assert json.loads(refused.value.body)["error"] == "bad_board_origin"
     status, _, body = http_request(server.port, "/api/rooms")
     assert status == 200 and b"origin-bad" not in body  # nothing was loaded or made
 

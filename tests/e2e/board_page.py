@@ -9,9 +9,19 @@ from typing import Any
 
 import pytest
 
+#: The start of a pixel read: it first lets the renderer paint what it has been asked to (up
+#: to about a second: a laser or a live cursor may keep asking), so a read never races the
+#: next animation frame.
+PAINTED = """
+  const renderer = window.__lanboard && window.__lanboard.renderer;
+  for (let i = 0; renderer && renderer.frameRequested && i < 60; i += 1) {
+    await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  }
+"""
+
 #: Counts inked pixels (alpha > 0) in a square around a CSS-pixel point, per canvas layer.
-INK_JS = """([x, y, r]) => {
-  const out = {};
+INK_JS = """async ([x, y, r]) => {
+""" + PAINTED + """  const out = {};
   for (const id of ['board-canvas', 'overlay-canvas']) {
     const c = document.getElementById(id);
     const d = window.devicePixelRatio || 1;
@@ -26,8 +36,8 @@ INK_JS = """([x, y, r]) => {
 }"""
 
 #: The dominant opaque color [r, g, b] in a square on the static layer, or null.
-COLOR_JS = """([x, y, r]) => {
-  const c = document.getElementById('board-canvas');
+COLOR_JS = """async ([x, y, r]) => {
+""" + PAINTED + """  const c = document.getElementById('board-canvas');
   const d = window.devicePixelRatio || 1;
   const s = Math.max(1, Math.round(2 * r * d));
   const px = c.getContext('2d').getImageData(Math.round((x - r) * d), Math.round((y - r) * d),
