@@ -78,14 +78,14 @@ async def test_only_the_holder_registers_and_the_other_takes_over_when_it_stops(
         assert await leases[0].wait_registered(10)
         assert not leases[1].registered and await leases[1].wait_registered(0.1) is False
         # On the wire: the holder answers for its name; nobody answers for the other's.
-        assert await advertised(names[0])
+        assert await advertised(names[0], 3000)
         assert not await advertised(names[1])
         # The holder stops (it gives the lease back): the other advertises.
         await running.pop(0).stop()
         await until(lambda: getattr(leases[1], "holding", False), "the takeover")
         assert await leases[1].wait_registered(10)
         assert holder_of(redis_server.url) == servers[1].cluster.name  # type: ignore[union-attr]
-        assert await advertised(names[1])
+        assert await advertised(names[1], 3000)
     finally:
         for server in running:
             await server.stop()
