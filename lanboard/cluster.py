@@ -34,6 +34,7 @@ from lanboard import limits
 from lanboard.addressbudget import SharedUploads
 from lanboard.errors import NOT_FOUND, STORAGE_ERROR, ProtocolError
 from lanboard.journal import SharedRoom
+from lanboard.keys import end_old_keys
 from lanboard.peer import NullTransport, Peer
 from lanboard.presence import Presence
 from lanboard.protocol import error_frame
@@ -141,8 +142,12 @@ class Cluster(Presence):
         except StoreError:
             return  # the keys this process knows
         if stored is not None and stored.teacher_key and stored.viewer_key:
+            rotated = room.keys is not None and room.keys != (stored.teacher_key,
+                                                              stored.viewer_key)
             room.keys = (stored.teacher_key, stored.viewer_key)
             room.teacher_joined = room.teacher_joined or stored.teacher_joined
+            if rotated:  # rotated on another process: what the old keys opened here ends
+                end_old_keys(room)
 
     def new_room(self, room_id: str) -> Room:
         return SharedRoom(room_id)

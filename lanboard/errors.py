@@ -21,6 +21,8 @@ BAD_KEY = "bad_key"
 KICKED = "kicked"
 #: HTTP: the board already has keys (claim).
 TAKEN = "taken"
+#: The teacher rotated the keys: this connection's link is dead, and it is closed (4001).
+KEYS_CHANGED = "keys_changed"
 
 
 class ProtocolError(Exception):

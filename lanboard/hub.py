@@ -16,6 +16,7 @@ from typing import Any
 
 from lanboard import kinds, limits
 from lanboard.errors import INTERNAL, RATE_LIMITED, STORAGE_ERROR, ProtocolError
+from lanboard.keys import Standing, access_of, end_old_keys, use_access
 from lanboard.kinds import KINDS
 from lanboard.peer import Peer
 from lanboard.protocol import decode, error_frame
@@ -34,30 +35,6 @@ log = logging.getLogger(__name__)
 
 #: Close code for a client that could not keep up and stayed stalled (see docs/PROTOCOL.md).
 CLOSE_TOO_SLOW = 4008
-
-
-def _access_of(room: Room) -> Access:
-    teacher, viewer = room.keys if room.keys is not None else (None, None)
-    return Access(teacher, viewer, room.teacher_joined, dict(room.settings))
-
-
-def _use_access(room: Room, access: Access) -> None:
-    if access.teacher_key and access.viewer_key:
-        room.keys = (access.teacher_key, access.viewer_key)
-    room.teacher_joined = access.teacher_joined
-    settings = {k: v for k, v in access.settings.items() if k in kinds.DEFAULT_SETTINGS}
-    room.settings = {**kinds.DEFAULT_SETTINGS, **settings}
-    room.view_only = frozenset(room.settings["viewOnly"])
-
-
-class _Standing:
-    """A board's settings as kinds.refusal reads them, for a board that is not loaded."""
-
-    def __init__(self, access: Access) -> None:
-        self.settings = {**kinds.DEFAULT_SETTINGS, **{
-            k: v for k, v in access.settings.items() if k in kinds.DEFAULT_SETTINGS}}
-        self.view_only = frozenset(self.settings["viewOnly"])
-        self.teacher_joined = access.teacher_joined
 
 
 class Verdict:
@@ -111,7 +88,7 @@ class Hub:
             room = Room(room_id) if self.cluster is None else self.cluster.new_room(room_id)
             access = self.store.access(room_id)
             if access is not None:
-                _use_access(room, access)
+                use_access(room, access)
             room.reset_to(self.store.load(room_id))
             room.assets, room.origin = self.store.asset_ids(room_id), self.store.origin(room_id)
             room.empty_since = room.version_at = self._clock()
@@ -147,14 +124,14 @@ class Hub:
         if room is not None:
             if self.cluster is not None:  # another process may have made or rotated them
                 self.cluster.fresh_keys(room)
-            return _access_of(room)
+            return access_of(room)
         return self.store.access(room_id) or Access()
 
     def standing(self, room_id: str) -> kinds.Standing:
         """What kinds.refusal reads of a board (settings, view-only names, whether a teacher
         joined), for an HTTP write: the loaded room, or the stored access (loading none)."""
         room = self.rooms.get(room_id)
-        return room if room is not None else _Standing(self.access(room_id))
+        return room if room is not None else Standing(self.access(room_id))
 
     def role_for(self, room_id: str, key: str | None) -> str | None:
         """The role a key gives on this board: no key, a student; None for a wrong key.
@@ -172,16 +149,22 @@ class Hub:
 
     def ensure_keys(self, room: Room, rotate: bool = False) -> tuple[str, str]:
         """The board's (teacher, viewer) keys, made (192 bits each) and stored at once if it
-        has none, or if `rotate`. Raises StoreError."""
+        has none, or if `rotate`: then every connection that joined with an old key is ended,
+        here and (with --redis) on every process (lanboard/keys.py). Raises StoreError."""
         if self.cluster is not None and not rotate:
             self.cluster.fresh_keys(room)
         if room.keys is None or rotate:
             room.keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
             self.save_access(room)
+            if rotate:
+                ended = end_old_keys(room)
+                log.info("keys rotated room=%s ended=%d", room.id, ended)
+                if self.cluster is not None:
+                    self.cluster.keys_rotated(room.id)
         return room.keys
 
     def save_access(self, room: Room) -> None:
-        self.store.save_access(room.id, _access_of(room))
+        self.store.save_access(room.id, access_of(room))
 
     def banned(self, room_id: str, name: str, ip: str) -> bool:
         until = self.bans.get((room_id, name, ip))
@@ -381,7 +364,7 @@ class Hub:
         # commit succeeds).
         access = self.store.access(room.id)
         if access is not None:
-            _use_access(room, access)
+            use_access(room, access)
         else:
             room.settings = dict(kinds.DEFAULT_SETTINGS)
             room.view_only = frozenset()

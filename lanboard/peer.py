@@ -69,6 +69,9 @@ class Peer:
     ip: str = "?"
     #: The name it asked for (user_id may be "NAME (2)").
     asked: str = ""
+    #: The key it joined with (teacher or viewer link); None without one. A rotation of the
+    #: board's keys ends the connections whose key is no longer the board's (keys.py).
+    key: str | None = None
 
     def send(self, frame: bytes) -> None:
         """Write a frame exactly as given (batched frames are already arrays)."""

@@ -1,6 +1,7 @@
 """Presence across LANBoard processes sharing boards through Redis (lanboard/cluster.py
 builds on this): who is on each board on every process, cursors, selections, previews,
-views and lasers, joins and leaves, kicks and their bans.
+views and lasers, joins and leaves, kicks and their bans, and the end of old-key connections
+when the keys are rotated.
 
 Per process and board, the people (as a userlist names them), the connection count and the
 clientIds under each name go on the board's pub/sub channel when they change, and into a
@@ -84,6 +85,11 @@ class Presence:
             pipe.execute()
         except redis.RedisError as exc:
             log.error("could not share the bans room=%s: %s", room_id, exc)
+
+    def keys_rotated(self, room_id: str) -> None:
+        """The board's keys were rotated here: the other processes end the connections that
+        joined with an old key (news["r"]; they read the new keys from Redis)."""
+        self._send(key(room_id, "e"), orjson.dumps({"p": self.name, "r": 1}))
 
     def banned(self, room_id: str, name: str, ip: str) -> bool:
         try:
@@ -207,6 +213,9 @@ class Presence:
             # The plain kick: only this process's connections (the sender told the others).
             if Room.kick(room, user):
                 self.hub._ban(room)
+        if news.get("r"):
+            # Keys rotated there: reading them (Cluster.fresh_keys) ends the old-key ones here.
+            self.hub.access(rid)
         for frame in news.get("j", ()):
             room.pending.append(Outgoing(frame.encode(), None, echo=True))
         if "u" in news:

@@ -71,6 +71,7 @@ class BoardSocket(WebSocketHandler):
         self.limiter: ClientGuard | None = None
         self.counted = False
         self.role = "student"
+        self.key: str | None = None  # the key it joined with: a rotation ends it (keys.py)
         self.user_id = ""
         #: permessage-deflate agreed (deflate.py): big messages go compressed, RSV1 is read.
         self.deflated = False
@@ -167,7 +168,7 @@ class BoardSocket(WebSocketHandler):
         if role is None:
             return 403, BAD_KEY, ("this link's key is not this board's; ask the teacher for "
                                   "a new link")
-        self.role = role
+        self.role, self.key = role, key if role != "student" else None
         # Raw query value: Tornado's get_argument turns control characters into spaces.
         raw = self.request.query_arguments.get("userId", [b""])[-1]
         self.user_id = clean_user_id(raw.decode("utf-8", "replace"))
@@ -218,7 +219,7 @@ class BoardSocket(WebSocketHandler):
                          packed=batched and self.get_argument("pack", None) == "1",
                          since=int(since) if since is not None else None, guard=self.limiter,
                          role=self.role, client_id=client[:64] if client else None,
-                         ip=self.request.remote_ip or "?")
+                         ip=self.request.remote_ip or "?", key=self.key)
         try:
             self.room = self.hub.room(room_id)  # loaded by get(), unless swept since
         except (StoreError, ProtocolError) as exc:

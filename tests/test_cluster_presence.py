@@ -166,6 +166,38 @@ async def test_a_kick_reaches_the_other_process_and_bans_on_both(servers, http_c
     tina.close()
 
 
+async def test_a_rotation_on_one_process_ends_the_old_keys_connections_on_another(
+        servers, http_client):
+    a, b = servers
+    origin = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{a.port}"}
+    claim = await http_client.fetch(HTTPRequest(
+        f"http://127.0.0.1:{a.port}/api/rooms/rot/claim", method="POST", body="{}",
+        headers=origin))
+    old = json.loads(claim.body)["teacher"].split("key=")[1]
+    leak = await join(b, "rot", "leak&key=" + old)  # the leaked teacher link, on B
+    stu = await join(b, "rot", "stu")
+    ann = await join(a, "rot", "ann")
+    await heard(b, "rot", 1)  # B follows the board's channel
+    rotated = await http_client.fetch(HTTPRequest(
+        f"http://127.0.0.1:{a.port}/api/rooms/rot/keys/rotate", method="POST", body="{}",
+        headers={**origin, "X-LANBoard-Key": old}))
+    new = json.loads(rotated.body)["teacher"].split("key=")[1]
+    assert (await leak.recv_type("error"))["data"]["code"] == "keys_changed"
+    with pytest.raises(ConnectionError):
+        while True:
+            await leak.recv()
+    assert leak.conn.close_code == 4001
+    assert (await stu.recv_type("leave"))["data"]["userId"] == "leak"
+    # The teacher back with the new key, on B, is not ended by the rotation's late word.
+    tina = await join(b, "rot", "tina&key=" + new)
+    await asyncio.sleep(0.3)
+    stu.send("draw", line("after"))
+    assert (await tina.recv_type("draw"))["data"]["id"] == "after"
+    assert sorted(p.role for p in b.hub.rooms["rot"].peers) == ["student", "teacher"]
+    for c in (leak, stu, tina, ann):
+        c.close()
+
+
 async def test_garbage_in_redis_is_passed_over_and_the_board_goes_on(servers, redis_server):  # noqa: F811
     import redis as redis_py
 

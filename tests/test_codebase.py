@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ["protocol.py", "elements.py", "kinds.py", "errors.py", "room.py", "hub.py", "peer.py",
-          "store.py", "limits.py", "guard.py", "svg.py", "drawing.py", "timeline.py",
+          "keys.py", "store.py", "limits.py", "guard.py", "svg.py", "drawing.py", "timeline.py",
           "fields.py"]
 FRAMEWORKS = {"tornado", "zeroconf", "platformdirs", "sqlite3", "segno", "ifaddr"}
 

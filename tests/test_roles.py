@@ -131,6 +131,54 @@ async def test_rotating_keys_stops_old_links(http_server_client, connect):
     assert c is not None
 
 
+async def rotate(client: Any, room: str, teacher_key: str) -> dict[str, str]:
+    resp = await fetch(client, f"/api/rooms/{room}/keys/rotate", method="POST", body="{}",
+                       headers={**JSON, "X-LANBoard-Key": teacher_key})
+    assert resp.code == 200, resp.body
+    return dict(json.loads(resp.body))
+
+
+async def ended(client: Any) -> tuple[str, int | None]:
+    """What ended a connection the server closes: the code of the error frame just before
+    its close, and the close code."""
+    code = ""
+    with pytest.raises(ConnectionError):
+        while True:
+            msg = await client.recv()
+            if msg["type"] == "error":
+                code = msg["data"]["code"]
+    return code, client.conn.close_code
+
+
+async def test_rotating_keys_ends_what_the_old_links_opened_and_students_stay(
+        http_server_client, connect, hub: Hub):
+    teacher_key, viewer_key = await keys(http_server_client, "rr")
+    teacher = await joined(connect, "rr", "leak", teacher_key)  # a leaked teacher link
+    projector = await joined(connect, "rr", "proj", viewer_key)
+    student = await joined(connect, "rr", "stu")
+    fresh = await rotate(http_server_client, "rr", teacher_key)
+    for c in (teacher, projector):
+        assert await ended(c) == ("keys_changed", 4001)
+        assert "new links" in c.conn.close_reason
+    left = {(await student.recv_type("leave"))["data"]["userId"] for _ in range(2)}
+    assert left == {"leak", "proj"}
+    student.send("draw", line("s1"))  # the keyless student goes on drawing
+    assert (await student.recv_type("draw"))["data"]["id"] == "s1"
+    assert [p.user_id for p in hub.rooms["rr"].peers] == ["stu"]
+    for old in (teacher_key, viewer_key):
+        assert await refused(http_server_client, f"/ws/rr?userId=x&key={old}") == (
+            403, "bad_key")
+    back = await joined(connect, "rr", "tea", key_of(fresh["teacher"]))
+    again = await joined(connect, "rr", "proj", key_of(fresh["viewer"]))
+    assert [p.role for p in hub.rooms["rr"].peers] == ["student", "teacher", "viewer"]
+    # A second rotation ends the new-key ones; the student still stays.
+    await rotate(http_server_client, "rr", key_of(fresh["teacher"]))
+    for c in (back, again):
+        assert await ended(c) == ("keys_changed", 4001)
+    student.send("draw", line("s2"))
+    assert (await student.recv_type("draw"))["data"]["id"] == "s2"
+
+
 async def test_claim_makes_keys_once(http_server_client):
     resp = await fetch(http_server_client, "/api/rooms/r4/claim", method="POST", body="{}",
                        headers=JSON)
