@@ -267,6 +267,47 @@ def stream_hop(redis: Redis, samples: int) -> dict[str, Any]:
             "hop_p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)}
 
 
+def seat_cost(redis: Redis, samples: int) -> dict[str, Any]:
+    """What the exact peer cap adds to a join and a leave in Redis mode: one seat take and
+    one give-back (lanboard/seats.py) on a board two other processes hold 100 seats each on,
+    beside a bare PING from the same client (the floor of any Redis call)."""
+    import redis as redis_py
+
+    from lanboard.redis_store import RedisStore
+    from lanboard.seats import Seats
+
+    redis.flush()
+    seats = [Seats(RedisStore(redis.url), f"proc{i}") for i in range(3)]
+    for other in seats[1:]:
+        for _ in range(100):
+            other.use("seats", True)
+    calls: list[float] = []
+    for _ in range(samples):
+        t = time.perf_counter()
+        if seats[0].use("seats", True) is not None:
+            raise RuntimeError("a seat was refused under the cap")
+        calls.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        seats[0].use("seats", False)
+        calls.append(time.perf_counter() - t)
+    client = redis_py.Redis.from_url(redis.url)
+    pings: list[float] = []
+    for _ in range(samples):
+        t = time.perf_counter()
+        client.ping()
+        pings.append(time.perf_counter() - t)
+    client.close()
+    calls.sort()
+    pings.sort()
+
+    def ms(v: list[float], q: float) -> float:
+        return round(1000 * v[min(len(v) - 1, int(len(v) * q))], 3)
+
+    return {"scenario": "redis", "server": "seat take or give-back (3 processes' seats)",
+            "samples": len(calls), "seat_p50_ms": ms(calls, 0.5), "seat_p99_ms": ms(calls, 0.99),
+            "ping_p50_ms": ms(pings, 0.5), "ping_p99_ms": ms(pings, 0.99)}
+
+
 def designs(redis: Redis, samples: int) -> list[dict[str, Any]]:
     """The Redis path of a change from a client on process B to a peer on another process,
     with the board's changes ordered in Redis, in the two designs, with real Redis calls and
@@ -389,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += redis_capacity(redis, 0.2 if args.smoke else 3.0)
         rows.append(stream_hop(redis, 50 if args.smoke else 1000))
         rows += designs(redis, 50 if args.smoke else 600)
+        rows.append(seat_cost(redis, 50 if args.smoke else 2000))
         rows.append(memory_per_change(redis, 1000 if args.smoke else 20_000))
     finally:
         redis.stop()
@@ -403,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
         if "bytes_per_change" in r:
             print(f"redis {r['server']}: {r['bytes_per_change']} B "
                   f"(messages of {r['message_bytes']} B)")
+        elif "seat_p50_ms" in r:
+            print(f"redis {r['server']}: p50/p99 {r['seat_p50_ms']}/{r['seat_p99_ms']} ms; "
+                  f"a PING {r['ping_p50_ms']}/{r['ping_p99_ms']} ms")
         elif "hop_p50_ms" in r:
             print(f"redis {r['server']}: p50/p99 {r['hop_p50_ms']}/{r['hop_p99_ms']} ms")
         elif r["scenario"] == "redis":
