@@ -170,6 +170,19 @@ def test_a_text_does_not_move_when_its_editor_closes(board_server, new_context):
     assert all(abs(a - b) <= 1 for a, b in zip(editing, drawn, strict=True)), (editing, drawn)
 
 
+def test_the_text_editor_shows_dark_modes_colors(board_server, new_context):
+    page = open_board(new_context(color_scheme="dark"), board_server.url, "nav-dark", "dee")
+    page.evaluate("() => window.__lanboard.setTool('text')")
+    page.mouse.click(400, 300)
+    page.wait_for_selector("#text-editor:not([hidden])")
+    look = page.evaluate("""() => { const s = getComputedStyle(
+        document.getElementById('text-editor')); return [s.color, s.backgroundColor]; }""")
+    # Near-black ink is typed as the canvas will show it (light), on the dark board.
+    ink = [int(v) for v in look[0][4:-1].split(",")[:3]]
+    assert min(ink) > 150, look
+    assert look[1] == "color(srgb 0.105882 0.113725 0.129412 / 0.85)", look  # --board
+
+
 def test_change_my_name_has_cancel_and_renames_in_place_keeping_undo(board_server, new_context):
     page = open_board(new_context(), board_server.url, "nav-name", "ann")
     drag(page, wave(300, 300))

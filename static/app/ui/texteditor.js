@@ -5,6 +5,8 @@
 
 import { LIMITS } from '../elements/index.js';
 import { FONT_FAMILY, LINE_HEIGHT } from '../elements/lettering.js';
+import { STICKY_PAPER } from '../elements/sticky.js';
+import { displayed } from '../theme.js';
 
 /** The editor's border (app.css .text-editor): its text starts this far inside its box. */
 const BORDER_PX = 1;
@@ -62,13 +64,15 @@ export function buildTextEditor(view, canvas) {
     editor.style.left = `${note ? sx : sx - BORDER_PX}px`;
     editor.style.top = `${note ? sy : sy - editorLift(el.fontSize * s)}px`;
     editor.style.fontSize = `${el.fontSize * s}px`;
-    editor.style.color = el.strokeColor;
+    // The colors the canvas will show once typing ends (dark mode's ink and paper, theme.js).
+    const look = displayed(el);
+    editor.style.color = look.strokeColor;
     editor.classList.toggle('note', note);
     if (note) {
       editor.style.width = `${Math.abs(el.width) * s}px`;
       editor.style.height = `${Math.abs(el.height) * s}px`;
       editor.style.padding = `${Math.max(4, el.fontSize * 0.4) * s}px`;
-      editor.style.background = el.fillColor || '#fde68a';
+      editor.style.background = look.fillColor || STICKY_PAPER;
     } else {
       editor.style.width = '';
       editor.style.height = '';
