@@ -1,11 +1,13 @@
 """The board on every screen (issue 20): at six phone, tablet and laptop viewports (and a
 second phone landscape) every visible control and every menu item lies inside the viewport
 and is not covered by anything else; the phone color pop-up closes after a pick and when
-drawing starts; dark mode draws black ink light while the PNG and SVG exports keep it black.
+drawing starts; dark mode draws black ink light while the PNG and SVG exports keep it black;
+a phone's sideways-scrolling tool row shades the end with more tools past it.
 Screenshots go to test-artifacts/screens/."""
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
 from pathlib import Path
@@ -218,3 +220,42 @@ def test_dark_mode_draws_black_ink_light_and_exports_keep_it_black(
       return px[3] > 250 && px[0] < 60;
     }""")
     assert page_errors(page) == []
+
+
+#: The tool row's ends in a screenshot: the mean brightness of a 4 px strip just inside each
+#: end, and whether the row scrolls at all (its tools wider than it).
+EDGES_JS = """() => {
+  const row = document.querySelector('.group.tools');
+  const r = row.getBoundingClientRect();
+  return {scrolls: row.scrollWidth > row.clientWidth + 1, left: r.left, right: r.right,
+          top: r.top, height: r.height, scroll: row.scrollLeft,
+          max: row.scrollWidth - row.clientWidth};
+}"""
+
+
+def test_a_phones_tool_row_shades_the_end_with_more_tools_past_it(
+        new_context: Any, board_server: Any) -> None:
+    from PIL import Image, ImageStat
+
+    page = open_as_teacher(new_context(viewport={"width": 320, "height": 568},
+                                       device_scale_factor=1, has_touch=True),
+                           board_server.url, "scroll-hint", "Sam")
+    box = page.evaluate(EDGES_JS)
+    assert box["scrolls"], box  # at 320 px the teacher's tools do not all fit
+
+    def edge(side: str) -> float:
+        x = box["left"] + 1 if side == "left" else box["right"] - 5
+        clip = {"x": x, "y": box["top"] + 2, "width": 4, "height": box["height"] - 4}
+        img = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("L")
+        return float(ImageStat.Stat(img).mean[0])
+
+    page.evaluate("() => { document.querySelector('.group.tools').scrollLeft = 0; }")
+    page.wait_for_timeout(50)
+    at_start = {"left": edge("left"), "right": edge("right")}
+    page.evaluate("() => { const r = document.querySelector('.group.tools');"
+                  " r.scrollLeft = r.scrollWidth; }")
+    page.wait_for_timeout(50)
+    at_end = {"left": edge("left"), "right": edge("right")}
+    # The shaded end is darker than the same end once nothing is past it.
+    assert at_start["right"] < at_end["right"] - 8, (at_start, at_end)
+    assert at_end["left"] < at_start["left"] - 8, (at_start, at_end)
