@@ -6,6 +6,7 @@
 import { Follow, viewCenter } from './follow.js';
 import { LaserTrails } from './laser.js';
 import { canLaser, viewOnlyReason } from './roles.js';
+import { confirmAction } from './ui/dialogs.js';
 import { buildTeacher } from './ui/teacher.js';
 
 /** The teacher's view goes out at most this often while "follow me" is on. */
@@ -64,6 +65,8 @@ export class Classroom {
     this.follow = new Follow();
     this.laser = new LaserTrails();
     this.teacher = null;
+    /** The replaced-link question is on screen (linkReplaced). */
+    this._asking = false;
     /** The Input, once built: a stroke in progress ends when the tools go off. */
     this.input = null;
     this._users = null;
@@ -80,6 +83,11 @@ export class Classroom {
       this.laser.add(userId, data.x, data.y, data.color, now);
       o.renderer.request();
     };
+    // Someone else's "New links" ended this page's teacher or viewer link (issue 14).
+    session.onReplaced = () => this.linkReplaced();
+    document.getElementById('conn').addEventListener('click', () => {
+      if (document.getElementById('conn').dataset.state === 'replaced') this.linkReplaced();
+    });
     session.onSettings = () => {
       this.showRole();
       // The students see the teacher's view as soon as following starts.
@@ -128,8 +136,7 @@ export class Classroom {
       return;
     }
     if (!key) return;
-    this.session.key = key;
-    this.session.keptKey = false;
+    this.session.useKey(key); // reconnects with it if the server already ended the old one
     if (this.params.get('key')) {
       this.params.set('key', key);
       window.history.replaceState(null, '', `${location.pathname}?${this.params}`);
@@ -139,6 +146,42 @@ export class Classroom {
     } catch {
       // private mode: the Share dialog still shows them while the page is open
     }
+  }
+
+  /**
+   * The teacher made new links and this page's key is dead: the session stopped (no retry
+   * with that key) and the top bar says the link was replaced. The way on is the student
+   * link, which needs no key: on a yes the page drops the key from its address (and the
+   * dead one this browser kept) and goes on in place as a student, resuming.
+   */
+  async linkReplaced() {
+    const { session } = this;
+    const dead = session.key;
+    // Another question on screen (the one dialog it shares): the top bar's click asks later.
+    if (this._asking || !dead || document.getElementById('confirm-dialog').open) return;
+    this._asking = true;
+    let go;
+    try {
+      go = await confirmAction('This link was replaced by the teacher',
+        'Ask for the new one. Meanwhile you can go on as a student, without the key.',
+        'Go on as a student');
+    } finally {
+      this._asking = false;
+    }
+    if (!go || session.key !== dead) return;
+    if (keptTeacherKey(this.roomId) === dead) {
+      try {
+        localStorage.removeItem(`lanboard.links.${this.roomId}`);
+      } catch {
+        // storage blocked: nothing was kept
+      }
+    }
+    if (this.params.has('key')) {
+      this.params.delete('key');
+      const query = this.params.toString();
+      window.history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}`);
+    }
+    session.dropKey();
   }
 
   /** The presence list changed: the console's list of people follows. */

@@ -407,6 +407,8 @@ function connectionStatus() {
         open: 'Syncing…',
         connected: 'Connected',
         removed: detail?.reason ? `Removed: ${detail.reason}` : 'Removed by the teacher',
+        // Issue 14: the teacher made new links; a click offers the way on (classroom.js).
+        replaced: 'Link replaced: ask the teacher for the new one',
       };
       if (state === 'reconnecting') {
         // Count the wait down, so the page never shows a number that is no longer true.

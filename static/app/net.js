@@ -96,6 +96,13 @@ export class Connection {
         this.onState('removed', { reason: ev.reason || 'removed by the teacher' });
         return;
       }
+      // 4001: the teacher made new links; this key is dead, so retrying with it is pointless.
+      // The page decides (session.js): go on with a new key of its own, or say so.
+      if (ev.code === 4001) {
+        this.stopped = true;
+        this.onState('replaced', { reason: ev.reason });
+        return;
+      }
       this._retry(ev.code === 4008 ? 'too slow' : `closed (${ev.code})`);
     };
     ws.onerror = () => {
@@ -211,6 +218,13 @@ export class Connection {
     if (this.ws || this.stopped) return;
     this.attempt = 0;
     this.connect();
+  }
+
+  /** Starts again after a stop the page got past (a new key after 'replaced'). */
+  restart() {
+    this.stopped = false;
+    this.attempt = 0;
+    if (!this.ws) this.connect();
   }
 
   stop() {

@@ -107,10 +107,22 @@ export class Session {
     const client = clientId();
     /** A kept key (not from the address) that was rotated since makes every attempt fail. */
     this.keptKey = false;
+    /**
+     * Issue 14, new links: the key the last attempt used; true while our own rotation is in
+     * flight (the server ends this socket, and the answer's key carries on: useKey); the
+     * 'replaced' close that came before that answer; and the hook for a link someone else
+     * replaced (classroom.js says so and offers to go on without the key).
+     */
+    this._keyUsed = key;
+    this.rotating = false;
+    this._ended = null;
+    this.onReplaced = () => {};
+    this._onState = onState;
     this.net = new Connection(
       () => {
         // Two attempts with a kept key and never a connection: go on as a student.
         if (this.keptKey && this.net.connects === 0 && this.net.attempt >= 2) this.key = '';
+        this._keyUsed = this.key;
         // pack=1: the sync's stroke points come as whole-number deltas (packing.js).
         return withOrigin(withPack(withKey(socketUrl(location, roomId, this.name,
           scene.synced ? scene.seq : null), this.key, client)), this.origin);
@@ -118,9 +130,56 @@ export class Session {
       (messages, receivedAt) => this.onFrame(messages, receivedAt),
       (state, detail) => {
         if (state !== 'open') this.ready = false;
+        if (state === 'replaced' && this._replaced(detail)) return;
         onState(state, detail);
       },
     );
+  }
+
+  /**
+   * The server ended the socket because the teacher made new links. True when the page goes
+   * on by itself (it has the new key already, or its own rotation's answer will bring it:
+   * nothing alarming is shown meanwhile); false for a link someone else replaced.
+   */
+  _replaced(detail) {
+    if (this.key && this.key !== this._keyUsed) {
+      this.net.restart(); // since and origin as on any reconnect: it resumes
+      return true;
+    }
+    if (this.rotating) {
+      this._ended = detail || {};
+      this._onState('connecting');
+      return true;
+    }
+    this.onReplaced(detail);
+    return false;
+  }
+
+  /** The new teacher key from our own rotation: the socket goes on with it. */
+  useKey(key) {
+    this.key = key;
+    this.keptKey = false;
+    if (this._ended) {
+      this._ended = null;
+      this.net.restart();
+    }
+  }
+
+  /** Our rotation's request is over; a socket it ended with no new key to go on says so. */
+  rotated() {
+    this.rotating = false;
+    const detail = this._ended;
+    if (!detail) return;
+    this._ended = null;
+    this.onReplaced(detail);
+    this._onState('replaced', detail);
+  }
+
+  /** After a replaced link: go on without a key (a student), in place, resuming. */
+  dropKey() {
+    this.key = '';
+    this.keptKey = false;
+    this.net.restart();
   }
 
   connect() {
@@ -227,7 +286,8 @@ export class Session {
           scene.prunePendingErase();
           break;
         case 'error':
-          this.onRefused(msg.data || {});
+          // The close that follows says it (see _replaced); a page that rotated sees nothing.
+          if (msg.data?.code !== 'keys_changed') this.onRefused(msg.data || {});
           break;
         default:
           break; // join, pong and types from newer servers

@@ -188,3 +188,48 @@ def test_creating_a_board_makes_this_browser_its_teacher(
     assert other.evaluate("() => window.__lanboard.session.role") == "student"
     assert other.is_hidden("#teacher-btn")
     assert other.errors == []
+
+
+def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
+        new_context: Any, board_server: Any) -> None:
+    urls = links(board_server.url, "t-rotate")
+    teacher = open_url(new_context(), urls["teacher"], "Tess")
+    leak = open_url(new_context(), urls["teacher"], "Leak")  # a student who copied the link
+    student = open_url(new_context(), urls["student"], "Sam")
+    old = teacher.evaluate("() => window.__lanboard.session.key")
+    drag(teacher, wave(100, 300))
+    student.wait_for_function("() => window.__lanboard.scene.size === 1")
+    connects = teacher.evaluate("() => window.__lanboard.net.connects")
+
+    teacher.click("#teacher-btn")
+    teacher.click("#teacher-rotate")
+    teacher.click("#confirm-ok")
+    # The teacher's page is ended with its old key and comes straight back with the new one,
+    # resuming (since and origin), its undo history kept.
+    teacher.wait_for_function(
+        f"() => window.__lanboard.net.connects > {connects} && window.__lanboard.ready")
+    key = teacher.evaluate("() => window.__lanboard.session.key")
+    assert key and key != old
+    assert f"key={key}" in teacher.url
+    assert teacher.evaluate("() => window.__lanboard.session.role") == "teacher"
+    assert teacher.evaluate("() => window.__lanboard.scene._lastCatchUp") == "resume"
+    kept = teacher.evaluate("() => localStorage.getItem('lanboard.links.t-rotate')")
+    assert f"key={key}" in json.loads(kept)["teacher"]
+    assert teacher.get_attribute("#conn", "data-state") == "connected"
+    assert teacher.is_hidden("#confirm-dialog")
+    teacher.evaluate("() => window.__lanboard.undo()")
+    student.wait_for_function("() => window.__lanboard.scene.size === 0")
+
+    # The old link's page is told, stops (no retry with the dead key), and offers the student
+    # link's way on, in place.
+    leak.wait_for_function("() => document.querySelector('#conn').dataset.state === 'replaced'")
+    assert "replaced by the teacher" in leak.inner_text("#confirm-title")
+    assert "ask the teacher for the new one" in leak.inner_text("#conn-text")
+    assert leak.evaluate("() => window.__lanboard.net.connects") == 1
+    leak.click("#confirm-ok")
+    leak.wait_for_function(
+        "() => window.__lanboard.ready && window.__lanboard.session.role === 'student'")
+    assert "key=" not in leak.url
+    assert leak.is_hidden("#teacher-btn")
+    assert student.evaluate("() => window.__lanboard.net.connects") == 1  # never ended
+    assert teacher.errors == [] and leak.errors == [] and student.errors == []

@@ -10,7 +10,8 @@ const SWITCHES = ['locked', 'allowReplace', 'allowLaser', 'follow'];
 
 /**
  * @param {object} o
- * @param {object} o.session  role, settings, users, me, boardNotices, send()
+ * @param {object} o.session  role, settings, users, me, boardNotices, send(), rotating,
+ *   rotated()
  * @param {object} o.api      boardApi (rotateKeys)
  * @param {(on: boolean) => void} o.presenter  presenter mode on or off
  * @param {() => void} o.bringAll  sends our view to everyone once
@@ -42,13 +43,20 @@ export function buildTeacher(o) {
   });
   document.getElementById('teacher-rotate').addEventListener('click', async () => {
     if (!await confirmAction('Make new links?', 'The old teacher and viewer links stop ' +
-      'working for anyone who opens them again. People already here stay.', 'New links')) return;
-    const res = await o.api.rotateKeys();
-    if (!res.ok) toast(`New links failed: ${res.error}`);
-    else {
-      o.newLinks(res.data);
-      toast('New links made: share them again.');
+      'working, and everyone on the board with one of them is disconnected (this page ' +
+      'reconnects by itself). Students on the student link stay.', 'New links')) return;
+    // The server ends this page's socket too (it joined with the old key): the session
+    // waits for this answer's new key and goes on with it.
+    session.rotating = true;
+    let res;
+    try {
+      res = await o.api.rotateKeys();
+      if (res.ok) o.newLinks(res.data);
+    } finally {
+      session.rotated();
     }
+    if (!res.ok) toast(`New links failed: ${res.error}`);
+    else toast('New links made: share them again.');
   });
   btn.addEventListener('click', () => {
     render();
