@@ -4,7 +4,8 @@
 // - mouse: left button uses the tool; middle button or Space+drag pans.
 // - wheel and two-finger trackpad scroll pan (deltaX and deltaY; Shift turns a vertical wheel
 //   sideways); Ctrl+wheel (or Cmd) zooms about the pointer, and so does a trackpad pinch, which
-//   the browser reports as a wheel with ctrlKey set. As in Excalidraw and tldraw.
+//   the browser reports as a wheel with ctrlKey set. As in Excalidraw and tldraw. Safari on a
+//   Mac reports a trackpad pinch as gesturestart/gesturechange instead: zoomed the same way.
 // - touch: one finger uses the tool, two fingers pan and pinch-zoom. Once a pen has been seen,
 //   fingers only pan and zoom (palm rejection).
 // - a second finger cancels the first finger's stroke (erased here and for everyone), however
@@ -58,6 +59,10 @@ export class Input {
     canvas.addEventListener('pointercancel', (e) => this.up(e, true));
     canvas.addEventListener('lostpointercapture', (e) => this.up(e, true));
     canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    this.gestureScale = null; // a Safari pinch's scale so far (its events give it from the start)
+    canvas.addEventListener('gesturestart', (e) => this.gesture(e, 'start'));
+    canvas.addEventListener('gesturechange', (e) => this.gesture(e, 'change'));
+    canvas.addEventListener('gestureend', (e) => this.gesture(e, 'end'));
     canvas.addEventListener('contextmenu', (e) => e.preventDefault());
     canvas.addEventListener('dblclick', (e) => this.dblclick(e));
   }
@@ -176,6 +181,25 @@ export class Input {
     view.panBy(cx - this.pinch.cx, cy - this.pinch.cy);
     view.zoomAt(cx, cy, dist / this.pinch.dist);
     this.pinch = { dist, cx, cy };
+    this.page.viewChanged();
+  }
+
+  /**
+   * Safari's pinch (a Mac trackpad): without this the whole page would zoom, not the board.
+   * Touch screens fire these beside their pointers, which the pinch above already follows,
+   * so they are left alone while a finger is down.
+   */
+  gesture(e, phase) {
+    e.preventDefault();
+    const fingers = [...this.pointers.values()].some((p) => p.type === 'touch');
+    if (phase !== 'change' || fingers) {
+      this.gestureScale = phase === 'start' ? 1 : null;
+      return;
+    }
+    const scale = e.scale;
+    if (this.gestureScale === null || !(scale > 0) || !Number.isFinite(scale)) return;
+    this.page.view.zoomAt(e.clientX, e.clientY, scale / this.gestureScale);
+    this.gestureScale = scale;
     this.page.viewChanged();
   }
 

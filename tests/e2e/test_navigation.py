@@ -91,6 +91,37 @@ def pinch(page: Any, first: list[tuple[float, float]], wait: float) -> None:
     touches(cdp, "touchEnd", [])
 
 
+#: Safari's trackpad pinch, as Safari sends it: gesture events whose `scale` runs from the
+#: start of the pinch. Chromium has no such events, so the test makes them itself.
+SAFARI_PINCH_JS = """([x, y, scales]) => {
+  const canvas = document.getElementById('overlay-canvas');
+  const send = (type, scale) => {
+    const e = new Event(type, {bubbles: true, cancelable: true});
+    Object.assign(e, {scale, clientX: x, clientY: y});
+    canvas.dispatchEvent(e);
+    return e.defaultPrevented;
+  };
+  const held = [send('gesturestart', 1)];
+  for (const s of scales) held.push(send('gesturechange', s));
+  held.push(send('gestureend', scales[scales.length - 1]));
+  return held.every(Boolean);
+}"""
+
+
+def test_a_safari_trackpad_pinch_zooms_the_board_about_the_pointer(board_server, new_context):
+    page = open_board(new_context(), board_server.url, "nav-pinch", "ann")
+    world = page.evaluate("() => window.__lanboard.view.toWorld(400, 300)")
+    # Every event is taken from the browser (no page zoom), and the scales multiply to 2.
+    assert page.evaluate(SAFARI_PINCH_JS, [400, 300, [1.25, 1.6, 2]]) is True
+    assert page.evaluate("() => window.__lanboard.view.scale") == pytest.approx(2)
+    after = page.evaluate("() => window.__lanboard.view.toWorld(400, 300)")
+    assert after == pytest.approx(world, abs=1e-6)
+    # Pinching in again brings it back.
+    page.evaluate(SAFARI_PINCH_JS, [400, 300, [0.8, 0.5]])
+    assert page.evaluate("() => window.__lanboard.view.scale") == pytest.approx(1)
+    assert page.errors == []
+
+
 def test_a_late_second_finger_leaves_no_stray_stroke_but_a_real_stroke_stays(
         board_server, new_context):
     page = open_board(new_context(has_touch=True), board_server.url, "nav-pinch", "ann")
