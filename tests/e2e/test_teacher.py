@@ -219,6 +219,28 @@ def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
     assert teacher.is_hidden("#confirm-dialog")
     teacher.evaluate("() => window.__lanboard.undo()")
     student.wait_for_function("() => window.__lanboard.scene.size === 0")
+    # The other order: the answer's new key comes before the server's close (held back here
+    # until then); the page goes on with the key it already has.
+    teacher.evaluate("""() => {
+      const ws = window.__lanboard.net.ws;
+      const closed = ws.onclose;
+      const held = new Promise((release) => { window.__release = release; });
+      ws.onclose = (ev) => held.then(() => closed(ev));
+    }""")
+    connects = teacher.evaluate("() => window.__lanboard.net.connects")
+    teacher.keyboard.press("Escape")  # the console is still open from the first time
+    teacher.click("#teacher-btn")
+    teacher.click("#teacher-rotate")
+    teacher.click("#confirm-ok")
+    teacher.wait_for_function(f"""() => window.__lanboard.session.key !== {json.dumps(key)}
+      && !window.__lanboard.session.rotating""")
+    teacher.evaluate("() => window.__release()")
+    teacher.wait_for_function(
+        f"() => window.__lanboard.net.connects > {connects} && window.__lanboard.ready")
+    third = teacher.evaluate("() => window.__lanboard.session.key")
+    assert third != key and f"key={third}" in teacher.url
+    assert teacher.evaluate("() => window.__lanboard.session.role") == "teacher"
+    assert teacher.get_attribute("#conn", "data-state") == "connected"
 
     # The old link's page is told, stops (no retry with the dead key), and offers the student
     # link's way on, in place.
