@@ -154,8 +154,12 @@ class Hub:
         if self.cluster is not None and not rotate:
             self.cluster.fresh_keys(room)
         if room.keys is None or rotate:
-            room.keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
-            self.save_access(room)
+            old, room.keys = room.keys, (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
+            try:
+                self.save_access(room)
+            except StoreError:
+                room.keys = old  # not stored: the links (and who is on them) stay as they were
+                raise
             if rotate:
                 ended = end_old_keys(room)
                 log.info("keys rotated room=%s ended=%d", room.id, ended)

@@ -324,3 +324,30 @@ def test_envelope_parts_joined_equal_the_envelope_for_any_number_of_pieces():
     whole = envelope("sync", "ann", b'{"elements":[1,2],"seq":3}')
     for pieces in ([b'{"elements":[1,2],"seq":3}'], [b'{"elements":', b"[1,2]", b',"seq":3}']):
         assert b"".join(envelope_parts("sync", "ann", pieces)) == whole
+
+
+def test_a_rotation_the_store_refuses_changes_no_key_and_ends_nobody():
+    class Failing(MemoryStore):
+        fail = False
+
+        def save_access(self, room_id, access):
+            if self.fail:
+                raise StoreError("disk full")
+            super().save_access(room_id, access)
+
+    store = Failing()
+    hub, _ = make_hub(store)
+    room = hub.room("r")
+    teacher_key, viewer_key = hub.ensure_keys(room)
+    tess = Peer("tess", Recorder(), role="teacher", key=teacher_key)
+    hub.join(room, tess)
+    store.fail = True
+    with pytest.raises(StoreError):
+        hub.ensure_keys(room, rotate=True)
+    assert room.keys == (teacher_key, viewer_key)
+    assert hub.role_for("r", teacher_key) == "teacher"
+    assert tess.transport.closed is None
+    store.fail = False
+    hub.ensure_keys(room, rotate=True)  # stored this time: the old key's connection ends
+    assert tess.transport.closed is not None and tess.transport.closed[0] == 4001
+    assert hub.role_for("r", teacher_key) is None
