@@ -5,27 +5,44 @@
 // What is kept per board id: the confirmed board (the server's elements in board order, as
 // the scene holds them), its seq and its origin (the server's name for that life of the
 // board: a seq means something only there); nothing local and unconfirmed, and no role or
-// settings (every resume carries those). A row without an origin (kept before origins) is no
-// copy. The rejoin sends `since=SEQ&origin=O`. If the server cannot resume (its log no longer
-// reaches SEQ, SEQ is ahead of it, or O is not the board's origin: a wiped server, another
-// LANBoard with a board of the same id) it sends a full sync, which replaces the board and
-// so the copy.
+// settings (every resume carries those). A copy without an origin is no copy. The rejoin
+// sends `since=SEQ&origin=O`. If the server cannot resume (its log no longer reaches SEQ,
+// SEQ is ahead of it, or O is not the board's origin: a wiped server, another LANBoard with
+// a board of the same id) it sends a full sync, which replaces the board and so the copy.
 // Replacing, restoring or clearing a board on the server are ordinary seq-numbered changes:
 // a resume carries them. The last MAX_BOARDS boards are kept, least recently used first out.
 // Without IndexedDB (private windows, a blocked or broken database) the page joins as before.
+//
+// The copy is written by change (schema 2): each element is its own row in ELEMENTS, keyed
+// [boardId, elementId], and each board has one small row in BOARDS (seq, origin, usedAt and
+// the board order as an array of ids). The scene replaces a confirmed element's object on
+// every change and never mutates one (scene/incoming.js: an append makes a new object even
+// when it grows the points array in place), so a save compares each element by identity
+// with what it last wrote and puts only the changed ones, deletes the ones gone, and writes
+// the board row, all in one transaction: a closed tab leaves the old copy or the new one,
+// never a mix. The structured clone of what `put` is given runs at once on the main thread,
+// so one new stroke on a 10,000-stroke board now clones one stroke and the order, not the
+// 15 MB board. Schema 1's rows (the whole board in one row) are dropped on the upgrade:
+// converting them would clone every kept board inside the open, within OPEN_TIMEOUT_MS, on
+// the page's first load; dropping costs that board one full sync, once.
 
 import { cleanOrigin } from './session.js';
 
 const DB_NAME = 'lanboard';
-const STORE = 'boards';
+const DB_VERSION = 2;
+/** One row per board: {id, seq, origin, usedAt, order: [element ids, bottom first]}. */
+const BOARDS = 'boards';
+/** One row per element: the element itself, under the key [boardId, elementId]. */
+const ELEMENTS = 'elements';
 /** Boards kept in this browser; opening a board makes it the most recent. */
 export const MAX_BOARDS = 20;
 /** The copy is written at most this often while the board changes, and when the page hides. */
 const SAVE_EVERY_MS = 2000;
 /**
- * ...and at most this share of the time: the whole board is written each time, and 10,000
- * strokes took 1.5 s here (a structured clone of 15 MB), so a big busy board is written about
- * every 15 s. What the copy lacks, the resume brings.
+ * ...and at most this share of the time. A save after a few changes takes milliseconds, so
+ * the copy follows the board within about SAVE_EVERY_MS; a full rewrite of a 10,000-stroke
+ * board (after a sync) takes over a second and is followed by a longer pause. What the copy
+ * lacks, the resume brings.
  */
 const SAVE_SHARE = 0.1;
 /** A database that does not open within this long is given up for this page. */
@@ -46,21 +63,84 @@ function done(tx) {
   });
 }
 
+/** Every element row of board `id`: element ids are strings, and any array sorts above. */
+function boardRows(id) {
+  return IDBKeyRange.bound([id], [id, []]);
+}
+
+/**
+ * What a save writes (pure). `written`: id -> the element object last written; `board`: the
+ * confirmed board as [id, element] pairs in board order. Returns the elements to put (new or
+ * replaced objects), the ids to delete, the order, how many were kept as they are, and the
+ * map that is `written` once this save is on disk.
+ */
+export function changesSince(written, board) {
+  const puts = [];
+  const order = [];
+  const next = new Map();
+  let kept = 0;
+  for (const [id, el] of board) {
+    order.push(id);
+    next.set(id, el);
+    if (written.get(id) === el) kept += 1;
+    else puts.push(el);
+  }
+  const deletes = [];
+  if (written.size > kept) for (const id of written.keys()) if (!next.has(id)) deletes.push(id);
+  return { puts, deletes, order, kept, next };
+}
+
+/**
+ * The kept board from its board row and its element rows (pure): {seq, origin, elements in
+ * the row's order}, or null for anything inconsistent (no row, a bad seq or origin, a bad
+ * or doubled element row, an element missing from the rows or from the order).
+ */
+export function keptBoard(row, elements) {
+  if (!row || typeof row !== 'object' || !Number.isInteger(row.seq) || row.seq < 1
+      || !cleanOrigin(row.origin) || !Array.isArray(row.order) || !Array.isArray(elements)
+      || row.order.length !== elements.length) {
+    return null;
+  }
+  const byId = new Map();
+  for (const el of elements) {
+    if (!el || typeof el !== 'object' || typeof el.id !== 'string' || byId.has(el.id)) {
+      return null;
+    }
+    byId.set(el.id, el);
+  }
+  const ordered = [];
+  for (const id of row.order) {
+    const el = byId.get(id);
+    if (el === undefined) return null; // missing, or named twice in the order
+    byId.delete(id);
+    ordered.push(el);
+  }
+  return { seq: row.seq, origin: row.origin, elements: ordered };
+}
+
 /** The database, or null when this browser has none or refuses it. */
 export function openCache(idb = globalThis.indexedDB) {
   if (!idb) return Promise.resolve(null);
   let req;
   try {
-    req = idb.open(DB_NAME, 1);
+    req = idb.open(DB_NAME, DB_VERSION);
   } catch {
     return Promise.resolve(null);
   }
   const opened = new Promise((resolve) => {
     req.onupgradeneeded = () => {
       const db = req.result;
-      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: 'id' });
+      // Schema 1 kept whole boards in BOARDS: dropped (see the header), and made anew.
+      for (const name of [...db.objectStoreNames]) db.deleteObjectStore(name);
+      db.createObjectStore(BOARDS, { keyPath: 'id' }).createIndex('usedAt', 'usedAt');
+      db.createObjectStore(ELEMENTS);
     };
-    req.onsuccess = () => resolve(new BoardCache(req.result));
+    req.onsuccess = () => {
+      const db = req.result;
+      // A newer page upgrading the database must not wait for this one.
+      db.onversionchange = () => db.close();
+      resolve(new BoardCache(db));
+    };
     req.onerror = () => resolve(null);
     req.onblocked = () => resolve(null);
   });
@@ -73,46 +153,74 @@ export class BoardCache {
     this.db = db;
   }
 
-  /** {seq, elements, origin} kept for board `id`, or null (a row without an origin too). */
+  /** {seq, elements, origin} kept for board `id`, or null (see keptBoard). */
   async load(id) {
     try {
-      const tx = this.db.transaction(STORE, 'readonly');
-      const row = await request(tx.objectStore(STORE).get(id));
-      if (!row || !Number.isInteger(row.seq) || row.seq < 1 || !Array.isArray(row.elements)
-          || !cleanOrigin(row.origin)) {
-        return null;
-      }
-      return { seq: row.seq, elements: row.elements, origin: row.origin };
+      const tx = this.db.transaction([BOARDS, ELEMENTS], 'readonly');
+      const [row, elements] = await Promise.all([
+        request(tx.objectStore(BOARDS).get(id)),
+        request(tx.objectStore(ELEMENTS).getAll(boardRows(id))),
+      ]);
+      return keptBoard(row, elements);
     } catch {
       return null;
     }
   }
 
   /**
-   * Keeps board `id` at `seq` of `origin` (the whole row replaced: nothing of an older copy
-   * stays), then forgets the least recently used past MAX_BOARDS.
+   * Writes a change of board `id` in one transaction: `puts` (elements), `deletes` (ids) and
+   * the board row ({seq, origin, order}); `full` first deletes every element row of the board
+   * instead of `deletes`. Then forgets the least recently used boards past MAX_BOARDS, their
+   * element rows too. Everything `put` is given is cloned before this returns its promise.
+   * Resolves true once on disk; false when nothing was written (a full disk, a closed
+   * database: the page goes on, and the copy on disk is the one before).
    */
-  async save(id, seq, elements, origin) {
+  write(id, { seq, origin, order, puts, deletes = [], full = false }) {
+    let tx;
     try {
-      const tx = this.db.transaction(STORE, 'readwrite');
-      const store = tx.objectStore(STORE);
-      store.put({ id, seq, elements, origin: cleanOrigin(origin), usedAt: Date.now() });
-      const rows = await request(store.getAll());
-      if (rows.length > MAX_BOARDS) {
-        rows.sort((a, b) => b.usedAt - a.usedAt);
-        for (const row of rows.slice(MAX_BOARDS)) store.delete(row.id);
-      }
-      await done(tx);
-      return true;
+      tx = this.db.transaction([BOARDS, ELEMENTS], 'readwrite');
+      const finished = done(tx);
+      finished.catch(() => {}); // awaited below; an abort before that must not go unhandled
+      const boards = tx.objectStore(BOARDS);
+      const elements = tx.objectStore(ELEMENTS);
+      if (full) elements.delete(boardRows(id));
+      else for (const elId of deletes) elements.delete([id, elId]);
+      for (const el of puts) elements.put(el, [id, el.id]);
+      boards.put({ id, seq, origin: cleanOrigin(origin), usedAt: Date.now(), order });
+      return this._evict(boards, elements, id).then(() => finished).then(() => true, () => false);
     } catch {
-      return false; // a full disk or a closed database: the page goes on without a copy
+      // A put that threw leaves the transaction open with part of the change: undo it all.
+      try {
+        tx?.abort();
+      } catch {
+        // already over
+      }
+      return Promise.resolve(false);
     }
+  }
+
+  async _evict(boards, elements, id) {
+    const count = await request(boards.count());
+    if (count <= MAX_BOARDS) return;
+    const oldest = await request(boards.index('usedAt').getAllKeys(null, count - MAX_BOARDS));
+    for (const key of oldest) {
+      if (key === id) continue;
+      boards.delete(key);
+      elements.delete(boardRows(key));
+    }
+  }
+
+  /** Keeps board `id` as `elements` (a whole rewrite of its rows). */
+  save(id, seq, elements, origin) {
+    return this.write(id, { seq, origin, order: elements.map((el) => el.id), puts: elements,
+      full: true });
   }
 
   async forget(id) {
     try {
-      const tx = this.db.transaction(STORE, 'readwrite');
-      tx.objectStore(STORE).delete(id);
+      const tx = this.db.transaction([BOARDS, ELEMENTS], 'readwrite');
+      tx.objectStore(BOARDS).delete(id);
+      tx.objectStore(ELEMENTS).delete(boardRows(id));
       await done(tx);
     } catch {
       // nothing kept, nothing to forget
@@ -155,17 +263,41 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   if (!cache) return state;
   let savedSeq = state.restoredSeq;
   let savedOrigin = session.origin;
+  // What the board's rows on disk hold: id -> the very element object written (the kept
+  // copy's own objects after a restore). Not `trusted` (no copy read, or a bad one): the
+  // next save rewrites the board's rows whole.
+  let written = new Map();
+  let trusted = false;
+  if (state.restoredSeq) {
+    written = new Map([...scene.confirmed]);
+    trusted = true;
+  }
   let saving = null;
   let nextAt = 0;
   const write = async () => {
     const { seq } = scene;
     const { origin } = session;
     const t0 = performance.now();
-    if (await cache.save(roomId, seq, [...scene.confirmed.values()], origin)) {
+    const whole = !trusted || origin !== savedOrigin;
+    const plan = changesSince(whole ? new Map() : written, scene.confirmed);
+    // After a sync (or a clear) no element is the object written: the board's rows are
+    // rewritten whole, which also drops any row the map does not know of.
+    const full = whole || (plan.kept === 0 && written.size > 0);
+    const writing = cache.write(roomId, { seq, origin, order: plan.order, puts: plan.puts,
+      deletes: plan.deletes, full });
+    // The part of a save that holds the main thread: the plan and the clones of the puts.
+    state.lastSaveSyncMs = performance.now() - t0;
+    const ok = await writing;
+    if (ok) {
+      written = plan.next;
+      trusted = true;
       savedSeq = seq;
       savedOrigin = origin;
       state.saves += 1;
     }
+    // A failed transaction leaves the rows as they were, so `written` still holds.
+    state.lastWrite = { ok, full, puts: plan.puts.length, deletes: full ? 0 : plan.deletes.length,
+      elements: plan.order.length, seq };
     const took = performance.now() - t0;
     state.lastSaveMs = took;
     nextAt = performance.now() + Math.max(SAVE_EVERY_MS, took / SAVE_SHARE);

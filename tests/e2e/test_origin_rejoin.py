@@ -32,14 +32,12 @@ def export_ids(base: str) -> list[str]:
 
 
 def kept_row(page: Any) -> dict[str, Any]:
-    """The page's IndexedDB row for the board: its seq, origin and element ids."""
+    """The page's IndexedDB copy of the board: its seq, origin and element ids."""
     return dict(page.evaluate(f"""async () => {{
-      const db = await new Promise((ok) => {{ const r = indexedDB.open('lanboard', 1);
-        r.onsuccess = () => ok(r.result); }});
-      const tx = db.transaction('boards', 'readonly');
-      const row = await new Promise((ok) => {{
-        const q = tx.objectStore('boards').get('{ROOM}'); q.onsuccess = () => ok(q.result); }});
-      db.close();
+      const {{ openCache }} = await import('/static/app/boardcache.js');
+      const cache = await openCache();
+      const row = await cache.load('{ROOM}');
+      cache.db.close();
       return {{ seq: row.seq, origin: row.origin, ids: row.elements.map((e) => e.id) }};
     }}"""))
 

@@ -123,15 +123,12 @@ def test_a_sync_replaces_what_was_kept(board_server: Any, new_context: Any) -> N
     page = open_board(context, board_server.url, room, "cy")
     kept(page)
     page.evaluate("""async () => {
-      const db = await new Promise((ok) => { const r = indexedDB.open('lanboard', 1);
-        r.onsuccess = () => ok(r.result); });
-      const tx = db.transaction('boards', 'readwrite');
-      tx.objectStore('boards').put({ id: 'rejoin-stale', seq: 999999, usedAt: Date.now(),
-        origin: window.__lanboard.session.origin,
-        elements: [{ id: 'ghost', elementType: 'line', strokeColor: '#000', strokeWidth: 2,
-                     x1: 0, y1: 0, x2: 9, y2: 9, userId: 'x' }] });
-      await new Promise((ok) => { tx.oncomplete = ok; });
-      db.close();
+      const { openCache } = await import('/static/app/boardcache.js');
+      const cache = await openCache();
+      await cache.save('rejoin-stale', 999999, [{ id: 'ghost', elementType: 'line',
+        strokeColor: '#000', strokeWidth: 2, x1: 0, y1: 0, x2: 9, y2: 9, userId: 'x' }],
+        window.__lanboard.session.origin);
+      cache.db.close();
     }""")
     wire = Wire(page)
     page.reload()
