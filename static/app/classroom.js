@@ -88,6 +88,13 @@ export class Classroom {
     document.getElementById('conn').addEventListener('click', () => {
       if (document.getElementById('conn').dataset.state === 'replaced') this.linkReplaced();
     });
+    // This browser's own New links, from another tab, kept the new links (newLinks).
+    window.addEventListener('storage', (ev) => {
+      if (ev.key !== `lanboard.links.${this.roomId}`) return;
+      if (document.getElementById('conn').dataset.state !== 'replaced') return;
+      const ask = document.getElementById('confirm-dialog');
+      if (this._takeKeptKey() && this._asking && ask.open) ask.close();
+    });
     session.onSettings = () => {
       this.showRole();
       // The students see the teacher's view as soon as following starts.
@@ -137,10 +144,7 @@ export class Classroom {
     }
     if (!key) return;
     this.session.useKey(key); // reconnects with it if the server already ended the old one
-    if (this.params.get('key')) {
-      this.params.set('key', key);
-      window.history.replaceState(null, '', `${location.pathname}?${this.params}`);
-    }
+    this._keyInAddress(key);
     try {
       localStorage.setItem(`lanboard.links.${this.roomId}`, JSON.stringify(links));
     } catch {
@@ -157,6 +161,7 @@ export class Classroom {
   async linkReplaced() {
     const { session } = this;
     const dead = session.key;
+    if (this._takeKeptKey()) return;
     // Another question on screen (the one dialog it shares): the top bar's click asks later.
     if (this._asking || !dead || document.getElementById('confirm-dialog').open) return;
     this._asking = true;
@@ -176,12 +181,30 @@ export class Classroom {
         // storage blocked: nothing was kept
       }
     }
-    if (this.params.has('key')) {
-      this.params.delete('key');
-      const query = this.params.toString();
-      window.history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}`);
-    }
-    session.dropKey();
+    this._keyInAddress('');
+    session.goOnWith('');
+  }
+
+  /**
+   * A teacher page whose link was replaced by this browser's own New links in another tab
+   * goes on with the teacher key that tab kept: true when it did.
+   */
+  _takeKeptKey() {
+    const { session } = this;
+    const fresh = keptTeacherKey(this.roomId);
+    if (session.role !== 'teacher' || !fresh || fresh === session.key) return false;
+    this._keyInAddress(fresh);
+    session.goOnWith(fresh);
+    return true;
+  }
+
+  /** The page's address names this key ('': none), when it named one (a reload keeps it). */
+  _keyInAddress(key) {
+    if (!this.params.get('key')) return;
+    if (key) this.params.set('key', key);
+    else this.params.delete('key');
+    const query = this.params.toString();
+    window.history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}`);
   }
 
   /** The presence list changed: the console's list of people follows. */

@@ -175,9 +175,9 @@ export class Session {
     this._onState('replaced', detail);
   }
 
-  /** After a replaced link: go on without a key (a student), in place, resuming. */
-  dropKey() {
-    this.key = '';
+  /** After a replaced link: go on in place, resuming, with another key ('': a student). */
+  goOnWith(key = '') {
+    this.key = key;
     this.keptKey = false;
     this.net.restart();
   }

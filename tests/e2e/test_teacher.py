@@ -193,7 +193,10 @@ def test_creating_a_board_makes_this_browser_its_teacher(
 def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
         new_context: Any, board_server: Any) -> None:
     urls = links(board_server.url, "t-rotate")
-    teacher = open_url(new_context(), urls["teacher"], "Tess")
+    own = new_context()
+    tab = open_url(own, urls["teacher"], "Tess")  # the teacher's other tab, in the background
+    teacher = open_url(own, urls["teacher"], "Tess")
+    teacher.bring_to_front()
     leak = open_url(new_context(), urls["teacher"], "Leak")  # a student who copied the link
     student = open_url(new_context(), urls["student"], "Sam")
     old = teacher.evaluate("() => window.__lanboard.session.key")
@@ -219,6 +222,11 @@ def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
     assert teacher.is_hidden("#confirm-dialog")
     teacher.evaluate("() => window.__lanboard.undo()")
     student.wait_for_function("() => window.__lanboard.scene.size === 0")
+    # The other tab of this browser goes on with the links the first one kept.
+    tab_on = "() => window.__lanboard.session.key === {} && window.__lanboard.ready"
+    tab.wait_for_function(tab_on.format(json.dumps(key)), polling=100)
+    assert f"key={key}" in tab.url
+    assert tab.evaluate("() => window.__lanboard.session.role") == "teacher"
     # The other order: the answer's new key comes before the server's close (held back here
     # until then); the page goes on with the key it already has.
     teacher.evaluate("""() => {
@@ -239,6 +247,8 @@ def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
         f"() => window.__lanboard.net.connects > {connects} && window.__lanboard.ready")
     third = teacher.evaluate("() => window.__lanboard.session.key")
     assert third != key and f"key={third}" in teacher.url
+    tab.wait_for_function(tab_on.format(json.dumps(third)), polling=100)
+    assert tab.is_hidden("#confirm-dialog")
     assert teacher.evaluate("() => window.__lanboard.session.role") == "teacher"
     assert teacher.get_attribute("#conn", "data-state") == "connected"
 
@@ -255,3 +265,4 @@ def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
     assert leak.is_hidden("#teacher-btn")
     assert student.evaluate("() => window.__lanboard.net.connects") == 1  # never ended
     assert teacher.errors == [] and leak.errors == [] and student.errors == []
+    assert tab.errors == []
