@@ -165,6 +165,7 @@ class Presence:
                 late = self._channels - first  # and these loaded while this one waited
                 if late:
                     await pubsub.subscribe(*[key(r, "e") for r in late])
+                self._rekey()
                 while self.running:
                     msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if msg is not None and msg["type"] == "message":
@@ -183,6 +184,13 @@ class Presence:
                     await pubsub.aclose()
             # Reconnected: everyone hears this process's presence again.
             self._announced.clear()
+
+    def _rekey(self) -> None:
+        """A rotation told while this process was not listening is lost: read the keys again
+        (Cluster.fresh_keys ends what rotated ones opened) on every board with a keyed peer."""
+        for rid, room in list(self.hub.rooms.items()):
+            if any(p.key is not None for p in room.peers + room.joining):
+                self.hub.access(rid)
 
     async def _subscribe(self, channel: str, on: bool = True) -> None:
         pubsub = self._pubsub

@@ -198,6 +198,38 @@ async def test_a_rotation_on_one_process_ends_the_old_keys_connections_on_anothe
         c.close()
 
 
+async def test_a_rotation_told_while_a_process_was_not_listening_still_ends_there(
+        servers, http_client, redis_server):  # noqa: F811
+    import redis as redis_py
+
+    a, b = servers
+    origin = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{a.port}"}
+    claim = await http_client.fetch(HTTPRequest(
+        f"http://127.0.0.1:{a.port}/api/rooms/lost/claim", method="POST", body="{}",
+        headers=origin))
+    old = json.loads(claim.body)["teacher"].split("key=")[1]
+    leak = await join(b, "lost", "leak&key=" + old)
+    ann = await join(a, "lost", "ann")
+    await heard(b, "lost", 1)
+    other = redis_py.Redis.from_url(redis_server.url)
+    try:
+        assert other.client_kill_filter(_type="pubsub") >= 2  # every listener drops
+    finally:
+        other.close()
+    rotated = await http_client.fetch(HTTPRequest(  # told to nobody: B is not listening
+        f"http://127.0.0.1:{a.port}/api/rooms/lost/keys/rotate", method="POST", body="{}",
+        headers={**origin, "X-LANBoard-Key": old}))
+    assert rotated.code == 200
+    # B listens again, reads the keys, and ends the old link's connection.
+    assert (await leak.recv_type("error", timeout=8))["data"]["code"] == "keys_changed"
+    with pytest.raises(ConnectionError):
+        while True:
+            await leak.recv()
+    assert leak.conn.close_code == 4001
+    for c in (leak, ann):
+        c.close()
+
+
 async def test_garbage_in_redis_is_passed_over_and_the_board_goes_on(servers, redis_server):  # noqa: F811
     import redis as redis_py
 
