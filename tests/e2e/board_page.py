@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-#: The start of a pixel read: it first lets the renderer paint what it has been asked to (up
-#: to about a second: a laser or a live cursor may keep asking), so a read never races the
-#: next animation frame.
+#: The start of a pixel read: when the renderer has a frame coming, it lets that frame paint
+#: first (one frame only: a laser keeps asking for frames while it fades, and waiting for
+#: the renderer to be idle would wait its trail away), so a read never races that frame.
 PAINTED = """
   const renderer = window.__lanboard && window.__lanboard.renderer;
-  for (let i = 0; renderer && renderer.frameRequested && i < 60; i += 1) {
+  if (renderer && renderer.frameRequested) {
     await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
   }
 """
