@@ -1,4 +1,5 @@
-"""A board page reloaded in Chromium: what it downloads on the socket, first load and reload.
+"""A board page reloaded in Chromium: what it downloads on the socket, first load and reload,
+and what keeping the board's copy in IndexedDB costs the page.
 
 A board of N pen strokes (default 10,000; the recorded strokes of benchmarks/strokes/now.json,
 spread over the board) is imported; a page opens it (a full `sync`) and keeps it
@@ -6,10 +7,19 @@ spread over the board) is imported; a page opens it (a full `sync`) and keeps it
 figures: the message bytes the page received on its socket each time (after inflating: the
 page's view, so permessage-deflate does not hide the difference), the share of the first
 load, whether it resumed, and how long until the board was on screen and until it was live.
-With --ref-src the same is run on another checkout (today's page downloads the whole board
-again on every reload).
 
-Run: python -m benchmarks.page_rejoin [--strokes N] [--ref-src /tmp/ref-41f1ff6] [--json]
+The copy's cost, on a browser profile on disk (a persistent context, as a tablet's browser
+keeps it): three times, one save right after one new stroke (`save(true)` of the page's
+test hook): its main-thread part (the call up to its first await, where `put` clones what it
+is given), the whole save until the transaction completes, and the longest the main thread
+was held meanwhile (a MessageChannel ping loop runs through the save); one whole write of the
+board (`BoardCache.save`, what a sync costs); and after the reload, one read of the copy
+(`BoardCache.load`) with the same probe.
+With --ref-src the same is run on another checkout: today's page (41f1ff6) downloads the
+whole board again on every reload; a checkout of the whole-board write (the commit before the
+copy was written by change) compares the saves.
+
+Run: python -m benchmarks.page_rejoin [--strokes N] [--ref-src /tmp/ref-wholecopy] [--json]
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import tempfile
 import time
 import urllib.request
@@ -79,53 +90,154 @@ def open_and_time(page: Any, url: str) -> tuple[float, float]:
     return shown, time.perf_counter() - t0
 
 
-def measure(browser: Any, base: str, n: int) -> dict[str, Any]:
+#: The longest stretch the main thread was held while `run` went on: a MessageChannel ping
+#: loop answers between tasks, so a gap between two pings is a task that ran that long.
+PROBE = """
+  let block = 0;
+  let last = performance.now();
+  let on = true;
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => {
+    const t = performance.now();
+    block = Math.max(block, t - last);
+    last = t;
+    if (on) ch.port2.postMessage(0);
+  };
+  ch.port2.postMessage(0);
+  await new Promise((r) => setTimeout(r, 30));
+  block = 0;
+  const out = await run();
+  on = false;
+  ch.port1.close();
+  out.block = block;
+  return out;
+"""
+
+#: One save of the copy now: the call up to its first await, the whole save, the probe.
+SAVE_JS = """async () => {
+  const s = window.__lanboard.boardCache ? await window.__lanboard.boardCache : null;
+  if (!s || !s.save) return null;
+  const run = async () => {
+    const saves = s.saves;
+    const t0 = performance.now();
+    const p = s.save(true);
+    const sync = performance.now() - t0;
+    await p;
+    return { sync, whole: performance.now() - t0, saves: s.saves - saves,
+             wrote: s.lastWrite || null };
+  };""" + PROBE + "}"
+
+#: One whole write of the board as the page holds it (a sync's rewrite), with the probe.
+FULL_JS = """async (room) => {
+  const { openCache } = await import('/static/app/boardcache.js');
+  const cache = await openCache();
+  if (!cache) return null;
+  const lb = window.__lanboard;
+  const run = async () => {
+    const t0 = performance.now();
+    const p = cache.save(room, lb.scene.seq, [...lb.scene.confirmed.values()],
+                         lb.session.origin);
+    const sync = performance.now() - t0;
+    const ok = await p;
+    return { sync, whole: performance.now() - t0, ok };
+  };""" + PROBE + "}"
+
+#: One read of the copy, as the page's join does it, with the probe.
+LOAD_JS = """async (room) => {
+  const { openCache } = await import('/static/app/boardcache.js');
+  const cache = await openCache();
+  if (!cache) return null;
+  const run = async () => {
+    const t0 = performance.now();
+    const kept = await cache.load(room);
+    return { whole: performance.now() - t0, elements: kept ? kept.elements.length : 0 };
+  };""" + PROBE + "}"
+
+
+def draw_stroke(page: Any, k: int) -> None:
+    y = 100 + (k % 20) * 20
+    page.mouse.move(100, y)
+    page.mouse.down()
+    for i in range(1, 20):
+        page.mouse.move(100 + i * 8, y + (i % 4) * 3)
+    page.mouse.up()
+    page.wait_for_function("() => window.__lanboard.scene.settled", timeout=30000)
+
+
+def saves_after_a_stroke(page: Any, other: Any, count: int = 3) -> list[dict[str, Any]]:
+    """`count` saves, each right after one new stroke of the other page has arrived."""
+    out: list[dict[str, Any]] = []
+    for k in range(count * 3):
+        if len(out) == count:
+            break
+        draw_stroke(other, k)
+        seq = other.evaluate("() => window.__lanboard.scene.seq")
+        page.wait_for_function(f"() => window.__lanboard.scene.seq >= {seq}", timeout=30000,
+                               polling=5)
+        r = page.evaluate(SAVE_JS)
+        wrote = r.get("wrote") if r else None
+        # A paced save of the page that got there first leaves this one nothing to put.
+        if r and r["saves"] == 1 and (wrote is None or (wrote["puts"] and not wrote["full"])):
+            out.append(r)
+    return out
+
+
+def measure(pw: Any, browser: Any, base: str, n: int) -> dict[str, Any]:
     room = "rejoin-bench"
     import_board(base, room, board(n))
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    wire = Wire(page)
-    url = f"{base}/room/{room}?name=ana"
-    first_shown, first_live = open_and_time(page, url)
-    first_bytes, first_kind = wire.take()
-    # The copy is written as the page does it: the time is the main thread's and the disk's.
-    kept, save_ms = page.evaluate("""async () => {
-      const s = window.__lanboard.boardCache ? await window.__lanboard.boardCache : null;
-      const t0 = performance.now();
-      if (s && s.save) await s.save(true);
-      return [s ? s.saves : 0, performance.now() - t0];
-    }""")
-    other = browser.new_context(viewport=VIEWPORT).new_page()
-    other.goto(f"{base}/room/{room}?name=ben")
-    other.wait_for_function("() => window.__lanboard && window.__lanboard.ready",
-                            timeout=120000)
-    page.goto("about:blank")
-    for k in range(5):  # ben draws while ana is away
-        other.mouse.move(100, 100 + k * 20)
-        other.mouse.down()
-        for i in range(1, 20):
-            other.mouse.move(100 + i * 8, 100 + k * 20 + (i % 4) * 3)
-        other.mouse.up()
-    other.wait_for_function("() => window.__lanboard.scene.settled", timeout=30000)
-    wire.take()
-    again_shown, again_live = open_and_time(page, url)
-    again_bytes, again_kind = wire.take()
-    since = "since=" in (wire.urls[-1] if wire.urls else "")
-    context.close()
-    other.context.close()
+    profile = tempfile.mkdtemp(prefix="lb-rejoin-profile-")
+    # A browser profile on disk, so IndexedDB writes and reads go to files as on a tablet.
+    context = pw.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True, args=ARGS, viewport=VIEWPORT)
+    other_context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        wire = Wire(page)
+        url = f"{base}/room/{room}?name=ana"
+        first_shown, first_live = open_and_time(page, url)
+        first_bytes, first_kind = wire.take()
+        kept = page.evaluate("async () => { const s = window.__lanboard.boardCache;"
+                             " return Boolean(s && (await s).save); }")
+        other = other_context.new_page()
+        other.goto(f"{base}/room/{room}?name=ben")
+        other.wait_for_function("() => window.__lanboard && window.__lanboard.ready",
+                                timeout=120000)
+        stroke_saves = saves_after_a_stroke(page, other) if kept else []
+        full_save = page.evaluate(FULL_JS, room) if kept else None
+        page.goto("about:blank")
+        for k in range(5):  # ben draws while ana is away
+            draw_stroke(other, k + 10)
+        wire.take()
+        again_shown, again_live = open_and_time(page, url)
+        again_bytes, again_kind = wire.take()
+        since = "since=" in (wire.urls[-1] if wire.urls else "")
+        load = page.evaluate(LOAD_JS, room) if kept else None
+    finally:
+        context.close()
+        other_context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in stroke_saves) if stroke_saves else 0.0
+
     return {"strokes": n, "first": {"bytes": first_bytes, "kind": first_kind,
                                     "shown_s": first_shown, "live_s": first_live},
             "reload": {"bytes": again_bytes, "kind": again_kind, "since": since,
                        "shown_s": again_shown, "live_s": again_live},
-            "kept": bool(kept), "save_ms": save_ms,
+            "kept": kept, "save_ms": full_save["whole"] if full_save else 0.0,
+            "full_save": full_save,
+            "stroke_save": {"samples": len(stroke_saves), "sync_ms": median("sync"),
+                            "whole_ms": median("whole"), "block_ms": median("block"),
+                            "wrote": stroke_saves[-1]["wrote"] if stroke_saves else None},
+            "load": load,
             "share": again_bytes / first_bytes if first_bytes else 0.0}
 
 
-def run(src: Path, n: int, browser: Any) -> dict[str, Any]:
+def run(src: Path, n: int, pw: Any, browser: Any) -> dict[str, Any]:
     data = tempfile.mkdtemp(prefix="lb-rejoin-")
     proc, base = start_server(src, data)
     try:
-        return measure(browser, base, n)
+        return measure(pw, browser, base, n)
     finally:
         stop(proc)
         shutil.rmtree(data, ignore_errors=True)
@@ -145,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for label, src in [("now", ROOT)] + (
                     [("ref", args.ref_src.resolve())] if args.ref_src else []):
-                results[label] = run(src, args.strokes, browser)
+                results[label] = run(src, args.strokes, pw, browser)
         finally:
             browser.close()
     if args.json:
@@ -157,8 +269,19 @@ def main(argv: list[str] | None = None) -> int:
               f"({f['kind']}), on screen {f['shown_s']:.2f} s, live {f['live_s']:.2f} s; "
               f"reload {a['bytes'] / 1e3:.1f} kB ({a['kind']}, since={a['since']}), "
               f"{100 * r['share']:.2f} % of the first, on screen {a['shown_s']:.2f} s, "
-              f"live {a['live_s']:.2f} s" + (f"; writing the copy took {r['save_ms']:.0f} ms"
-                                             if r["kept"] else ""))
+              f"live {a['live_s']:.2f} s")
+        if not r["kept"]:
+            continue
+        fs, ss, ld = r["full_save"], r["stroke_save"], r["load"]
+        print(f"  a whole write of the copy: {fs['sync']:.0f} ms on the main thread up to its "
+              f"first await, {fs['whole']:.0f} ms until on disk, main thread held at most "
+              f"{fs['block']:.0f} ms")
+        print(f"  a save after one new stroke (median of {ss['samples']}): "
+              f"{ss['sync_ms']:.1f} ms up to its first await, {ss['whole_ms']:.1f} ms until on "
+              f"disk, main thread held at most {ss['block_ms']:.1f} ms; wrote {ss['wrote']}")
+        if ld:
+            print(f"  reading the copy back: {ld['whole']:.0f} ms for {ld['elements']} "
+                  f"elements, main thread held at most {ld['block']:.0f} ms")
     return 0
 
 

@@ -13,26 +13,28 @@
 // a resume carries them. The last MAX_BOARDS boards are kept, least recently used first out.
 // Without IndexedDB (private windows, a blocked or broken database) the page joins as before.
 //
-// The copy is written by change (schema 2): each element is its own row in ELEMENTS, keyed
-// [boardId, elementId], and each board has one small row in BOARDS (seq, origin, usedAt and
-// the board order as an array of ids). The scene replaces a confirmed element's object on
-// every change and never mutates one (scene/incoming.js: an append makes a new object even
-// when it grows the points array in place), so a save compares each element by identity
-// with what it last wrote and puts only the changed ones, deletes the ones gone, and writes
-// the board row, all in one transaction: a closed tab leaves the old copy or the new one,
-// never a mix. The structured clone of what `put` is given runs at once on the main thread,
-// so one new stroke on a 10,000-stroke board now clones one stroke and the order, not the
-// 15 MB board. Schema 1's rows (the whole board in one row) are dropped on the upgrade:
-// converting them would clone every kept board inside the open, within OPEN_TIMEOUT_MS, on
-// the page's first load; dropping costs that board one full sync, once.
+// The copy is written by change (schema 2): the elements are kept in rows of a few dozen in
+// ELEMENTS, keyed [boardId, row number] (boardrows.js says which and why), and each board has
+// one small row in BOARDS (seq, origin, usedAt and the board order as an array of ids). A
+// save puts only the rows holding an element whose object changed since it last wrote them
+// (the scene replaces a confirmed element's object on every change and never mutates one:
+// scene/incoming.js, where an append makes a new object even when it grows the points array
+// in place), deletes the rows left empty and writes the board row, all in one transaction: a
+// closed tab leaves the old copy or the new one, never a mix. The structured clone of what
+// `put` is given runs at once on the main thread, so one new stroke on a 10,000-stroke board
+// clones one row and the order, not the 15 MB board. Schema 1's rows (the whole board in one
+// row) are dropped on the upgrade: converting them would clone every kept board inside the
+// open, within OPEN_TIMEOUT_MS, on the page's first load; dropping costs that board one full
+// sync, once.
 
+import { chunked, keptBoard, WrittenRows } from './boardrows.js';
 import { cleanOrigin } from './session.js';
 
 const DB_NAME = 'lanboard';
 const DB_VERSION = 2;
 /** One row per board: {id, seq, origin, usedAt, order: [element ids, bottom first]}. */
 const BOARDS = 'boards';
-/** One row per element: the element itself, under the key [boardId, elementId]. */
+/** Rows of elements (arrays of up to ROW_ELEMENTS), under the key [boardId, row number]. */
 const ELEMENTS = 'elements';
 /** Boards kept in this browser; opening a board makes it the most recent. */
 export const MAX_BOARDS = 20;
@@ -63,59 +65,9 @@ function done(tx) {
   });
 }
 
-/** Every element row of board `id`: element ids are strings, and any array sorts above. */
+/** Every element row of board `id`: row numbers are numbers, and any array sorts above. */
 function boardRows(id) {
   return IDBKeyRange.bound([id], [id, []]);
-}
-
-/**
- * What a save writes (pure). `written`: id -> the element object last written; `board`: the
- * confirmed board as [id, element] pairs in board order. Returns the elements to put (new or
- * replaced objects), the ids to delete, the order, how many were kept as they are, and the
- * map that is `written` once this save is on disk.
- */
-export function changesSince(written, board) {
-  const puts = [];
-  const order = [];
-  const next = new Map();
-  let kept = 0;
-  for (const [id, el] of board) {
-    order.push(id);
-    next.set(id, el);
-    if (written.get(id) === el) kept += 1;
-    else puts.push(el);
-  }
-  const deletes = [];
-  if (written.size > kept) for (const id of written.keys()) if (!next.has(id)) deletes.push(id);
-  return { puts, deletes, order, kept, next };
-}
-
-/**
- * The kept board from its board row and its element rows (pure): {seq, origin, elements in
- * the row's order}, or null for anything inconsistent (no row, a bad seq or origin, a bad
- * or doubled element row, an element missing from the rows or from the order).
- */
-export function keptBoard(row, elements) {
-  if (!row || typeof row !== 'object' || !Number.isInteger(row.seq) || row.seq < 1
-      || !cleanOrigin(row.origin) || !Array.isArray(row.order) || !Array.isArray(elements)
-      || row.order.length !== elements.length) {
-    return null;
-  }
-  const byId = new Map();
-  for (const el of elements) {
-    if (!el || typeof el !== 'object' || typeof el.id !== 'string' || byId.has(el.id)) {
-      return null;
-    }
-    byId.set(el.id, el);
-  }
-  const ordered = [];
-  for (const id of row.order) {
-    const el = byId.get(id);
-    if (el === undefined) return null; // missing, or named twice in the order
-    byId.delete(id);
-    ordered.push(el);
-  }
-  return { seq: row.seq, origin: row.origin, elements: ordered };
 }
 
 /** The database, or null when this browser has none or refuses it. */
@@ -153,24 +105,26 @@ export class BoardCache {
     this.db = db;
   }
 
-  /** {seq, elements, origin} kept for board `id`, or null (see keptBoard). */
+  /** {seq, elements, origin, rows} kept for board `id`, or null (see keptBoard). */
   async load(id) {
     try {
       const tx = this.db.transaction([BOARDS, ELEMENTS], 'readonly');
-      const [row, elements] = await Promise.all([
+      const elements = tx.objectStore(ELEMENTS);
+      const [row, keys, values] = await Promise.all([
         request(tx.objectStore(BOARDS).get(id)),
-        request(tx.objectStore(ELEMENTS).getAll(boardRows(id))),
+        request(elements.getAllKeys(boardRows(id))),
+        request(elements.getAll(boardRows(id))),
       ]);
-      return keptBoard(row, elements);
+      return keptBoard(row, keys, values);
     } catch {
       return null;
     }
   }
 
   /**
-   * Writes a change of board `id` in one transaction: `puts` (elements), `deletes` (ids) and
-   * the board row ({seq, origin, order}); `full` first deletes every element row of the board
-   * instead of `deletes`. Then forgets the least recently used boards past MAX_BOARDS, their
+   * Writes a change of board `id` in one transaction: `puts` ([n, elements] rows), `deletes`
+   * (row numbers) and the board row ({seq, origin, order}); `full` first deletes every
+   * element row of the board instead of `deletes`. Then forgets the least recently used boards past MAX_BOARDS, their
    * element rows too. Everything `put` is given is cloned before this returns its promise.
    * Resolves true once on disk; false when nothing was written (a full disk, a closed
    * database: the page goes on, and the copy on disk is the one before).
@@ -184,8 +138,8 @@ export class BoardCache {
       const boards = tx.objectStore(BOARDS);
       const elements = tx.objectStore(ELEMENTS);
       if (full) elements.delete(boardRows(id));
-      else for (const elId of deletes) elements.delete([id, elId]);
-      for (const el of puts) elements.put(el, [id, el.id]);
+      else for (const n of deletes) elements.delete([id, n]);
+      for (const [n, els] of puts) elements.put(els, [id, n]);
       boards.put({ id, seq, origin: cleanOrigin(origin), usedAt: Date.now(), order });
       return this._evict(boards, elements, id).then(() => finished).then(() => true, () => false);
     } catch {
@@ -212,8 +166,8 @@ export class BoardCache {
 
   /** Keeps board `id` as `elements` (a whole rewrite of its rows). */
   save(id, seq, elements, origin) {
-    return this.write(id, { seq, origin, order: elements.map((el) => el.id), puts: elements,
-      full: true });
+    return this.write(id, { seq, origin, order: elements.map((el) => el.id),
+      puts: chunked(elements), full: true });
   }
 
   async forget(id) {
@@ -234,7 +188,12 @@ export class BoardCache {
  * Resolves with what happened, for the page's test hook.
  */
 export async function joinWithCache({ roomId, scene, session, renderer, open = openCache }) {
-  const state = { cache: null, restored: 0, restoredSeq: 0, saves: 0 };
+  // For the page's test hook: `rows` sums up the saves: elements written because new or
+  // replaced (`changed`) and gone (`removed`), element rows put and deleted, and the saves
+  // that rewrote the board's rows whole.
+  const state = { cache: null, restored: 0, restoredSeq: 0, saves: 0,
+    rows: { changed: 0, removed: 0, puts: 0, deletes: 0, rewrites: 0 } };
+  let keptRows = null;
   let cache = null;
   try {
     cache = await open();
@@ -252,6 +211,7 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
       session.origin = kept.origin; // the rejoin names the board this seq was counted on
       state.restored = kept.elements.length;
       state.restoredSeq = kept.seq;
+      keptRows = kept.rows;
       // The page's first view (fit to the drawing) follows the kept board as after a sync.
       session.stats.syncReceivedAt = performance.now();
       session.stats.syncToFrameMs = null;
@@ -263,41 +223,42 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   if (!cache) return state;
   let savedSeq = state.restoredSeq;
   let savedOrigin = session.origin;
-  // What the board's rows on disk hold: id -> the very element object written (the kept
-  // copy's own objects after a restore). Not `trusted` (no copy read, or a bad one): the
-  // next save rewrites the board's rows whole.
-  let written = new Map();
-  let trusted = false;
-  if (state.restoredSeq) {
-    written = new Map([...scene.confirmed]);
-    trusted = true;
-  }
+  // What the board's rows on disk hold (the kept copy's own objects after a restore). Not
+  // `trusted` (no copy read, or a bad one): the next save rewrites the board's rows whole.
+  const written = keptRows ? WrittenRows.of(keptRows) : new WrittenRows();
+  let trusted = Boolean(keptRows);
   let saving = null;
   let nextAt = 0;
   const write = async () => {
     const { seq } = scene;
     const { origin } = session;
     const t0 = performance.now();
-    const whole = !trusted || origin !== savedOrigin;
-    const plan = changesSince(whole ? new Map() : written, scene.confirmed);
+    let plan = written.plan(scene.confirmed, !trusted || origin !== savedOrigin);
     // After a sync (or a clear) no element is the object written: the board's rows are
-    // rewritten whole, which also drops any row the map does not know of.
-    const full = whole || (plan.kept === 0 && written.size > 0);
+    // rewritten whole, which also drops any row the plan does not know of.
+    if (!plan.full && plan.kept === 0 && written.els.size > 0) {
+      plan = written.plan(scene.confirmed, true);
+    }
     const writing = cache.write(roomId, { seq, origin, order: plan.order, puts: plan.puts,
-      deletes: plan.deletes, full });
+      deletes: plan.deletes, full: plan.full });
     // The part of a save that holds the main thread: the plan and the clones of the puts.
     state.lastSaveSyncMs = performance.now() - t0;
     const ok = await writing;
     if (ok) {
-      written = plan.next;
+      written.apply(plan);
       trusted = true;
       savedSeq = seq;
       savedOrigin = origin;
       state.saves += 1;
+      state.rows.changed += plan.changed;
+      state.rows.removed += plan.removed.length;
+      state.rows.puts += plan.puts.length;
+      state.rows.deletes += plan.deletes.length;
+      state.rows.rewrites += plan.full ? 1 : 0;
     }
     // A failed transaction leaves the rows as they were, so `written` still holds.
-    state.lastWrite = { ok, full, puts: plan.puts.length, deletes: full ? 0 : plan.deletes.length,
-      elements: plan.order.length, seq };
+    state.lastWrite = { ok, full: plan.full, changed: plan.changed, puts: plan.puts.length,
+      deletes: plan.deletes.length, elements: plan.order.length, seq };
     const took = performance.now() - t0;
     state.lastSaveMs = took;
     nextAt = performance.now() + Math.max(SAVE_EVERY_MS, took / SAVE_SHARE);

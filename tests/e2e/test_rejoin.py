@@ -1,15 +1,19 @@
 """Rejoining without a full download (issue 17), in Chromium against the real server: a
 reloaded page draws the board it kept in IndexedDB and resumes with `?since=SEQ`, so the
 server sends `resume` and only the changes missed; a sync replaces what was kept; a page
-without IndexedDB joins as before; a dropped socket reconnects with `since` too."""
+without IndexedDB joins as before; a dropped socket reconnects with `since` too. The copy is
+written by change: its rows are the server's board after draws, an update, an order and an
+erase, each save putting only what changed; a copy of the old one-row format is dropped."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from typing import Any
 
 from board_page import drag, open_board, settled, wait_ready
+from rawws import RawWS
 
 STROKES = 250
 
@@ -67,6 +71,30 @@ def kept(page: Any) -> dict[str, Any]:
       return {cache: s.cache, restored: s.restored, restoredSeq: s.restoredSeq,
               saves: s.saves};
     }"""))
+
+
+def export(base: str, room: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{base}/api/rooms/{room}/export?format=json",
+                                timeout=10) as res:
+        return list(json.load(res)["elements"])
+
+
+#: The board's rows in IndexedDB as they are: its board row and its element rows' keys and
+#: values (schema 2 of static/app/boardcache.js).
+ROWS_JS = """async (room) => {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('lanboard');
+    r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  const tx = db.transaction(['boards', 'elements'], 'readonly');
+  const ask = (q) => new Promise((ok) => { q.onsuccess = () => ok(q.result); });
+  const range = IDBKeyRange.bound([room], [room, []]);
+  const [row, keys, values, stores] = [
+    await ask(tx.objectStore('boards').get(room)),
+    await ask(tx.objectStore('elements').getAllKeys(range)),
+    await ask(tx.objectStore('elements').getAll(range)), [...db.objectStoreNames]];
+  const version = db.version;
+  db.close();
+  return { row, keys, values, stores, version };
+}"""
 
 
 def test_a_reloaded_page_resumes_with_since_and_only_the_missed_changes(
@@ -192,7 +220,110 @@ def test_the_copy_keeps_the_last_20_boards(board_server: Any, new_context: Any) 
       await cache.load('b3');  // loading does not count as use: saving does
       const ids = [];
       for (let i = 0; i < MAX_BOARDS + 3; i += 1) if (await cache.load(`b${i}`)) ids.push(i);
-      return { ids, bad: await cache.load('nothing'), max: MAX_BOARDS };
+      // The evicted boards' element rows went with their board rows.
+      const keys = await new Promise((ok) => { const q = cache.db.transaction('elements')
+        .objectStore('elements').getAllKeys(); q.onsuccess = () => ok(q.result); });
+      return { ids, bad: await cache.load('nothing'), max: MAX_BOARDS,
+               rows: keys.map((k) => k[0]).sort() };
     }""")
     assert kept_ids["max"] == 20 and kept_ids["bad"] is None
     assert kept_ids["ids"] == list(range(3, 23)), kept_ids
+    assert kept_ids["rows"] == sorted(f"b{i}" for i in range(3, 23)), kept_ids
+
+
+def rows_written(page: Any) -> dict[str, int]:
+    return dict(page.evaluate("async () => (await window.__lanboard.boardCache).rows"))
+
+
+def test_the_copy_is_written_by_change_and_a_reload_resumes_on_it(
+        board_server: Any, new_context: Any) -> None:
+    room = "rejoin-rows"
+    import_strokes(board_server.url, room, 12)
+    page = open_board(new_context(), board_server.url, room, "fa")
+    kept(page)
+    before = rows_written(page)
+    # No copy yet: written whole, twelve strokes in one row.
+    assert before["rewrites"] == 1 and before["changed"] == 12 and before["puts"] == 1, before
+
+    # Another client draws, moves, reorders and erases.
+    ws = RawWS(board_server.port, f"/ws/{room}?userId=gu&v=2")
+    ws.recv()
+    ws.send("draw", {"id": "n1", "elementType": "path", "strokeColor": "#1e1e1e",
+                     "strokeWidth": 2, "points": [[10, 10], [30, 40], [50, 45]]})
+    ws.send("update", {"ids": ["s7"], "move": [15, 25]})
+    ws.send("order", {"ids": ["s5"], "to": "front"})
+    ws.send("erase", {"ids": ["s3"]})
+    seq = 0
+    deadline = time.monotonic() + 10
+    while not seq and time.monotonic() < deadline:
+        seq = max([m["seq"] for m in ws.recv(2) if m["type"] == "erase"] or [0])
+    ws.close()
+    assert seq
+    page.wait_for_function(f"() => window.__lanboard.scene.seq === {seq}")
+    state = kept(page)
+    written = rows_written(page)
+    # Each change wrote its one element once (the order replaced no object), s3 is gone, and
+    # nothing was rewritten whole.
+    delta = {k: written[k] - before[k] for k in written}
+    assert {k: delta[k] for k in ("changed", "removed", "rewrites", "deletes")} == \
+        {"changed": 2, "removed": 1, "rewrites": 0, "deletes": 0}, (before, written)
+
+    server = export(board_server.url, room)
+    ids = [e["id"] for e in server]
+    assert ids[-1] == "s5" and "s3" not in ids and "n1" in ids
+    rows = page.evaluate(ROWS_JS, room)
+    assert rows["row"]["seq"] == seq and rows["row"]["order"] == ids
+    assert rows["keys"] == [[room, 0]]  # one row of elements (up to 50 a row)
+    by_id = {e["id"]: e for row in rows["values"] for e in row}
+    assert sorted(by_id) == sorted(ids)
+    moved = next(e for e in server if e["id"] == "s7")
+    assert by_id["s7"]["points"] == moved["points"]
+    assert by_id["s7"]["points"][0] == [245, 65]  # (230, 40) moved by (15, 25)
+
+    wire = Wire(page)
+    page.reload()
+    state = kept(page)
+    assert state["restored"] == len(ids) and state["restoredSeq"] == seq, state
+    wait_ready(page)
+    assert f"since={seq}" in wire.urls[0] and wire.kinds()[0] == "resume", wire.kinds()
+    assert [e[0] for e in board_model(page)] == ids
+    assert page.errors == []
+
+
+def test_a_copy_of_the_old_one_row_format_is_dropped(board_server: Any,
+                                                    new_context: Any) -> None:
+    room = "rejoin-old-row"
+    import_strokes(board_server.url, room, 3)
+    context = new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{board_server.url}/")
+    # Schema 1 as the page kept it before: the whole board in one row of the store 'boards'.
+    page.evaluate("""async (room) => {
+      const db = await new Promise((ok) => { const r = indexedDB.open('lanboard', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('boards', { keyPath: 'id' });
+        r.onsuccess = () => ok(r.result); });
+      const tx = db.transaction('boards', 'readwrite');
+      tx.objectStore('boards').put({ id: room, seq: 2, usedAt: Date.now(), origin: 'a1b2',
+        elements: [{ id: 'ghost', elementType: 'line', strokeColor: '#000', strokeWidth: 2,
+                     x1: 0, y1: 0, x2: 9, y2: 9, userId: 'x' }] });
+      await new Promise((ok) => { tx.oncomplete = ok; });
+      db.close();
+    }""", room)
+    wire = Wire(page)
+    page.goto(f"{board_server.url}/room/{room}?name=ha")
+    state = kept(page)
+    assert state["cache"] == "indexeddb" and state["restored"] == 0, state
+    wait_ready(page)
+    assert "since=" not in wire.urls[0] and wire.kinds()[0] == "sync"
+    assert [e[0] for e in board_model(page)] == ["s0", "s1", "s2"]
+    kept(page)
+    rows = page.evaluate(ROWS_JS, room)
+    assert rows["version"] == 2 and sorted(rows["stores"]) == ["boards", "elements"]
+    assert "elements" not in rows["row"] and rows["row"]["order"] == ["s0", "s1", "s2"]
+    wire.reset()
+    page.reload()
+    wait_ready(page)
+    assert wire.kinds()[0] == "resume"
+    assert errors == []
