@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 from tornado import httputil
 
-from lanboard import assetapi, boardapi, limits
+from lanboard import assetapi, boardapi, keyapi, limits
 from lanboard.boardnames import routes as name_routes
 from lanboard.guard import AccessLog, Guard, HostAllowlist, RejectionLog
 from lanboard.hub import Hub
@@ -89,6 +89,7 @@ def make_app(hub: Hub, lan: LanPresence | None = None, guard: Guard | None = Non
         *name_routes(hub, guard),
         *net_routes(lan),
         *boardapi.routes(hub, guard),
+        *keyapi.routes(hub, guard),
         *assetapi.routes(hub, guard),
     ]
     return LanboardApp(

@@ -379,83 +379,6 @@ def _loopback(ip: str | None) -> bool:
     return bool((mapped or address).is_loopback)
 
 
-class KeysHandler(BoardHandler):
-    """The board's three links: `/room/{id}` (student), `?key=VIEWER` and `?key=TEACHER`."""
-
-    def links(self, room: Room, rotate: bool = False) -> dict[str, str] | None:
-        try:
-            teacher, viewer = self.hub.ensure_keys(room, rotate)
-        except StoreError as exc:
-            self.fail(503, "storage_error", str(exc))
-            return None
-        page = f"{self.request.protocol}://{self.request.host}/room/{room.id}"
-        return {"teacher": f"{page}?key={teacher}", "student": page,
-                "viewer": f"{page}?key={viewer}"}
-
-
-class LinksHandler(KeysHandler):
-    """GET: only the machine LANBoard runs on may ask (it opens the teacher link)."""
-
-    def get(self, room_id: str) -> None:
-        if not self.good_id(room_id):
-            return
-        if not _loopback(self.request.remote_ip):
-            self.fail(403, "forbidden", "only the machine LANBoard runs on gets a board's links")
-            return
-        room = self.load(room_id)
-        if room is None:
-            return
-        found = self.links(room)
-        if found is not None:
-            self.finish(found)
-
-
-class ClaimHandler(KeysHandler):
-    """POST: whoever creates a board from the landing page becomes its teacher, once."""
-
-    def post(self, room_id: str) -> None:
-        if not self.good_id(room_id) or not self.same_origin_json():
-            return
-        try:
-            taken = self.hub.access(room_id).teacher_key is not None
-        except StoreError as exc:
-            self.fail(503, "storage_error", str(exc))
-            return
-        if taken:
-            self.fail(409, "taken", "this board already has a teacher")
-            return
-        room = self.load(room_id)
-        if room is None:
-            return
-        if room.keys is not None:  # claimed while it was loading
-            self.fail(409, "taken", "this board already has a teacher")
-            return
-        found = self.links(room)
-        if found is not None:
-            self.set_status(201)
-            self.finish(found)
-
-
-class RotateHandler(KeysHandler):
-    """POST with the teacher key: new keys; old links stop working for new connections."""
-
-    def post(self, room_id: str) -> None:
-        if not self.good_id(room_id) or not self.same_origin_json():
-            return
-        role = self.role(room_id)
-        if role is None:
-            return
-        if role != "teacher":
-            self.fail(403, "forbidden", "only the teacher may rotate the keys")
-            return
-        room = self.load(room_id)
-        if room is None:
-            return
-        found = self.links(room, rotate=True)
-        if found is not None:
-            self.finish(found)
-
-
 def routes(hub: Hub, guard: Guard) -> list[Any]:
     args = {"hub": hub, "guard": guard}
     return [
@@ -465,9 +388,6 @@ def routes(hub: Hub, guard: Guard) -> list[Any]:
         (r"/api/rooms/([^/]+)/export", ExportHandler, args),
         (r"/api/rooms/([^/]+)/changes", ChangesHandler, args),
         (r"/api/rooms/([^/]+)/import", ImportHandler, args),
-        (r"/api/rooms/([^/]+)/links", LinksHandler, args),
-        (r"/api/rooms/([^/]+)/claim", ClaimHandler, args),
-        (r"/api/rooms/([^/]+)/keys/rotate", RotateHandler, args),
     ]
 
 

@@ -460,3 +460,17 @@ async def test_settings_outlive_the_change_log(http_server_client, connect, hub:
     assert again.settings["locked"] is True and again.settings["allowLaser"] is True
     assert again.teacher_joined is True
     assert fresh.role_for("rs", teacher_key) == "teacher"
+
+
+async def test_the_role_a_key_gives_is_told_over_http(http_server_client):
+    teacher, viewer = await keys(http_server_client, "who")
+    for key, role in ((None, "student"), (teacher, "teacher"), (viewer, "viewer")):
+        headers = {"X-LANBoard-Key": key} if key else {}
+        resp = await fetch(http_server_client, "/api/rooms/who/role", headers=headers)
+        assert resp.code == 200 and json.loads(resp.body) == {"role": role}, resp.body
+        assert resp.headers["Cache-Control"] == "no-store"
+    resp = await fetch(http_server_client, "/api/rooms/who/role",
+                       headers={"X-LANBoard-Key": teacher[:-1] + "x"})
+    assert resp.code == 403 and json.loads(resp.body)["error"] == "bad_key"
+    resp = await fetch(http_server_client, "/api/rooms/%00bad/role")
+    assert resp.code == 400, resp.body

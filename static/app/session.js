@@ -68,6 +68,7 @@ export class Session {
    * @param {(state: string, detail?: object) => void} o.onState connection state for the UI
    */
   constructor({ roomId, name, scene, notice, changed, onState, key = '' }) {
+    this.roomId = roomId;
     this.scene = scene;
     this.notice = notice;
     this.changed = changed;
@@ -132,8 +133,35 @@ export class Session {
         if (state !== 'open') this.ready = false;
         if (state === 'replaced' && this._replaced(detail)) return;
         onState(state, detail);
+        if (state === 'reconnecting') this._checkKey(detail);
       },
     );
+  }
+
+  /**
+   * A page opened on a link whose key no longer works (the teacher made new links before it
+   * was opened, or it was mistyped) is refused at every upgrade with 403 `bad_key`, which a
+   * browser's WebSocket never shows. After two attempts that never connected, ask over HTTP
+   * once; a dead key is then the same as a replaced link: stop, say so, offer the way on.
+   */
+  async _checkKey(detail) {
+    if (!this.key || this.keptKey || this._keyChecked || this.net.connects > 0) return;
+    if (!detail || detail.attempt < 2) return;
+    this._keyChecked = true;
+    const key = this.key;
+    let dead = false;
+    try {
+      const res = await fetch(`/api/rooms/${encodeURIComponent(this.roomId)}/role`,
+        { headers: { 'X-LANBoard-Key': key }, cache: 'no-store' });
+      dead = res.status === 403 && (await res.json()).error === 'bad_key';
+    } catch {
+      return; // the server is not answering at all: the backoff goes on
+    }
+    if (!dead || this.key !== key || this.net.connects > 0) return;
+    this.net.stop();
+    const gone = { reason: 'this link no longer works' };
+    this.onReplaced(gone);
+    this._onState('replaced', gone);
   }
 
   /**

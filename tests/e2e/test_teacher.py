@@ -266,3 +266,16 @@ def test_new_links_reconnect_the_teacher_and_end_an_old_teacher_link(
     assert student.evaluate("() => window.__lanboard.net.connects") == 1  # never ended
     assert teacher.errors == [] and leak.errors == [] and student.errors == []
     assert tab.errors == []
+
+    # A page opened later on the dead link never connects (every upgrade is 403 bad_key,
+    # which a WebSocket does not show): it asks the server, stops, and offers the same way on.
+    late = new_context().new_page()
+    late.goto(f"{urls['teacher']}&name=Late")
+    late.wait_for_function("() => document.querySelector('#conn').dataset.state === 'replaced'",
+                           timeout=20000)
+    assert late.evaluate("() => window.__lanboard.net.connects") == 0
+    assert "ask the teacher for the new one" in late.inner_text("#conn-text")
+    late.click("#confirm-ok")
+    late.wait_for_function(
+        "() => window.__lanboard.ready && window.__lanboard.session.role === 'student'")
+    assert "key=" not in late.url
