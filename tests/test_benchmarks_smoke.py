@@ -174,6 +174,24 @@ def test_pen_stroke_benchmark_runs_tiny_and_reports_its_figures() -> None:
     assert now["max_curve_deviation_px"] <= 0.5
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_page_rejoin_benchmark_runs_tiny_and_reports_its_figures() -> None:
+    """benchmarks/page_rejoin.py on 60 strokes in Chromium: the reload resumes, and the save
+    after one new stroke wrote that one element, not the board."""
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.page_rejoin", "--tiny", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=80)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    now = json.loads(proc.stdout)["now"]
+    assert now["reload"]["kind"] == "resume" and now["reload"]["since"]
+    save = now["stroke_save"]
+    assert save["samples"] == 1 and save["wrote"]["changed"] == 1 and not save["wrote"]["full"]
+    assert now["full_save"]["ok"] and now["load"]["elements"] >= save["wrote"]["elements"] > 60
+
+
 def test_wifi_joiners_browser_parse_runs_the_pages_unpack_in_node() -> None:
     """wifi_clients.NodeParser (the "parsed as a browser would" figure): one node process
     parses a packed catch-up with JSON.parse and static/app/packing.js."""
