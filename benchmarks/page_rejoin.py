@@ -14,13 +14,15 @@ test hook): its main-thread part (the call up to its first await, where `put` cl
 is given), the whole save until the transaction completes, and the longest the main thread
 was held meanwhile (a MessageChannel ping loop runs through the save); one whole write of the
 board (`BoardCache.save`, what a sync costs); and after the reload, one read of the copy
-(`BoardCache.load`, the median of three) with the same probe.
+(`BoardCache.load`, the median of three) with the same probe. --rows also times reading the
+board back from a scratch database as one row, one row per element and rows of 50, 100 and
+250, and putting one row of each size (why the copy keeps rows of 50: boardrows.js).
 With --ref-src the same is run on another checkout: today's page (41f1ff6) downloads the
 whole board again on every reload; a checkout of the whole-board write (the commit before the
 copy was written by change) compares the saves.
 
 Run: python -m benchmarks.page_rejoin [--strokes N] [--ref-src /tmp/ref-wholecopy] [--json]
-     [--tiny]
+     [--tiny] [--rows]
 """
 
 from __future__ import annotations
@@ -161,6 +163,59 @@ LOAD_JS = """async (room) => {
   };""" + PROBE + "}"
 
 
+#: --rows: the page's board written to a scratch database as one row, one row per element and
+#: rows of 50, 100 and 250 elements; each read back three times (the median), and the main
+#: thread's time to put one row of each size (what a save after one stroke clones).
+ROW_SIZES_JS = """async () => {
+  const els = [...window.__lanboard.scene.confirmed.values()];
+  const sizes = [1, 50, 100, 250];
+  const name = 'lanboard-rows-bench';
+  const ask = (q) => new Promise((ok, no) => { q.onsuccess = () => ok(q.result);
+    q.onerror = () => no(q.error); });
+  const done = (tx) => new Promise((ok) => { tx.oncomplete = ok; });
+  const db = await new Promise((ok) => { const r = indexedDB.open(name, 1);
+    r.onupgradeneeded = () => {
+      for (const k of [0, ...sizes]) r.result.createObjectStore(`r${k}`);
+    };
+    r.onsuccess = () => ok(r.result); });
+  const tx = db.transaction(db.objectStoreNames, 'readwrite');
+  tx.objectStore('r0').put(els, ['b', 0]);
+  for (const k of sizes) {
+    for (let i = 0; i < els.length; i += k) {
+      tx.objectStore(`r${k}`).put(els.slice(i, i + k), ['b', i]);
+    }
+  }
+  await done(tx);
+  const range = IDBKeyRange.bound(['b'], ['b', []]);
+  const out = {};
+  for (const k of [0, ...sizes]) {
+    const took = [];
+    for (let r = 0; r < 3; r += 1) {
+      const t0 = performance.now();
+      await ask(db.transaction(`r${k}`).objectStore(`r${k}`).getAll(range));
+      took.push(performance.now() - t0);
+    }
+    took.sort((a, b) => a - b);
+    out[k ? `read_rows_of_${k}_ms` : 'read_one_row_ms'] = took[1];
+  }
+  for (const k of sizes) {
+    const took = [];
+    for (let r = 0; r < 3; r += 1) {
+      const t = db.transaction(`r${k}`, 'readwrite');
+      const t0 = performance.now();
+      t.objectStore(`r${k}`).put(els.slice(0, k), ['b', 0]);
+      took.push(performance.now() - t0);
+      await done(t);
+    }
+    took.sort((a, b) => a - b);
+    out[`put_row_of_${k}_ms`] = took[1];
+  }
+  db.close();
+  await ask(indexedDB.deleteDatabase(name));
+  return out;
+}"""
+
+
 def draw_stroke(page: Any, k: int) -> None:
     y = 100 + (k % 20) * 20
     page.mouse.move(100, y)
@@ -189,7 +244,8 @@ def saves_after_a_stroke(page: Any, other: Any, count: int = 3) -> list[dict[str
     return out
 
 
-def measure(pw: Any, browser: Any, base: str, n: int, samples: int = 3) -> dict[str, Any]:
+def measure(pw: Any, browser: Any, base: str, n: int, samples: int = 3,
+            row_sizes: bool = False) -> dict[str, Any]:
     room = "rejoin-bench"
     import_board(base, room, board(n))
     profile = tempfile.mkdtemp(prefix="lb-rejoin-profile-")
@@ -211,6 +267,7 @@ def measure(pw: Any, browser: Any, base: str, n: int, samples: int = 3) -> dict[
                                 timeout=120000)
         stroke_saves = saves_after_a_stroke(page, other, samples) if kept else []
         full_save = page.evaluate(FULL_JS, room) if kept else None
+        rows = page.evaluate(ROW_SIZES_JS) if row_sizes else None
         page.goto("about:blank")
         for k in range(samples + 2):  # ben draws while ana is away
             draw_stroke(other, k + 10)
@@ -238,15 +295,16 @@ def measure(pw: Any, browser: Any, base: str, n: int, samples: int = 3) -> dict[
             "stroke_save": {"samples": len(stroke_saves), "sync_ms": median("sync"),
                             "whole_ms": median("whole"), "block_ms": median("block"),
                             "wrote": stroke_saves[-1]["wrote"] if stroke_saves else None},
-            "load": load,
+            "load": load, "row_sizes": rows,
             "share": again_bytes / first_bytes if first_bytes else 0.0}
 
 
-def run(src: Path, n: int, pw: Any, browser: Any, samples: int = 3) -> dict[str, Any]:
+def run(src: Path, n: int, pw: Any, browser: Any, samples: int = 3,
+        row_sizes: bool = False) -> dict[str, Any]:
     data = tempfile.mkdtemp(prefix="lb-rejoin-")
     proc, base = start_server(src, data)
     try:
-        return measure(pw, browser, base, n, samples)
+        return measure(pw, browser, base, n, samples, row_sizes)
     finally:
         stop(proc)
         shutil.rmtree(data, ignore_errors=True)
@@ -259,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.add_argument("--tiny", action="store_true",
                    help="a smoke run: 60 strokes, one save after a stroke, this checkout only")
+    p.add_argument("--rows", action="store_true",
+                   help="also time reads and puts of the board in rows of 1, 50, 100, 250")
     args = p.parse_args(argv)
     if args.tiny:
         args.strokes, args.ref_src = 60, None
@@ -270,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for label, src in [("now", ROOT)] + (
                     [("ref", args.ref_src.resolve())] if args.ref_src else []):
-                results[label] = run(src, args.strokes, pw, browser, 1 if args.tiny else 3)
+                results[label] = run(src, args.strokes, pw, browser, 1 if args.tiny else 3,
+                                     args.rows and label == "now")
         finally:
             browser.close()
     if args.json:
@@ -295,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         if ld:
             print(f"  reading the copy back: {ld['whole']:.0f} ms for {ld['elements']} "
                   f"elements, main thread held at most {ld['block']:.0f} ms")
+        if r.get("row_sizes"):
+            print("  rows: " + ", ".join(f"{k} {v:.1f}" for k, v in r["row_sizes"].items()))
     return 0
 
 
