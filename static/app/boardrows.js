@@ -6,10 +6,11 @@
 // element by identity with the object it last wrote (the scene replaces a confirmed element's
 // object on every change and never mutates one) and rewrites only the rows that hold a changed,
 // new or removed element. Why rows of a few dozen and not one element a row: on a
-// 10,000-stroke board in Chromium (benchmarks/page_rejoin.py, README) reading 10,000 rows took
-// about twice as long as one big row (0.9-1.2 s against 0.4-0.8 s), near the 1.5 s after which
-// the page gives the copy up, while rows of 50 read about as fast as one row; putting a row of
-// 50 strokes costs about 2 ms of main thread, against 0.1 ms for one and 1 s for the board.
+// 10,000-stroke board in Chromium (`python -m benchmarks.page_rejoin --rows`, on disk),
+// reading the board back as 10,000 rows took 540-580 ms against 320-360 ms for one big row,
+// and rows of 50 or 100 read in 310-430 ms; putting one row (what a save after one stroke
+// clones on the main thread) took 0.1-0.2 ms for one stroke, 0.8-1.7 ms for 50, 2.8-4.1 ms
+// for 100, against about 0.8-1 s for the board as one row.
 
 import { cleanOrigin } from './session.js';
 
