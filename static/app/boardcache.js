@@ -22,17 +22,25 @@
 // in place), deletes the rows left empty and writes the board row, all in one transaction: a
 // closed tab leaves the old copy or the new one, never a mix. The structured clone of what
 // `put` is given runs at once on the main thread, so one new stroke on a 10,000-stroke board
-// clones one row and the order, not the 15 MB board. Schema 1's rows (the whole board in one
-// row) are dropped on the upgrade: converting them would clone every kept board inside the
-// open, within OPEN_TIMEOUT_MS, on the page's first load; dropping costs that board one full
-// sync, once.
+// clones one row and the order, not the 15 MB board. Two tabs of one board in this browser
+// would each track the rows as they wrote them, and a mix of the two could hold elements newer
+// than the seq beside them (a resume would then apply a change twice): so each board row
+// names the page that wrote it and its how-manieth write, a save reads it in its transaction
+// and writes by change only onto the row it read or wrote itself; another page's row is left
+// to that page while it is as new or fresh, else rewritten whole.
+// Schema 1's rows (the whole board in one row) are dropped on the upgrade: converting them
+// would clone every kept board inside the open, within OPEN_TIMEOUT_MS, on the page's first
+// load; dropping costs that board one full sync, once.
 
 import { chunked, keptBoard, WrittenRows } from './boardrows.js';
 import { cleanOrigin } from './session.js';
 
 const DB_NAME = 'lanboard';
 const DB_VERSION = 2;
-/** One row per board: {id, seq, origin, usedAt, order: [element ids, bottom first]}. */
+/**
+ * One row per board: {id, seq, origin, usedAt, order: [element ids, bottom first], writer,
+ * gen: the page that wrote it and its how-manieth write}.
+ */
 const BOARDS = 'boards';
 /** Rows of elements (arrays of up to ROW_ELEMENTS), under the key [boardId, row number]. */
 const ELEMENTS = 'elements';
@@ -47,6 +55,11 @@ const SAVE_EVERY_MS = 2000;
  * as long. What the copy lacks, the resume brings.
  */
 const SAVE_SHARE = 0.1;
+/**
+ * A board row another page (another tab of the board in this browser) wrote is left to it
+ * while it is at least as new as this page's board, or was written less than this long ago.
+ */
+const OTHER_WRITER_MS = 20000;
 /** A database that does not open within this long is given up for this page. */
 const OPEN_TIMEOUT_MS = 1500;
 
@@ -68,6 +81,16 @@ function done(tx) {
 /** Every element row of board `id`: row numbers are numbers, and any array sorts above. */
 function boardRows(id) {
   return IDBKeyRange.bound([id], [id, []]);
+}
+
+/** Which page wrote a board row, and its how-manieth write: '' for no row. */
+function stampOf(row) {
+  return row && typeof row === 'object' ? `${row.writer}/${row.gen}` : '';
+}
+
+/** A name for one page's writes, unlike any other page's. */
+function newWriter() {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
 /** The database, or null when this browser has none or refuses it. */
@@ -107,6 +130,11 @@ export class BoardCache {
 
   /** {seq, elements, origin, rows} kept for board `id`, or null (see keptBoard). */
   async load(id) {
+    return (await this.read(id)).kept;
+  }
+
+  /** {kept: as `load`, stamp: the board row's writer and generation ('' for no row)}. */
+  async read(id) {
     try {
       const tx = this.db.transaction([BOARDS, ELEMENTS], 'readonly');
       const elements = tx.objectStore(ELEMENTS);
@@ -115,41 +143,59 @@ export class BoardCache {
         request(elements.getAllKeys(boardRows(id))),
         request(elements.getAll(boardRows(id))),
       ]);
-      return keptBoard(row, keys, values);
+      return { kept: keptBoard(row, keys, values), stamp: stampOf(row) };
     } catch {
-      return null;
+      return { kept: null, stamp: null };
     }
   }
 
   /**
-   * Writes a change of board `id` in one transaction: `puts` ([n, elements] rows), `deletes`
-   * (row numbers) and the board row ({seq, origin, order}); `full` first deletes every
-   * element row of the board instead of `deletes`. Then forgets the least recently used boards past MAX_BOARDS, their
-   * element rows too. Everything `put` is given is cloned before this returns its promise.
-   * Resolves true once on disk; false when nothing was written (a full disk, a closed
-   * database: the page goes on, and the copy on disk is the one before).
+   * One save of board `id`, in one transaction: the board row on disk is read and handed to
+   * `decide` (at once, inside the transaction, so no other page writes in between), which
+   * returns null to write nothing, or {row: {seq, origin, order, writer, gen}, puts: [[n,
+   * elements]], deletes: [n], full}: `full` first deletes every element row of the board
+   * instead of `deletes`. Then the least recently used boards past MAX_BOARDS are forgotten,
+   * their element rows too. Resolves {ok, wrote, syncMs: the main thread's time from the
+   * decision through the puts' clones}; ok is false when nothing was written (a full disk, a
+   * closed database: the page goes on, and the copy on disk is the one before).
    */
-  write(id, { seq, origin, order, puts, deletes = [], full = false }) {
+  write(id, decide) {
     let tx;
+    const failed = { ok: false, wrote: false, syncMs: 0 };
+    const abort = () => {
+      try {
+        tx?.abort();
+      } catch {
+        // already over
+      }
+    };
     try {
       tx = this.db.transaction([BOARDS, ELEMENTS], 'readwrite');
       const finished = done(tx);
       finished.catch(() => {}); // awaited below; an abort before that must not go unhandled
       const boards = tx.objectStore(BOARDS);
       const elements = tx.objectStore(ELEMENTS);
-      if (full) elements.delete(boardRows(id));
-      else for (const n of deletes) elements.delete([id, n]);
-      for (const [n, els] of puts) elements.put(els, [id, n]);
-      boards.put({ id, seq, origin: cleanOrigin(origin), usedAt: Date.now(), order });
-      return this._evict(boards, elements, id).then(() => finished).then(() => true, () => false);
+      return request(boards.get(id)).then((found) => {
+        const t0 = performance.now();
+        let syncMs = 0;
+        try {
+          const w = decide(found);
+          if (!w) return finished.then(() => ({ ok: true, wrote: false, syncMs: 0 }), () => failed);
+          if (w.full) elements.delete(boardRows(id));
+          else for (const n of w.deletes) elements.delete([id, n]);
+          for (const [n, els] of w.puts) elements.put(els, [id, n]);
+          boards.put({ ...w.row, id, origin: cleanOrigin(w.row.origin), usedAt: Date.now() });
+          syncMs = performance.now() - t0;
+        } catch {
+          abort(); // a put that threw left part of the change in the transaction: undo it all
+          return failed;
+        }
+        return this._evict(boards, elements, id).then(() => finished)
+          .then(() => ({ ok: true, wrote: true, syncMs }), () => failed);
+      }, () => failed);
     } catch {
-      // A put that threw leaves the transaction open with part of the change: undo it all.
-      try {
-        tx?.abort();
-      } catch {
-        // already over
-      }
-      return Promise.resolve(false);
+      abort();
+      return Promise.resolve(failed);
     }
   }
 
@@ -164,10 +210,11 @@ export class BoardCache {
     }
   }
 
-  /** Keeps board `id` as `elements` (a whole rewrite of its rows). */
+  /** Keeps board `id` as `elements` (a whole rewrite of its rows); true once on disk. */
   save(id, seq, elements, origin) {
-    return this.write(id, { seq, origin, order: elements.map((el) => el.id),
-      puts: chunked(elements), full: true });
+    const row = { seq, origin, order: elements.map((el) => el.id), writer: newWriter(), gen: 1 };
+    return this.write(id, () => ({ row, puts: chunked(elements), deletes: [], full: true }))
+      .then((r) => r.ok);
   }
 
   async forget(id) {
@@ -189,11 +236,12 @@ export class BoardCache {
  */
 export async function joinWithCache({ roomId, scene, session, renderer, open = openCache }) {
   // For the page's test hook: `rows` sums up the saves: elements written because new or
-  // replaced (`changed`) and gone (`removed`), element rows put and deleted, and the saves
-  // that rewrote the board's rows whole.
+  // replaced (`changed`) and gone (`removed`), element rows put and deleted, the saves that
+  // rewrote the board's rows whole, and the saves left to another page's copy (`skips`).
   const state = { cache: null, restored: 0, restoredSeq: 0, saves: 0,
-    rows: { changed: 0, removed: 0, puts: 0, deletes: 0, rewrites: 0 } };
+    rows: { changed: 0, removed: 0, puts: 0, deletes: 0, rewrites: 0, skips: 0 } };
   let keptRows = null;
+  let stamp = '';
   let cache = null;
   try {
     cache = await open();
@@ -204,8 +252,10 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
     // The copy must never hold the socket back: a read that has not answered in time is
     // given up, and this page joins as it would without a copy.
     const late = new Promise((resolve) => setTimeout(() => resolve(undefined), OPEN_TIMEOUT_MS));
-    const kept = await Promise.race([cache.load(roomId), late]);
-    if (kept === undefined) cache = null;
+    const read = await Promise.race([cache.read(roomId), late]);
+    if (read === undefined) cache = null;
+    const kept = read?.kept;
+    stamp = read?.stamp ?? '';
     if (kept && !scene.synced) {
       scene.applySync({ elements: kept.elements, seq: kept.seq });
       session.origin = kept.origin; // the rejoin names the board this seq was counted on
@@ -223,32 +273,61 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
   if (!cache) return state;
   let savedSeq = state.restoredSeq;
   let savedOrigin = session.origin;
-  // What the board's rows on disk hold (the kept copy's own objects after a restore). Not
+  // What the board's element rows on disk hold (the kept copy's own objects after a
+  // restore), while the board row is still `stamp`: the one this page read or last wrote. Not
   // `trusted` (no copy read, or a bad one): the next save rewrites the board's rows whole.
   const written = keptRows ? WrittenRows.of(keptRows) : new WrittenRows();
   let trusted = Boolean(keptRows);
+  const writer = newWriter();
+  let gen = 0;
   let saving = null;
   let nextAt = 0;
-  const write = async () => {
+  /**
+   * Inside the save's transaction: what to write onto the board row found there. Another
+   * tab of this board may have written since this page's last read or write (its element
+   * rows are then not what `written` holds): its copy is left to it while it is at least as
+   * new as this page's board or fresh, else replaced whole.
+   */
+  const decide = (found, out) => {
+    // The board as it is now, in the same task as the clones: the seq matches the elements.
     const { seq } = scene;
     const { origin } = session;
-    const t0 = performance.now();
+    Object.assign(out, { seq, origin });
+    if (stampOf(found) !== stamp) {
+      // Written (or deleted: evicted, forgotten) by another page since.
+      if (found && cleanOrigin(found.origin) === cleanOrigin(origin)
+          && (found.seq >= seq || Date.now() - found.usedAt < OTHER_WRITER_MS)) {
+        return null;
+      }
+      trusted = false;
+    }
     let plan = written.plan(scene.confirmed, !trusted || origin !== savedOrigin);
     // After a sync (or a clear) no element is the object written: the board's rows are
     // rewritten whole, which also drops any row the plan does not know of.
     if (!plan.full && plan.kept === 0 && written.els.size > 0) {
       plan = written.plan(scene.confirmed, true);
     }
-    const writing = cache.write(roomId, { seq, origin, order: plan.order, puts: plan.puts,
-      deletes: plan.deletes, full: plan.full });
+    out.plan = plan;
+    return { row: { seq, origin, order: plan.order, writer, gen: gen + 1 }, puts: plan.puts,
+      deletes: plan.deletes, full: plan.full };
+  };
+  const write = async () => {
+    const t0 = performance.now();
+    const out = { plan: null, seq: scene.seq, origin: session.origin };
+    const result = await cache.write(roomId, (found) => decide(found, out));
+    const { plan, seq, origin } = out;
     // The part of a save that holds the main thread: the plan and the clones of the puts.
-    state.lastSaveSyncMs = performance.now() - t0;
-    const ok = await writing;
-    if (ok) {
+    state.lastSaveSyncMs = result.syncMs;
+    if (result.ok) {
+      savedSeq = seq; // written, or left to the other page's copy
+      savedOrigin = origin;
+    }
+    if (result.ok && !result.wrote) state.rows.skips += 1;
+    if (result.wrote) {
       written.apply(plan);
       trusted = true;
-      savedSeq = seq;
-      savedOrigin = origin;
+      gen += 1;
+      stamp = `${writer}/${gen}`;
       state.saves += 1;
       state.rows.changed += plan.changed;
       state.rows.removed += plan.removed.length;
@@ -257,8 +336,9 @@ export async function joinWithCache({ roomId, scene, session, renderer, open = o
       state.rows.rewrites += plan.full ? 1 : 0;
     }
     // A failed transaction leaves the rows as they were, so `written` still holds.
-    state.lastWrite = { ok, full: plan.full, changed: plan.changed, puts: plan.puts.length,
-      deletes: plan.deletes.length, elements: plan.order.length, seq };
+    state.lastWrite = { ok: result.ok, skipped: result.ok && !result.wrote, seq,
+      full: plan?.full ?? false, changed: plan?.changed ?? 0, puts: plan?.puts.length ?? 0,
+      deletes: plan?.deletes.length ?? 0, elements: plan?.order.length ?? 0 };
     const took = performance.now() - t0;
     state.lastSaveMs = took;
     nextAt = performance.now() + Math.max(SAVE_EVERY_MS, took / SAVE_SHARE);

@@ -327,3 +327,44 @@ def test_a_copy_of_the_old_one_row_format_is_dropped(board_server: Any,
     wait_ready(page)
     assert wire.kinds()[0] == "resume"
     assert errors == []
+
+
+def test_two_tabs_of_a_board_leave_the_copy_to_the_one_that_wrote_it(
+        board_server: Any, new_context: Any) -> None:
+    """Two tabs of one board in one browser: the copy stays one page's, whole and at its seq
+    (a mix of two pages' rows could hold changes past the seq beside them)."""
+    room = "rejoin-two-tabs"
+    import_strokes(board_server.url, room, 8)
+    context = new_context()
+    first = open_board(context, board_server.url, room, "ia")
+    kept(first)
+    second = open_board(context, board_server.url, room, "jo")
+    assert kept(second)["restored"] == 8  # read the first tab's copy
+
+    ws = RawWS(board_server.port, f"/ws/{room}?userId=ka&v=2")
+    ws.recv()
+    ws.send("update", {"ids": ["s2"], "move": [10, 0]})
+    seq = 0
+    deadline = time.monotonic() + 10
+    while not seq and time.monotonic() < deadline:
+        seq = max([m["seq"] for m in ws.recv(2) if m["type"] == "update"] or [0])
+    ws.close()
+    for page in (first, second):
+        page.wait_for_function(f"() => window.__lanboard.scene.seq === {seq}")
+    kept(first)
+    kept(second)  # the row is the first tab's now, and as new: left to it
+    assert rows_written(second)["skips"] >= 1 and rows_written(second)["changed"] == 0
+    rows = second.evaluate(ROWS_JS, room)
+    assert rows["row"]["seq"] == seq
+    assert rows["row"]["order"] == [e["id"] for e in export(board_server.url, room)]
+
+    wire = Wire(second)
+    second.reload()
+    state = kept(second)
+    assert state["restored"] == 8 and state["restoredSeq"] == seq, state
+    wait_ready(second)
+    assert f"since={seq}" in wire.urls[0] and wire.kinds()[0] == "resume"
+    moved = second.evaluate(
+        "() => window.__lanboard.scene.confirmed.get('s2').points[0]")
+    assert moved == [90, 40]  # (80, 40) moved once by (10, 0)
+    assert first.errors == [] and second.errors == []
