@@ -6,11 +6,12 @@
 // element by identity with the object it last wrote (the scene replaces a confirmed element's
 // object on every change and never mutates one) and rewrites only the rows that hold a changed,
 // new or removed element. Why rows of a few dozen and not one element a row: on a
-// 10,000-stroke board in Chromium (`python -m benchmarks.page_rejoin --rows`, on disk),
-// reading the board back as 10,000 rows took 540-580 ms against 320-360 ms for one big row,
-// and rows of 50 or 100 read in 310-430 ms; putting one row (what a save after one stroke
-// clones on the main thread) took 0.1-0.2 ms for one stroke, 0.8-1.7 ms for 50, 2.8-4.1 ms
-// for 100, against about 0.8-1 s for the board as one row.
+// 10,000-stroke board in Chromium (`python -m benchmarks.page_rejoin --rows`, on disk, four
+// runs), reading the board back as 10,000 rows took 1.5-1.9 times as long as one big row
+// (540-900 ms against 320-500 ms), rows of 50 1.1-1.35 times (370-640 ms); putting one row
+// (what a save after one stroke clones on the main thread) took 0.1-0.4 ms for one stroke,
+// 0.8-1.7 ms for 50, 2.8-4.3 ms for 100, 7.5-10.7 ms for 250, against 0.8-1.2 s for the
+// board as one row.
 
 import { cleanOrigin } from './session.js';
 
