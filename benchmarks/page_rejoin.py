@@ -274,7 +274,7 @@ def measure(pw: Any, browser: Any, base: str, n: int, samples: int = 3,
         full_save = page.evaluate(FULL_JS, room) if kept else None
         rows = page.evaluate(ROW_SIZES_JS) if row_sizes else None
         page.goto("about:blank")
-        for k in range(samples + 2):  # ben draws while ana is away
+        for k in range(5 if samples > 1 else 1):  # ben draws while ana is away
             draw_stroke(other, k + 10)
         wire.take()
         again_shown, again_live = open_and_time(page, url)
