@@ -15,16 +15,23 @@ from board_page import drag, ids, ink, open_board, settled, wave
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
 
-#: Inked pixels (alpha > 0) in a square around a CSS-pixel point of the timeline's canvas.
-PAST_INK_JS = """([x, y, r]) => {
+#: The pixels in a square around a CSS-pixel point of the timeline's canvas: how many are
+#: inked (alpha > 0), and the mean color [r, g, b] of the solid ones (alpha > 200), or null.
+PAST_PIXELS_JS = """([x, y, r]) => {
   const c = document.getElementById('timeline-canvas');
   const d = window.devicePixelRatio || 1;
   const s = Math.max(1, Math.round(2 * r * d));
   const px = c.getContext('2d').getImageData(Math.round((x - r) * d), Math.round((y - r) * d),
     s, s).data;
-  let n = 0;
-  for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n += 1;
-  return n;
+  const sum = [0, 0, 0];
+  let ink = 0, solid = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i + 3] > 0) ink += 1;
+    if (px[i + 3] > 200) {
+      sum[0] += px[i]; sum[1] += px[i + 1]; sum[2] += px[i + 2]; solid += 1;
+    }
+  }
+  return {ink, color: solid ? sum.map((v) => v / solid) : null};
 }"""
 
 #: Samples, on every animation frame while the timeline plays: [position, ink at each point].
@@ -56,7 +63,7 @@ STROKES = [("Ann", 100, 200), ("Ann", 100, 320), ("Bob", 100, 440), ("Ann", 100,
 
 
 def past_ink(page: Any, x: float, y: float, r: float = 5) -> int:
-    return int(page.evaluate(PAST_INK_JS, [x + 40, y + 6, r]))
+    return int(page.evaluate(PAST_PIXELS_JS, [x + 40, y + 6, r])["ink"])
 
 
 def get_json(url: str) -> Any:
@@ -252,22 +259,6 @@ def test_pdf_handout_from_the_menu_and_the_share_dialog_qr(
         assert res.headers["Content-Type"].startswith("application/pdf")
 
 
-#: The mean color [r, g, b] of the inked pixels around a point of the timeline's canvas.
-PAST_COLOR_JS = """([x, y, r]) => {
-  const c = document.getElementById('timeline-canvas');
-  const d = window.devicePixelRatio || 1;
-  const s = Math.max(1, Math.round(2 * r * d));
-  const px = c.getContext('2d').getImageData(Math.round((x - r) * d), Math.round((y - r) * d),
-    s, s).data;
-  const sum = [0, 0, 0];
-  let n = 0;
-  for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 200) {
-    sum[0] += px[i]; sum[1] += px[i + 1]; sum[2] += px[i + 2]; n += 1;
-  }
-  return n ? sum.map((v) => v / n) : null;
-}"""
-
-
 def test_the_timeline_follows_dark_mode(new_context: Any, board_server: Any) -> None:
     page = open_board(new_context(color_scheme="dark"), board_server.url, "dark-past", "Dee")
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
@@ -278,5 +269,5 @@ def test_the_timeline_follows_dark_mode(new_context: Any, board_server: Any) -> 
     bg = page.evaluate("() => getComputedStyle(document.getElementById('timeline'))"
                        ".backgroundColor")
     assert bg == "rgb(27, 29, 33)", bg  # --board in dark mode, not white
-    color = page.evaluate(PAST_COLOR_JS, [140, 206, 6])
+    color = page.evaluate(PAST_PIXELS_JS, [140, 206, 6])["color"]
     assert color is not None and min(color) > 150, color  # black ink shown light
