@@ -273,11 +273,12 @@ def seat_cost(redis: Redis, samples: int) -> dict[str, Any]:
     beside a bare PING from the same client (the floor of any Redis call)."""
     import redis as redis_py
 
+    from lanboard import presence
     from lanboard.redis_store import RedisStore
     from lanboard.seats import Seats
 
     redis.flush()
-    seats = [Seats(RedisStore(redis.url), f"proc{i}") for i in range(3)]
+    seats = [Seats(RedisStore(redis.url), f"proc{i}", lambda: presence.STALE) for i in range(3)]
     for other in seats[1:]:
         for _ in range(100):
             other.use("seats", True)

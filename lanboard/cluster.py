@@ -30,7 +30,7 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
-from lanboard import limits
+from lanboard import limits, presence
 from lanboard.addressbudget import SharedUploads
 from lanboard.errors import NOT_FOUND, STORAGE_ERROR, ProtocolError
 from lanboard.journal import SharedRoom
@@ -64,7 +64,7 @@ class Cluster(Presence):
         self.name = store.holder
         hub.cluster = self
         #: The board's seats in Redis: the peer cap counts every process's, exactly.
-        self.seats = Seats(store, self.name)
+        self.seats = Seats(store, self.name, lambda: presence.STALE)
         #: Each address's upload budget, counted by every process (addressbudget.py).
         self.uploads = SharedUploads(store.client)
         #: Room id -> changes read from its stream, not yet applied.

@@ -9,8 +9,9 @@ connection ends and at every presence heartbeat.
 - Each write carries the process's whole count, never an increment, so a retried call or a
   lost reply cannot make the count drift: the next write (at the latest the next heartbeat)
   says the truth.
-- The deadline is Redis's own clock (TIME) plus presence.STALE, so the machines' clocks do
-  not matter and a killed process's seats stop counting within STALE seconds.
+- The deadline is Redis's own clock (TIME) plus the presence staleness (presence.STALE,
+  handed in as `lifetime`), so the machines' clocks do not matter and a killed process's
+  seats stop counting within that many seconds.
 - The version (a counter per process) lets the script drop a heartbeat that reaches Redis
   after a newer take or release (they travel on different connections).
 
@@ -28,11 +29,12 @@ none of this runs: the hub counts its own peers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis
 
-from lanboard import limits, presence
+from lanboard import limits
 from lanboard.redis_store import RedisStore, key
 
 log = logging.getLogger(__name__)
@@ -81,9 +83,12 @@ def full() -> tuple[int, str, str]:
 class Seats:
     """This process's seats on every board, and their copy in Redis."""
 
-    def __init__(self, store: RedisStore, name: str) -> None:
+    def __init__(self, store: RedisStore, name: str, lifetime: Callable[[], float]) -> None:
         self.client: Any = store.client
         self.name = name
+        #: Seconds a process's seats count without a heartbeat (read at each write: tests
+        #: shorten it).
+        self.lifetime = lifetime
         #: Room id -> connections this process counts there, from the seat's take (before
         #: the upgrade) to the connection's end.
         self.held: dict[str, int] = {}
@@ -95,7 +100,7 @@ class Seats:
 
     def _args(self, count: int, cap: int) -> list[Any]:
         self._version += 1
-        return [self.name, count, self._version, int(presence.STALE * 1000), cap]
+        return [self.name, count, self._version, int(self.lifetime() * 1000), cap]
 
     def count(self, room_id: str, local: int, loaded: bool) -> int:
         """What `Hub.refusal` holds against the cap before anything is loaded: on a board
