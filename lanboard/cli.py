@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from lanboard import __version__
+from lanboard import __version__, limits
 from lanboard.settings import Settings
 
 if TYPE_CHECKING:
@@ -184,6 +184,12 @@ def _env_extras(environ: Mapping[str, str]) -> dict[str, object]:
             if not 0 < rate <= 1e6:
                 raise UsageError(f"{var} must be a number of messages a second above 0")
             out[f"rate_{key}"] = rate
+    if "LANBOARD_PER_ADDRESS" in environ:
+        raw = environ["LANBOARD_PER_ADDRESS"].strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= limits.MAX_CONNECTIONS:
+            raise UsageError(f"LANBOARD_PER_ADDRESS must be a whole number of people from 1 "
+                             f"to {limits.MAX_CONNECTIONS}")
+        out["per_address"] = int(raw)
     if "LANBOARD_KEEP_DAYS" in environ:
         try:
             days = float(environ["LANBOARD_KEEP_DAYS"])

@@ -134,9 +134,15 @@ class Guard:
     """Connection caps and rate limits for the whole server."""
 
     def __init__(self, rates: RateLimits | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 per_address: int = limits.MAX_CONNECTIONS_PER_IP) -> None:
         self.rates = rates or RateLimits()
         self.clock = clock
+        #: WebSockets one non-loopback address may hold (Settings.per_address); the share of
+        #: the rates the address's connections split grows with it.
+        self.per_address = per_address
+        self._ip_scale = limits.IP_RATE_SCALE * max(1.0, per_address
+                                                     / limits.MAX_CONNECTIONS_PER_IP)
         self.connections: dict[str, int] = {}
         self.total = 0
         self._ip_buckets: dict[str, dict[str, TokenBucket]] = {}
@@ -158,8 +164,9 @@ class Guard:
         """Count a new connection, or say why it is refused."""
         if self.total >= limits.MAX_CONNECTIONS:
             return f"this server is full ({limits.MAX_CONNECTIONS} connections)"
-        if not is_loopback(ip) and self.connections.get(ip, 0) >= limits.MAX_CONNECTIONS_PER_IP:
-            return f"too many connections from {ip} (at most {limits.MAX_CONNECTIONS_PER_IP})"
+        if not is_loopback(ip) and self.connections.get(ip, 0) >= self.per_address:
+            return (f"too many connections from {ip} (at most {self.per_address}; "
+                    "LANBOARD_PER_ADDRESS raises it)")
         self.connections[ip] = self.connections.get(ip, 0) + 1
         self.total += 1
         return None
@@ -178,7 +185,7 @@ class Guard:
         per-IP budget: it is trusted, and benchmarks run a thousand clients from it."""
         shared = None
         if not is_loopback(ip):
-            shared = self._ip_buckets.setdefault(ip, self.rates.buckets(limits.IP_RATE_SCALE))
+            shared = self._ip_buckets.setdefault(ip, self.rates.buckets(self._ip_scale))
         return ClientGuard(self.rates.buckets(), shared)
 
 

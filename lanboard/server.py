@@ -211,11 +211,11 @@ class Server:
         #: Addresses, port and mDNS (see netapi.py); discovery starts in start().
         self.lan = LanPresence(settings, self.hub)
         rates = RateLimits(settings.rate_changes, settings.rate_cursors, settings.rate_clears)
-        self.guard = Guard(rates)
+        self.guard = Guard(rates, per_address=settings.per_address)
         self.app = make_app(self.hub, lan=self.lan, guard=self.guard,
                             hosts=HostAllowlist(settings.allowed_hosts))
         #: TCP connections per IP, counted at accept.
-        self.sockets = SocketCap()
+        self.sockets = SocketCap(max(limits.MAX_TCP_PER_IP, 2 * settings.per_address))
         self.port = 0
         self._http: tornado.httpserver.HTTPServer | None = None
         self._acceptor: Acceptor | None = None

@@ -31,6 +31,10 @@ class Settings:
     rate_changes: float = limits.RATE_CHANGES
     rate_cursors: float = limits.RATE_CURSORS
     rate_clears: float = limits.RATE_CLEARS
+    #: People one network address may bring (LANBOARD_PER_ADDRESS): its WebSockets, and its
+    #: shared share of the rates. A school whose devices reach the server through one NAT
+    #: address (a district server) raises it to the devices behind that address.
+    per_address: int = limits.MAX_CONNECTIONS_PER_IP
     #: Days every change is kept, so the board at any moment can be rebuilt
     #: (LANBOARD_KEEP_DAYS; fractions allowed).
     keep_days: float = limits.KEEP_DAYS

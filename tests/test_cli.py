@@ -44,10 +44,19 @@ def test_environment_twins_and_flags_win():
     (["--name", ""], {}),
     ([], {"LANBOARD_LOG_LEVEL": "verbose"}),
     ([], {"LANBOARD_LOG_LEVEL": "20"}),
+    ([], {"LANBOARD_PER_ADDRESS": "0"}),
+    ([], {"LANBOARD_PER_ADDRESS": "many"}),
+    ([], {"LANBOARD_PER_ADDRESS": "-3"}),
+    ([], {"LANBOARD_PER_ADDRESS": "5001"}),
 ])
 def test_bad_values_raise_usage_errors(argv, env):
     with pytest.raises(UsageError):
         parse_settings(argv, env)
+
+
+def test_the_people_one_address_may_bring_is_a_setting():
+    assert parse_settings([], {}).per_address == 32
+    assert parse_settings([], {"LANBOARD_PER_ADDRESS": " 400 "}).per_address == 400
 
 
 @pytest.mark.parametrize("value, level", [("", logging.INFO), ("debug", logging.DEBUG),

@@ -59,6 +59,19 @@ def test_connection_caps_per_ip_and_in_total(monkeypatch):
     assert "full" in (guard.connect("127.0.0.1") or "")
 
 
+def test_a_school_behind_one_address_gets_the_people_it_is_set_for():
+    """LANBOARD_PER_ADDRESS: a district server reached through a school's NAT address."""
+    guard = Guard(RateLimits(changes=10, cursors=10, clears=1), per_address=320)
+    for _ in range(320):
+        assert guard.connect("203.0.113.4") is None
+    why = guard.connect("203.0.113.4") or ""
+    assert "at most 320" in why and "LANBOARD_PER_ADDRESS" in why
+    # The address's shared share of the rates grows with it: ten times the default's.
+    tabs = [guard.client("203.0.113.4") for _ in range(200)]
+    admitted = sum(t.admit("changes", 0.0) for t in tabs for _ in range(20))
+    assert admitted == 10 * limits.IP_RATE_SCALE * 10 * 2
+
+
 def test_strikes_disconnect_a_flooder_but_decay_for_a_burst():
     client = Guard().client("10.0.0.1")
     assert not any(client.strike(0.0) for _ in range(limits.FLOOD_STRIKES))
