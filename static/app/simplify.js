@@ -147,25 +147,7 @@ function mid(a, b) {
 
 /** The curve through points as a polyline of PIECE_SAMPLES chords per piece. */
 function sampleCurve(points) {
-  const n = points.length;
-  if (n < 3) return points;
-  const out = [points[0]];
-  let sx = points[0][0];
-  let sy = points[0][1];
-  for (let i = 1; i < n - 1; i += 1) {
-    const [cx, cy] = points[i];
-    const ex = (cx + points[i + 1][0]) / 2;
-    const ey = (cy + points[i + 1][1]) / 2;
-    for (let j = 1; j <= PIECE_SAMPLES; j += 1) {
-      const t = j / PIECE_SAMPLES;
-      const u = 1 - t;
-      out.push([u * u * sx + 2 * u * t * cx + t * t * ex, u * u * sy + 2 * u * t * cy + t * t * ey]);
-    }
-    sx = ex;
-    sy = ey;
-  }
-  out.push(points[n - 1]);
-  return out;
+  return sampleAlong(points, (len, straight) => (straight ? 1 : PIECE_SAMPLES));
 }
 
 /** The whole-stroke version (what `OnlineSimplifier` keeps, for one list of points). */
@@ -184,6 +166,15 @@ export function simplify(points, tol) {
  * curve_pieces). `step` is the spacing of samples along each piece, in world units.
  */
 export function curvePoints(points, step = 0.25) {
+  return sampleAlong(points, (len) => Math.max(1, Math.ceil(len / step)));
+}
+
+/**
+ * The painted curve as a polyline: `count(len, straight)` samples on each piece (`len` the
+ * length of its control polygon; `straight` for the last piece, a line to the last point),
+ * the last sample of each piece exactly its end.
+ */
+function sampleAlong(points, count) {
   const n = points.length;
   if (n < 3) return points.map((p) => [p[0], p[1]]);
   const out = [[points[0][0], points[0][1]]];
@@ -193,8 +184,7 @@ export function curvePoints(points, step = 0.25) {
     const [cx, cy] = points[i];
     const ex = (cx + points[i + 1][0]) / 2;
     const ey = (cy + points[i + 1][1]) / 2;
-    const len = Math.hypot(cx - sx, cy - sy) + Math.hypot(ex - cx, ey - cy);
-    const k = Math.max(1, Math.ceil(len / step));
+    const k = count(Math.hypot(cx - sx, cy - sy) + Math.hypot(ex - cx, ey - cy), false);
     for (let j = 1; j <= k; j += 1) {
       const t = j / k;
       const u = 1 - t;
@@ -203,12 +193,10 @@ export function curvePoints(points, step = 0.25) {
     sx = ex;
     sy = ey;
   }
-  const last = points[n - 1];
-  const len = Math.hypot(last[0] - sx, last[1] - sy);
-  const k = Math.max(1, Math.ceil(len / step));
-  for (let j = 1; j <= k; j += 1) {
-    out.push([sx + ((last[0] - sx) * j) / k, sy + ((last[1] - sy) * j) / k]);
-  }
+  const [lx, ly] = points[n - 1];
+  const k = count(Math.hypot(lx - sx, ly - sy), true);
+  for (let j = 1; j < k; j += 1) out.push([sx + ((lx - sx) * j) / k, sy + ((ly - sy) * j) / k]);
+  out.push([lx, ly]);
   return out;
 }
 
