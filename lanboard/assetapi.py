@@ -126,13 +126,7 @@ class AssetWriteHandler(BoardHandler):
         if refused is not None:
             self.fail(403, refused.code, refused.message)
             return None
-        found = self.exists(room_id)
-        if found is None:
-            return None
-        if not found:
-            self.fail(404, "no_board", f"there is no board {room_id!r}; open it first")
-            return None
-        return role
+        return role if self.exists(room_id, "; open it first") else None
 
 
 class AssetsHandler(AssetWriteHandler):

@@ -39,13 +39,17 @@ class BoardHandler(BaseHandler):
                   "'-'")
         return False
 
-    def exists(self, room_id: str) -> bool | None:
-        """Whether the board is loaded or stored; None (after a 503) when the store fails."""
+    def exists(self, room_id: str, hint: str = "") -> bool:
+        """Whether the board is loaded or stored (loading none); if not, after a 404
+        `no_board` (its message ending in `hint`), or a 503 when the store fails."""
         try:
-            return room_id in self.hub.rooms or self.hub.store.load(room_id) is not None
+            if room_id in self.hub.rooms or self.hub.store.load(room_id) is not None:
+                return True
         except StoreError as exc:
             self.fail(503, "storage_error", str(exc))
-            return None
+            return False
+        self.fail(404, "no_board", f"there is no board {room_id!r}{hint}")
+        return False
 
     def load(self, room_id: str) -> Room | None:
         """The room, loaded (or created) through the hub, whose cap holds here too; None
@@ -62,13 +66,7 @@ class BoardHandler(BaseHandler):
         """An existing board, loaded; None after a 4xx or 5xx."""
         if not self.good_id(room_id):
             return None
-        found = self.exists(room_id)
-        if found is None:
-            return None
-        if not found:
-            self.fail(404, "no_board", f"there is no board {room_id!r}")
-            return None
-        return self.load(room_id)
+        return self.load(room_id) if self.exists(room_id) else None
 
     def may_replace(self, room_id: str) -> bool:
         """Whether the board may be replaced now (see Guard.allow_replace); a 429 if not."""
@@ -174,13 +172,8 @@ class VersionsHandler(BoardHandler):
         except StoreError as exc:
             self.fail(503, "storage_error", str(exc))
             return
-        if not versions:
-            found = self.exists(room_id)
-            if found is None:
-                return
-            if not found:
-                self.fail(404, "no_board", f"there is no board {room_id!r}")
-                return
+        if not versions and not self.exists(room_id):
+            return
         self.finish({"versions": [
             {"id": v.id, "time": v.time, "seq": v.seq, "elements": v.elements,
              "reason": v.reason} for v in versions]})

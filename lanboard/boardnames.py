@@ -136,11 +136,7 @@ class NameHandler(BoardHandler):
         if not isinstance(raw, str):
             self.fail(400, "bad_message", 'send {"name": "..."} as JSON')
             return
-        found = self.exists(room_id)
-        if found is None:
-            return
-        if not found:
-            self.fail(404, "no_board", f"there is no board {room_id!r}")
+        if not self.exists(room_id):
             return
         name = clean_board_name(raw)
         try:
