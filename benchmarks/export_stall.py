@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import re
 import signal
 import statistics
 import subprocess
@@ -27,27 +25,15 @@ from pathlib import Path
 
 from tornado.websocket import websocket_connect
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from benchmarks.handout import board
-
-READY = re.compile(r"is running at http://127\.0\.0\.1:(\d+)/")
+from benchmarks import serve  # noqa: E402
+from benchmarks.handout import board  # noqa: E402
 
 
 def start(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
-         "--port", "0", "--data-dir", str(data_dir)], stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "LANBOARD_RATE_CHANGES": "1000000", "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-    for _ in range(200):
-        m = READY.search(proc.stdout.readline())
-        if m:
-            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep it drained
-            return proc, int(m.group(1))
-    proc.kill()
-    raise SystemExit("server did not start")
+    return serve.start(ROOT, data_dir, {"LANBOARD_RATE_CHANGES": "1000000"})
 
 
 async def round_trips(port: int, count: int, tag: str) -> list[float]:

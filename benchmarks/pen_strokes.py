@@ -27,7 +27,6 @@ import argparse
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import serve  # noqa: E402
 from lanboard.drawing import curve_pieces  # noqa: E402
 
 CHROMIUM = os.environ.get("LANBOARD_CHROMIUM", "/usr/bin/chromium")
@@ -67,32 +67,11 @@ SPEEDS = {"fast": 0.3, "slow": 1.5}
 
 
 def start_server(src: Path, data_dir: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
-         "--port", "0", "--data-dir", data_dir],
-        cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(src)})
-    assert proc.stdout is not None
-    for _ in range(200):
-        line = proc.stdout.readline()
-        m = re.search(r"is running at (http://127\.0\.0\.1:\d+)/", line)
-        if m:
-            return proc, m.group(1)
-        if not line:
-            break
-    proc.kill()
-    raise SystemExit(f"the server in {src} did not start")
+    proc, port = serve.start(src, data_dir)
+    return proc, f"http://127.0.0.1:{port}"
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-    if proc.stdout is not None:
-        proc.stdout.close()
+stop = serve.stop
 
 
 #: Dispatches pointer moves on the board's canvas at their times, then resolves. The pointer

@@ -26,13 +26,10 @@ import argparse
 import asyncio
 import io
 import json
-import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -41,27 +38,13 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import websocket_connect
 
+from benchmarks import serve
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-READY = re.compile(r"is running at http://127\.0\.0\.1:(\d+)/")
-
-
 def start(src: Path, data_dir: Path) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
-         "--port", "0", "--data-dir", str(data_dir)], cwd=src, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "LANBOARD_RATE_CHANGES": "1000000", "PYTHONUNBUFFERED": "1",
-             "PYTHONPATH": str(src)})
-    assert proc.stdout is not None
-    for _ in range(200):
-        m = READY.search(proc.stdout.readline())
-        if m:
-            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep it drained
-            return proc, int(m.group(1))
-    proc.kill()
-    raise SystemExit(f"server in {src} did not start")
+    return serve.start(src, data_dir, {"LANBOARD_RATE_CHANGES": "1000000"})
 
 
 def post(port: int, path: str, body: bytes, ctype: str, timeout: float = 120) -> Any:
