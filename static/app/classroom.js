@@ -8,6 +8,7 @@ import { LaserTrails } from './laser.js';
 import { canLaser, viewOnlyReason } from './roles.js';
 import { confirmAction } from './ui/dialogs.js';
 import { buildTeacher } from './ui/teacher.js';
+import { Throttle } from './throttle.js';
 
 /** The teacher's view goes out at most this often while "follow me" is on. */
 const VIEW_EVERY_MS = 100;
@@ -70,8 +71,8 @@ export class Classroom {
     /** The Input, once built: a stroke in progress ends when the tools go off. */
     this.input = null;
     this._users = null;
-    this._viewSentAt = 0;
-    this._viewTimer = null;
+    // Sends the view as it is when the send happens; the value says "to everyone" (all).
+    this._view = new Throttle(VIEW_EVERY_MS, (all) => this._sendView(all));
     o.renderer.setLaser(this.laser);
     o.renderer.setPresenter(o.params.get('presenter') === '1');
     const { session } = o;
@@ -227,11 +228,14 @@ export class Classroom {
   }
 
   sendView(all = false) {
+    this._view.sendNow(all);
+  }
+
+  _sendView(all) {
     const { session, view } = this;
     if (session.role !== 'teacher') return;
     const data = viewCenter(view, window.innerWidth, window.innerHeight);
     if (all) data.all = true;
-    this._viewSentAt = performance.now();
     session.send({ type: 'view', data });
   }
 
@@ -239,16 +243,7 @@ export class Classroom {
   ownViewChange() {
     const { session } = this;
     this.follow.panned(session.role);
-    if (this.sharesView()) {
-      const wait = VIEW_EVERY_MS - (performance.now() - this._viewSentAt);
-      if (wait <= 0) this.sendView();
-      else if (!this._viewTimer) {
-        this._viewTimer = setTimeout(() => {
-          this._viewTimer = null;
-          this.sendView();
-        }, wait);
-      }
-    }
+    if (this.sharesView()) this._view.push(false);
     this.showRole();
   }
 

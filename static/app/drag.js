@@ -4,6 +4,7 @@
 // ends in the `update` the controller sends, or in `transform {}` when nothing moved.
 
 import { transformMsg } from './protocol.js';
+import { Throttle } from './throttle.js';
 
 /** Live drag previews go out at most this often (about 30 per second). */
 export const TRANSFORM_EVERY_MS = 33;
@@ -29,26 +30,13 @@ export class LiveDrag {
     this.send = send;
     this.renderer = renderer;
     this.t = null;
-    this.sentAt = 0;
-    this.timer = null;
+    this.preview = new Throttle(TRANSFORM_EVERY_MS, (t) => this.send(transformMsg(t)));
   }
 
   step(t) {
     this.t = t;
     this.renderer.setDrag(this.ids, t);
-    const wait = TRANSFORM_EVERY_MS - (performance.now() - this.sentAt);
-    if (wait <= 0) this._sendNow();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this._sendNow();
-      }, wait);
-    }
-  }
-
-  _sendNow() {
-    this.sentAt = performance.now();
-    this.send(transformMsg(this.t));
+    this.preview.push(t);
   }
 
   /** Ids removed meanwhile (by anyone) leave the drag. */
@@ -62,8 +50,7 @@ export class LiveDrag {
    * nothing moved (the preview is ended with `transform {}`).
    */
   finish(t) {
-    clearTimeout(this.timer);
-    this.timer = null;
+    this.preview.cancel();
     const change = changeOf(t);
     if (!change) this.send(transformMsg({}));
     return change;
@@ -71,8 +58,7 @@ export class LiveDrag {
 
   /** Given up (Escape, a lost pointer): the others' preview ends, nothing changes. */
   cancel() {
-    clearTimeout(this.timer);
-    this.timer = null;
+    this.preview.cancel();
     this.send(transformMsg({}));
     this.renderer.setDrag(null, null);
   }

@@ -6,6 +6,7 @@ import { Connection } from './net.js';
 import { cursorMsg, drawMsg, eraseMsgs, orderMsg, socketUrl, updateMsg } from './protocol.js';
 import { unpackElements, withPack } from './packing.js';
 import { cleanRole, cleanSettings } from './roles.js';
+import { Throttle } from './throttle.js';
 
 /** A remote cursor that has not moved for this long is hidden. */
 const CURSOR_STALE_MS = 30000;
@@ -90,9 +91,7 @@ export class Session {
     this.onDropped = () => {};
     /** Another user's live drag transform (null: it ended), for the renderer. */
     this.onRemoteDrag = () => {};
-    this._cursorAt = 0;
-    this._cursorTimer = null;
-    this._nextCursor = null;
+    this._cursor = new Throttle(CURSOR_EVERY_MS, ([x, y]) => this.send(cursorMsg(x, y)));
     this._recoverTimer = null;
     /** Issue 14: our role and the board's settings, from sync, resume and `settings`. */
     this.key = key;
@@ -104,7 +103,8 @@ export class Session {
     this.onSettings = () => {};
     this.onLaser = () => {};
     this.onView = () => {};
-    this._laserAt = 0;
+    this._laser = new Throttle(LASER_EVERY_MS,
+      ([x, y]) => this.send({ type: 'laser', data: { x, y } }));
     const client = clientId();
     /** A kept key (not from the address) that was rotated since makes every attempt fail. */
     this.keptKey = false;
@@ -355,12 +355,9 @@ export class Session {
     this.notice(text);
   }
 
-  /** Our laser at world (x, y), at most ~30 times a second (the latest position is dropped). */
+  /** Our laser at world (x, y), at most ~30 times a second (the latest position wins). */
   laser(x, y) {
-    const now = performance.now();
-    if (now - this._laserAt < LASER_EVERY_MS) return;
-    this._laserAt = now;
-    this.send({ type: 'laser', data: { x, y } });
+    this._laser.push([x, y]);
   }
 
   _showNotices() {
@@ -391,18 +388,7 @@ export class Session {
 
   /** Our pointer, at most ~30 times a second (the latest position wins). */
   cursor(x, y) {
-    this._nextCursor = [x, y];
-    const wait = CURSOR_EVERY_MS - (performance.now() - this._cursorAt);
-    if (wait <= 0) {
-      this._cursorAt = performance.now();
-      this.send(cursorMsg(x, y));
-      this._nextCursor = null;
-    } else if (!this._cursorTimer) {
-      this._cursorTimer = setTimeout(() => {
-        this._cursorTimer = null;
-        if (this._nextCursor) this.cursor(...this._nextCursor);
-      }, wait);
-    }
+    this._cursor.push([x, y]);
   }
 
   /** Sends again, as full draws and erases, every local change the server has not echoed. */

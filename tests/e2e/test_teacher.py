@@ -92,7 +92,13 @@ def test_the_laser_shows_on_the_other_page_and_fades(
     teacher, student = teacher_and_student(new_context, board_server.url, "t-laser")
     teacher.click("#laser-btn")
     drag(teacher, [(400 + i * 8, 400) for i in range(12)], release=False)
-    student.wait_for_function("() => window.__lanboard.laser.size === 1")
+    # Where the pointer stopped reaches the other page, however fast the moves came: the
+    # laser's last position is sent late rather than dropped (throttle.js).
+    end = teacher.evaluate(
+        "() => [...window.__lanboard.laser.byUser.values()][0].points.at(-1).x")
+    student.wait_for_function(
+        "(x) => window.__lanboard.laser.size === 1 && "
+        "[...window.__lanboard.laser.byUser.values()][0].points.at(-1).x === x", arg=end)
     # Along the trail, away from the teacher's cursor at its end.
     assert ink(student, 424, 400, r=6) > 0
     teacher.mouse.up()
