@@ -203,7 +203,7 @@ class Cluster(Presence):
                  missed: list[tuple[int, bytes]]) -> None:
         """Another process's changes came first: back to before this turn, then the stream's
         order (theirs, then ours renumbered), each through the same apply."""
-        own = [o for o in room.pending if o.seq is not None]
+        own = [o for o in room.pending if o.seq is not None and o.seq > after]
         if not (isinstance(room, SharedRoom) and room.journaling) or (
                 len(missed) != first - after - 1):
             self._reload(room)  # what came between was trimmed already: start afresh

@@ -107,7 +107,9 @@ class SharedRoom(Room):
         self.uncommitted.clear()
         self.prepared = {}
         self._sync_cache = None
-        self.pending = [o for o in self.pending if o.seq is None]
+        # The turn's own changes go; what was applied before it (another process's, drained
+        # at `begin`) still waits for the peers here, or they would see its seq skipped.
+        self.pending = [o for o in self.pending if o.seq is None or o.seq <= self.seq]
 
     def _keeping(self) -> bool:
         """Whether changes must be journalled (journalling, and no copy taken yet)."""

@@ -103,3 +103,45 @@ def test_a_stroke_grown_after_an_erase_is_cut_back():
     room.restore()
     assert room._open["s"]["points"] == points and room.seq == seq
     assert [eid for eid, _ in room.elements.items()] == ["s", "x"]
+
+
+def test_an_undone_turn_keeps_what_came_before_it_for_the_peers():
+    """Another process's change applied before the turn began (cluster `before_change` drains
+    the reader first) stays on the board and stays queued for the peers here: undoing the
+    turn took it away from them, and every client here saw its seq skipped."""
+    r = random.Random(3)
+    teacher = Peer("t", NullTransport(), batched=True, role="teacher")
+    room = SharedRoom("j")
+    room.handle(teacher, "draw", path("a", r))
+    room.uncommitted.clear()
+    room.pending.clear()
+    theirs = b'{"type":"draw","userId":"u","data":%s,"seq":2}' % (
+        b'{"id":"b","elementType":"line","x1":0,"y1":0,"x2":5,"y2":5}')
+    room.take_stored(theirs, None)
+    room.begin()
+    room.handle(teacher, "draw", path("c", r))
+    assert [o.seq for o in room.pending] == [2, 3]
+    room.restore()
+    assert room.seq == 2 and [o.seq for o in room.pending] == [2]
+    assert [eid for eid, _ in room.encoded_elements()] == ["a", "b"]
+
+
+def test_a_reordered_turn_renumbers_only_its_own_changes():
+    """Redis put another process's change before this turn's: the turn is undone, theirs is
+    applied, then ours under its new seq. A change drained before the turn is not ours: it
+    keeps its seq and is not applied a second time."""
+    from lanboard.cluster import Cluster
+
+    r = random.Random(4)
+    teacher = Peer("t", NullTransport(), batched=True, role="teacher")
+    room = SharedRoom("j")
+    line = b'{"type":"draw","userId":"u","data":{"id":"%s","elementType":"line","x1":0,' \
+           b'"y1":0,"x2":5,"y2":5},"seq":%d}'
+    room.take_stored(line % (b"b", 1), None)  # drained at the turn's start
+    room.begin()
+    room.handle(teacher, "draw", path("c", r))  # ours, seq 2 here
+    after = room.uncommitted[0][0] - 1
+    Cluster._reorder(object.__new__(Cluster), room, after, 3, [(2, line % (b"x", 2))])
+    assert [o.seq for o in room.pending] == [1, 2, 3]
+    assert [o.sender for o in room.pending] == [None, None, teacher]
+    assert [eid for eid, _ in room.encoded_elements()] == ["b", "x", "c"] and room.seq == 3
