@@ -6,9 +6,9 @@
 import { Follow, viewCenter } from './follow.js';
 import { LaserTrails } from './laser.js';
 import { canLaser, viewOnlyReason } from './roles.js';
+import { Throttle } from './throttle.js';
 import { confirmAction } from './ui/dialogs.js';
 import { buildTeacher } from './ui/teacher.js';
-import { Throttle } from './throttle.js';
 
 /** The teacher's view goes out at most this often while "follow me" is on. */
 const VIEW_EVERY_MS = 100;
