@@ -76,7 +76,8 @@ class Cluster(Presence):
         #: What this process last announced on each board: (people, connections).
         self._announced: dict[str, tuple[Any, ...]] = {}
         self._outbox: list[tuple[str, bytes]] = []
-        self._sending = False
+        self._sender: asyncio.Task[None] | None = None
+        self._spawned: set[asyncio.Task[None]] = set()
         self._channels: set[str] = set()
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -97,15 +98,20 @@ class Cluster(Presence):
 
     async def stop(self) -> None:
         self.running = False
-        for task in self._tasks:
+        # No new work from here: people leaving while the server closes their sockets flush
+        # again, and a publish started then would open a connection nobody closes.
+        aio, self._aio = self._aio, None
+        tasks = [*self._tasks, *self._spawned]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._aio is not None:
+        if aio is not None:
             try:
-                # Leave every board at once, rather than presence.STALE seconds later.
-                pipe = self._aio.pipeline(transaction=False)
+                # Leave every board at once, rather than presence.STALE seconds later (this
+                # also stands for any presence news the cancelled publish still held).
+                pipe = aio.pipeline(transaction=False)
                 self.seats.leave_all(pipe)
                 for rid in self.hub.rooms:
                     pipe.hdel(key(rid, "presence"), self.name)
@@ -113,7 +119,8 @@ class Cluster(Presence):
                 await pipe.execute()
             except redis.RedisError:
                 pass
-            await self._aio.aclose()
+            finally:
+                await aio.aclose()
 
     # ---- the hub's hooks ----------------------------------------------------------------
 
@@ -121,7 +128,7 @@ class Cluster(Presence):
         self._cursor[room.id] = room.seq
         self._channels.add(room.id)
         if self._pubsub is not None:  # at once: a join a moment later must be heard
-            asyncio.get_event_loop().create_task(self._subscribe(key(room.id, "e")))
+            self._spawn(self._subscribe(key(room.id, "e")))
         self.refresh(room)
 
     def unwatch(self, room: Room) -> None:
@@ -132,7 +139,7 @@ class Cluster(Presence):
         for seen in [k for k in self._seen if k[0] == room.id]:
             del self._seen[seen]
         if self._pubsub is not None:
-            asyncio.get_event_loop().create_task(self._subscribe(key(room.id, "e"), False))
+            self._spawn(self._subscribe(key(room.id, "e"), False))
 
     def fresh_keys(self, room: Room) -> None:
         """The board's keys as stored: another process (another worker behind the same port)

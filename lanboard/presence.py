@@ -55,7 +55,10 @@ class Presence:
     _seen: dict[tuple[str, str], float]
     _announced: dict[str, tuple[Any, ...]]
     _outbox: list[tuple[str, bytes]]
-    _sending: bool
+    #: The publish in flight, and every other task started on the side (subscriptions):
+    #: `Cluster.stop` ends them, so none opens a connection once the client is closed.
+    _sender: asyncio.Task[None] | None
+    _spawned: set[asyncio.Task[None]]
     _remote_transport: NullTransport
 
     def refresh(self, room: Room) -> None:
@@ -101,6 +104,8 @@ class Presence:
               ephemeral: list[tuple[Peer, bytes]]) -> None:
         """Send this process's presence, joins, leaves and never-stored messages to the
         other processes on the board."""
+        if not self.running:
+            return  # stopped: the goodbye went out, and Redis's clients are closed
         news: dict[str, Any] = {}
         moves = [[p.user_id, _type(f), f.decode()] for p, f in ephemeral
                  if p.transport is not self._remote_transport]
@@ -129,15 +134,19 @@ class Presence:
 
     def _send(self, channel: str, message: bytes) -> None:
         self._outbox.append((channel, message))
-        if not self._sending and self._aio is not None:
-            self._sending = True
-            asyncio.get_event_loop().create_task(self._publish())
+        if self._sender is None and self._aio is not None:
+            self._sender = self._spawn(self._publish())
+
+    def _spawn(self, work: Any) -> asyncio.Task[None]:
+        task = asyncio.get_event_loop().create_task(work)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned.discard)
+        return task
 
     async def _publish(self) -> None:
         """One pipeline at a time, so the other processes get this one's news in order."""
-        assert self._aio is not None
         try:
-            while self._outbox:
+            while self._outbox and self._aio is not None:
                 out, self._outbox = self._outbox, []
                 pipe = self._aio.pipeline(transaction=False)
                 for channel, message in out:
@@ -150,7 +159,7 @@ class Presence:
                 except redis.RedisError as exc:
                     log.warning("could not publish presence: %s", exc)
         finally:
-            self._sending = False
+            self._sender = None
 
     async def _listen(self) -> None:
         """Other processes' presence and never-stored messages, per loaded board."""
