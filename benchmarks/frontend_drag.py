@@ -28,6 +28,7 @@ import statistics
 import tempfile
 from typing import Any
 
+from benchmarks import serve
 from benchmarks.frontend_render import (
     ARGS,
     CHROMIUM,
@@ -210,10 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     browser.close()
         finally:
-            proc.terminate()
-            proc.wait(10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            serve.stop(proc)
 
     def ok(v: float, target: float) -> str:
         return "ok" if v <= target else "OVER"

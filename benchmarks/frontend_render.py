@@ -21,13 +21,16 @@ import argparse
 import json
 import os
 import random
-import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import urllib.request
+from pathlib import Path
 from typing import Any
+
+from benchmarks import serve
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CHROMIUM = os.environ.get("LANBOARD_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -100,21 +103,9 @@ def make_board(n: int, width: float, height: float, seed: int = 7) -> list[dict[
 
 
 def start_server(data_dir: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lanboard", "--headless", "--no-mdns", "--host", "127.0.0.1",
-         "--port", "0", "--data-dir", data_dir],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-    for _ in range(200):
-        line = proc.stdout.readline()
-        m = re.search(r"is running at (http://127\.0\.0\.1:\d+)/", line)
-        if m:
-            return proc, m.group(1)
-        if not line:
-            break
-    proc.kill()
-    raise SystemExit("the server did not start")
+    """This checkout's server (benchmarks/serve.py), and its base URL."""
+    proc, port = serve.start(ROOT, data_dir)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def import_board(base: str, room: str, elements: list[dict[str, Any]]) -> None:
@@ -194,10 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     browser.close()
         finally:
-            proc.terminate()
-            proc.wait(10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            serve.stop(proc)
 
     print(f"LANBoard frontend rendering, {args.elements:,} elements, headless Chromium "
           f"{VIEWPORT['width']}x{VIEWPORT['height']}")

@@ -29,6 +29,7 @@ import statistics
 import tempfile
 from typing import Any
 
+from benchmarks import serve
 from benchmarks.frontend_render import ARGS, CHROMIUM, VIEWPORT, start_server
 
 TARGET_FPS = 30.0
@@ -190,10 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     browser.close()
         finally:
-            proc.terminate()
-            proc.wait(10)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            serve.stop(proc)
 
     s = results["setup"]
     print(f"LANBoard timeline scrubbing: {s['strokes']:,} strokes, {s['changes']:,} changes "
